@@ -1,0 +1,305 @@
+//! Benchmarks of pallet-ehr (benchmarks v2), each call at its worst case,
+//! with real Umbral objects made from a seeded ChaCha20 RNG inside the
+//! runtime.
+
+use super::*;
+use crate::Pallet as Ehr;
+use alloc::{vec, vec::Vec};
+use ehr_primitives::umbral_codec::{self, Sealed};
+use frame_benchmarking::v2::*;
+use frame_support::{traits::Hooks, BoundedVec};
+use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
+use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
+use sp_runtime::traits::{One, Saturating};
+use umbral_pre::{
+	encrypt_with_rng, generate_kfrags_with_rng, reencrypt_with_rng, Capsule, PublicKey, SecretKey, Signer,
+	VerifiedKeyFrag,
+};
+
+/// Real Umbral keys of one party.
+struct Party {
+	secret: SecretKey,
+	signer: Signer,
+}
+
+struct Fixture {
+	rng: ChaCha20Rng,
+}
+
+impl Fixture {
+	fn new() -> Self {
+		Fixture { rng: ChaCha20Rng::from_seed([7u8; 32]) }
+	}
+
+	fn party(&mut self) -> Party {
+		Party { secret: SecretKey::random_with_rng(&mut self.rng), signer: Signer::new(SecretKey::random_with_rng(&mut self.rng)) }
+	}
+
+	fn bytes<const N: u32>(object: &impl serde::Serialize) -> BoundedVec<u8, sp_core::ConstU32<N>> {
+		umbral_codec::encode(object).ok().and_then(|b| b.try_into().ok()).expect("benchmark objects fit their bounds")
+	}
+
+	fn public(party: &Party) -> PublicKeyBytes {
+		Self::bytes(&party.secret.public_key())
+	}
+
+	fn capsule(&mut self, to: &PublicKey) -> (Capsule, Vec<u8>) {
+		let (capsule, ciphertext) =
+			encrypt_with_rng(&mut self.rng, to, &[0x42; 1024]).expect("benchmark envelope encrypts");
+		(capsule, ciphertext.to_vec())
+	}
+
+	fn kfrags(&mut self, patient: &Party, grantee: &PublicKey, threshold: usize, shares: usize) -> Vec<VerifiedKeyFrag> {
+		generate_kfrags_with_rng(&mut self.rng, &patient.secret, grantee, &patient.signer, threshold, shares, true, true)
+			.into_vec()
+	}
+
+	fn sealed(&mut self, to: &PublicKey, kfrag: &VerifiedKeyFrag) -> EncryptedKfragBytes {
+		let kfrag_bytes = umbral_codec::encode(&kfrag.clone().unverify()).expect("kfrag encodes");
+		let (capsule, ciphertext) = encrypt_with_rng(&mut self.rng, to, &kfrag_bytes).expect("kfrag encrypts");
+		Self::bytes(&Sealed { capsule, ciphertext: ciphertext.to_vec() })
+	}
+}
+
+fn account<T: Config>(name: &'static str, index: u32) -> T::AccountId {
+	frame_benchmarking::account(name, index, 0)
+}
+
+fn hospital<T: Config>(index: u32) -> T::AccountId {
+	let who = account::<T>("hospital", index);
+	T::Hospitals::add_hospital_for_benchmarks(&who);
+	frame_system::Pallet::<T>::inc_providers(&who);
+	who
+}
+
+/// `n` hospitals with registered proxies; returns each hospital, its node account and keys.
+fn proxies<T: Config>(fx: &mut Fixture, n: u32) -> Vec<(T::AccountId, T::AccountId, Party)> {
+	(0..n)
+		.map(|i| {
+			let h = hospital::<T>(i);
+			let node = account::<T>("node", i);
+			let keys = fx.party();
+			Ehr::<T>::do_register_proxy(h.clone(), vec![node.clone()].try_into().expect("one account"), Fixture::public(&keys))
+				.expect("proxy registers");
+			(h, node, keys)
+		})
+		.collect()
+}
+
+struct Scenario<T: Config> {
+	proxies: Vec<(T::AccountId, T::AccountId, Party)>,
+	patient: (T::AccountId, Party),
+	grantee: (T::AccountId, Party),
+	record: RecordId,
+	capsule: Capsule,
+	kfrags: Vec<VerifiedKeyFrag>,
+}
+
+/// `n` proxy hospitals, a patient with a record at hospital 0, and a
+/// provider; kfrags for the provider with threshold `m` of `n`.
+fn scenario<T: Config>(fx: &mut Fixture, n: u32, m: u32) -> Scenario<T> {
+	let proxies = proxies::<T>(fx, n.max(1));
+	let custodian = proxies[0].0.clone();
+	let patient = (account::<T>("patient", 0), fx.party());
+	let grantee = (account::<T>("grantee", 0), fx.party());
+	Ehr::<T>::do_register_patient(custodian.clone(), patient.0.clone(), Fixture::public(&patient.1), Fixture::bytes(&patient.1.signer.verifying_key()))
+		.expect("patient registers");
+	Ehr::<T>::do_register_provider(custodian.clone(), grantee.0.clone(), Fixture::public(&grantee.1), None)
+		.expect("provider registers");
+	let (capsule, ciphertext) = fx.capsule(&patient.1.secret.public_key());
+	let record = NextRecordId::<T>::get();
+	Ehr::<T>::do_create_record(
+		custodian,
+		patient.0.clone(),
+		Fixture::bytes(&capsule),
+		ciphertext.try_into().expect("metadata fits"),
+		sp_core::H256::repeat_byte(1),
+		1 << 20,
+	)
+	.expect("record is created");
+	let kfrags = fx.kfrags(&patient.1, &grantee.1.secret.public_key(), m.max(1) as usize, n.max(1) as usize);
+	Scenario { proxies, patient, grantee, record, capsule, kfrags }
+}
+
+fn grant_proxies<T: Config>(fx: &mut Fixture, s: &Scenario<T>) -> BoundedVec<GrantProxy<T::AccountId>, sp_core::ConstU32<MAX_PROXIES>> {
+	s.proxies
+		.iter()
+		.zip(s.kfrags.iter())
+		.map(|((h, _, keys), kfrag)| GrantProxy { hospital: h.clone(), encrypted_kfrag: fx.sealed(&keys.secret.public_key(), kfrag) })
+		.collect::<Vec<_>>()
+		.try_into()
+		.expect("at most MAX_PROXIES")
+}
+
+fn open_request<T: Config>(fx: &mut Fixture, s: &Scenario<T>, threshold: u8) -> RequestId {
+	let grant = NextGrantId::<T>::get();
+	let proxies = grant_proxies(fx, s);
+	Ehr::<T>::do_grant(s.patient.0.clone(), s.grantee.0.clone(), Scope::AllRecords, threshold, proxies, None, Purpose::Treatment)
+		.expect("grant is made");
+	let request = NextRequestId::<T>::get();
+	Ehr::<T>::do_request_access(s.grantee.0.clone(), grant, s.record).expect("request opens");
+	request
+}
+
+fn cfrag(fx: &mut Fixture, capsule: &Capsule, kfrag: &VerifiedKeyFrag) -> CfragBytes {
+	Fixture::bytes(&reencrypt_with_rng(&mut fx.rng, capsule, kfrag.clone()).unverify())
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn register_proxy(a: Linear<1, MAX_PROXY_ACCOUNTS>) {
+		let mut fx = Fixture::new();
+		let h = hospital::<T>(0);
+		// Worst case: replacing a registration with the most accounts.
+		let old: Vec<T::AccountId> = (0..MAX_PROXY_ACCOUNTS).map(|i| account::<T>("old", i)).collect();
+		Ehr::<T>::do_register_proxy(h.clone(), old.try_into().expect("bounded"), Fixture::public(&fx.party())).expect("registers");
+		let accounts: Vec<T::AccountId> = (0..a).map(|i| account::<T>("node", i)).collect();
+		let key = Fixture::public(&fx.party());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(h.clone()), accounts.try_into().expect("bounded"), key);
+		assert_eq!(Proxies::<T>::get(&h).map(|p| p.accounts.len() as u32), Some(a));
+	}
+
+	#[benchmark]
+	fn register_patient() {
+		let mut fx = Fixture::new();
+		let h = hospital::<T>(0);
+		let patient = account::<T>("patient", 0);
+		let keys = fx.party();
+		let (pk, vk) = (Fixture::public(&keys), Fixture::bytes(&keys.signer.verifying_key()));
+		#[extrinsic_call]
+		_(RawOrigin::Signed(h), patient.clone(), pk, vk);
+		assert!(Patients::<T>::contains_key(&patient));
+	}
+
+	#[benchmark]
+	fn register_provider() {
+		let mut fx = Fixture::new();
+		let h = hospital::<T>(0);
+		let provider = account::<T>("provider", 0);
+		let pk = Fixture::public(&fx.party());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(h.clone()), provider.clone(), pk, Some(h.clone()));
+		assert!(Providers::<T>::contains_key(&provider));
+	}
+
+	#[benchmark]
+	fn create_record() {
+		let mut fx = Fixture::new();
+		let s = scenario::<T>(&mut fx, 1, 1);
+		let (capsule, _) = fx.capsule(&s.patient.1.secret.public_key());
+		let metadata: EncryptedMetadata = vec![7u8; MAX_ENCRYPTED_METADATA_LEN as usize].try_into().expect("bounded");
+		let custodian = s.proxies[0].0.clone();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(custodian), s.patient.0.clone(), Fixture::bytes(&capsule), metadata, sp_core::H256::zero(), u64::MAX);
+		assert_eq!(PatientRecordCount::<T>::get(&s.patient.0), 2);
+	}
+
+	#[benchmark]
+	fn retire_record() {
+		let mut fx = Fixture::new();
+		let s = scenario::<T>(&mut fx, 1, 1);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(s.patient.0.clone()), s.record);
+		assert!(Records::<T>::get(s.record).and_then(|r| r.retired_at).is_some());
+	}
+
+	#[benchmark]
+	fn grant(p: Linear<1, MAX_PROXIES>, r: Linear<1, MAX_SCOPE_RECORDS>) {
+		let mut fx = Fixture::new();
+		let s = scenario::<T>(&mut fx, p, p);
+		let custodian = s.proxies[0].0.clone();
+		let mut records = vec![s.record];
+		for _ in 1..r {
+			records.push(NextRecordId::<T>::get());
+			Ehr::<T>::do_create_record(custodian.clone(), s.patient.0.clone(), Records::<T>::get(s.record).expect("exists").capsule, vec![1].try_into().expect("bounded"), Default::default(), 1)
+				.expect("record is created");
+		}
+		let proxies = grant_proxies(&mut fx, &s);
+		let scope = Scope::Records(records.try_into().expect("bounded"));
+		let expiry = frame_system::Pallet::<T>::block_number().saturating_add(100u32.into());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(s.patient.0.clone()), s.grantee.0.clone(), scope, p as u8, proxies, Some(expiry), Purpose::Research);
+		assert_eq!(NextGrantId::<T>::get(), 1);
+	}
+
+	#[benchmark]
+	fn revoke() {
+		let mut fx = Fixture::new();
+		let s = scenario::<T>(&mut fx, 1, 1);
+		let _ = open_request(&mut fx, &s, 1);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(s.patient.0.clone()), 0);
+		assert!(Grants::<T>::get(0).and_then(|g| g.revoked_at).is_some());
+	}
+
+	#[benchmark]
+	fn request_access(p: Linear<1, MAX_PROXIES>) {
+		let mut fx = Fixture::new();
+		let s = scenario::<T>(&mut fx, p, p);
+		let proxies = grant_proxies(&mut fx, &s);
+		Ehr::<T>::do_grant(s.patient.0.clone(), s.grantee.0.clone(), Scope::AllRecords, p as u8, proxies, None, Purpose::Treatment)
+			.expect("grant is made");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(s.grantee.0.clone()), 0, s.record);
+		assert!(Requests::<T>::contains_key(0));
+	}
+
+	/// The cfrag that reaches the threshold: verification plus closing the
+	/// request for all `p` proxies.
+	#[benchmark]
+	fn submit_cfrag(p: Linear<1, MAX_PROXIES>) {
+		let mut fx = Fixture::new();
+		let s = scenario::<T>(&mut fx, p, p);
+		let request = open_request(&mut fx, &s, p as u8);
+		let last = (p - 1) as usize;
+		for i in 0..last {
+			let c = cfrag(&mut fx, &s.capsule, &s.kfrags[i]);
+			Ehr::<T>::do_submit_cfrag(s.proxies[i].0.clone(), request, c).expect("cfrag accepted");
+		}
+		let c = cfrag(&mut fx, &s.capsule, &s.kfrags[last]);
+		let node = s.proxies[last].1.clone();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(node), request, c);
+		assert_eq!(Requests::<T>::get(request).map(|r| r.status), Some(RequestStatus::Ready));
+	}
+
+	#[benchmark]
+	fn confirm_fetch() {
+		let mut fx = Fixture::new();
+		let s = scenario::<T>(&mut fx, 1, 1);
+		let request = open_request(&mut fx, &s, 1);
+		let c = cfrag(&mut fx, &s.capsule, &s.kfrags[0]);
+		Ehr::<T>::do_submit_cfrag(s.proxies[0].0.clone(), request, c).expect("cfrag accepted");
+		let node = s.proxies[0].1.clone();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(node), request);
+		assert_eq!(Requests::<T>::get(request).map(|r| r.fetches), Some(1));
+	}
+
+	/// `r` open requests, each naming the most proxies, expire in one block.
+	#[benchmark]
+	fn expire_requests(r: Linear<1, { T::MaxRequestsPerBlock::get() }>) {
+		let mut fx = Fixture::new();
+		let s = scenario::<T>(&mut fx, MAX_PROXIES, MAX_PROXIES);
+		let proxies = grant_proxies(&mut fx, &s);
+		Ehr::<T>::do_grant(s.patient.0.clone(), s.grantee.0.clone(), Scope::AllRecords, 1, proxies, None, Purpose::Treatment)
+			.expect("grant is made");
+		for _ in 0..r {
+			Ehr::<T>::do_request_access(s.grantee.0.clone(), 0, s.record).expect("request opens");
+		}
+		let due: BlockNumberFor<T> = frame_system::Pallet::<T>::block_number()
+			.saturating_add(T::RequestTimeout::get())
+			.saturating_add(One::one());
+		#[block]
+		{
+			Ehr::<T>::on_initialize(due);
+		}
+		assert_eq!(Requests::<T>::get(0).map(|q| q.status), Some(RequestStatus::Expired));
+	}
+
+	impl_benchmark_test_suite!(Ehr, crate::mock::new_test_ext(), crate::mock::Test);
+}

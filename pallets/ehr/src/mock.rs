@@ -1,0 +1,282 @@
+//! A mock runtime for pallet-ehr's tests, and real Umbral parties to drive it.
+
+use crate as pallet_ehr;
+use crate::types::*;
+use crate::{Grants, NextGrantId, NextRecordId, Records, Requests};
+use core::cell::RefCell;
+use ehr_primitives::umbral_codec::{self, Sealed};
+use frame_support::{derive_impl, parameter_types, traits::ConstU32};
+use sp_runtime::BuildStorage;
+use umbral_pre::{
+	decrypt_original, encrypt, generate_kfrags, reencrypt, Capsule, KeyFrag, PublicKey, SecretKey,
+	Signer,
+};
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Ehr: pallet_ehr,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+}
+
+parameter_types! {
+	pub const RequestTimeout: u64 = 10;
+}
+
+thread_local! {
+	static HOSPITALS: RefCell<Vec<u64>> = RefCell::new(vec![HOSPITAL_A, HOSPITAL_B, HOSPITAL_C, HOSPITAL_D]);
+}
+
+/// Member hospitals of the mock consortium, changeable by tests.
+pub struct MockHospitals;
+impl HospitalMembership<u64> for MockHospitals {
+	fn is_hospital(who: &u64) -> bool {
+		HOSPITALS.with(|h| h.borrow().contains(who))
+	}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn add_hospital_for_benchmarks(who: &u64) {
+		HOSPITALS.with(|h| h.borrow_mut().push(*who));
+	}
+}
+
+impl pallet_ehr::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
+	type Hospitals = MockHospitals;
+	type RequestTimeout = RequestTimeout;
+	type MaxRequestsPerBlock = ConstU32<4>;
+	type WeightInfo = ();
+}
+
+pub const HOSPITAL_A: u64 = 1;
+pub const HOSPITAL_B: u64 = 2;
+pub const HOSPITAL_C: u64 = 3;
+pub const HOSPITAL_D: u64 = 4;
+/// Proxy node accounts: hospital h's node is 10 + h.
+pub const fn node_of(hospital: u64) -> u64 {
+	10 + hospital
+}
+pub const PATIENT: u64 = 100;
+pub const OTHER_PATIENT: u64 = 101;
+pub const CLINICIAN: u64 = 200;
+pub const OTHER_CLINICIAN: u64 = 201;
+pub const STRANGER: u64 = 999;
+
+/// Builds genesis storage for the mock runtime.
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let storage = frame_system::GenesisConfig::<Test>::default().build_storage().expect("mock genesis builds");
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+/// Encodes an Umbral object canonically, as the node and client do.
+pub fn enc<T: serde::Serialize>(object: &T) -> Vec<u8> {
+	umbral_codec::encode(object).expect("umbral objects encode")
+}
+
+/// Bounded bytes from a vector, for call arguments.
+pub fn bounded<const N: u32>(bytes: Vec<u8>) -> frame_support::BoundedVec<u8, ConstU32<N>> {
+	bytes.try_into().expect("test bytes fit their bound")
+}
+
+/// A participant holding real Umbral keys.
+pub struct Keys {
+	pub secret: SecretKey,
+	pub signer: Signer,
+}
+
+impl Keys {
+	pub fn new() -> Self {
+		Keys { secret: SecretKey::random(), signer: Signer::new(SecretKey::random()) }
+	}
+	pub fn public(&self) -> PublicKey {
+		self.secret.public_key()
+	}
+	pub fn public_bytes(&self) -> PublicKeyBytes {
+		bounded(enc(&self.public()))
+	}
+	pub fn verifying_bytes(&self) -> PublicKeyBytes {
+		bounded(enc(&self.signer.verifying_key()))
+	}
+}
+
+/// The whole cast of a test: hospitals' proxies, patient and clinicians.
+pub struct World {
+	pub proxies: Vec<(u64, Keys)>,
+	pub patient: Keys,
+	pub other_patient: Keys,
+	pub clinician: Keys,
+	pub other_clinician: Keys,
+}
+
+impl World {
+	/// Registers proxies for hospitals A, B and C, two patients and two
+	/// clinicians (one affiliated with B).
+	pub fn setup() -> Self {
+		let world = World {
+			proxies: vec![(HOSPITAL_A, Keys::new()), (HOSPITAL_B, Keys::new()), (HOSPITAL_C, Keys::new())],
+			patient: Keys::new(),
+			other_patient: Keys::new(),
+			clinician: Keys::new(),
+			other_clinician: Keys::new(),
+		};
+		for (hospital, keys) in &world.proxies {
+			Ehr::register_proxy(
+				RuntimeOrigin::signed(*hospital),
+				vec![node_of(*hospital)].try_into().unwrap(),
+				keys.public_bytes(),
+			)
+			.expect("proxy registers");
+		}
+		for (who, keys) in [(PATIENT, &world.patient), (OTHER_PATIENT, &world.other_patient)] {
+			Ehr::register_patient(RuntimeOrigin::signed(HOSPITAL_A), who, keys.public_bytes(), keys.verifying_bytes())
+				.expect("patient registers");
+		}
+		Ehr::register_provider(RuntimeOrigin::signed(HOSPITAL_B), CLINICIAN, world.clinician.public_bytes(), Some(HOSPITAL_B))
+			.expect("clinician registers");
+		Ehr::register_provider(RuntimeOrigin::signed(HOSPITAL_B), OTHER_CLINICIAN, world.other_clinician.public_bytes(), None)
+			.expect("clinician registers");
+		world
+	}
+
+	pub fn proxy_keys(&self, hospital: u64) -> &Keys {
+		&self.proxies.iter().find(|(h, _)| *h == hospital).expect("known proxy").1
+	}
+
+	pub fn keys_of(&self, who: u64) -> &Keys {
+		match who {
+			PATIENT => &self.patient,
+			OTHER_PATIENT => &self.other_patient,
+			CLINICIAN => &self.clinician,
+			OTHER_CLINICIAN => &self.other_clinician,
+			_ => panic!("no keys for {who}"),
+		}
+	}
+
+	/// Hospital `custodian` creates a record whose metadata envelope is
+	/// `metadata`, Umbral-encrypted to `patient`. Returns its id.
+	pub fn create_record(&self, custodian: u64, patient: u64, metadata: &[u8]) -> RecordId {
+		let (capsule, ciphertext) = encrypt(&self.keys_of(patient).public(), metadata).expect("encrypts");
+		let id = NextRecordId::<Test>::get();
+		Ehr::create_record(
+			RuntimeOrigin::signed(custodian),
+			patient,
+			bounded(enc(&capsule)),
+			bounded(ciphertext.to_vec()),
+			sp_core::H256::repeat_byte(7),
+			4096,
+		)
+		.expect("record is created");
+		id
+	}
+
+	/// The patient's kfrags for `grantee`, each encrypted to one of `proxies`.
+	pub fn grant_proxies(&self, patient: u64, grantee: u64, threshold: u8, proxies: &[u64]) -> Vec<GrantProxy<u64>> {
+		let patient = self.keys_of(patient);
+		let kfrags = generate_kfrags(
+			&patient.secret,
+			&self.keys_of(grantee).public(),
+			&patient.signer,
+			threshold as usize,
+			proxies.len(),
+			true,
+			true,
+		);
+		proxies
+			.iter()
+			.zip(kfrags.iter())
+			.map(|(hospital, kfrag)| {
+				let kfrag_bytes = enc(&kfrag.clone().unverify());
+				let (capsule, ciphertext) =
+					encrypt(&self.proxy_keys(*hospital).public(), &kfrag_bytes).expect("encrypts");
+				let sealed = Sealed { capsule, ciphertext: ciphertext.to_vec() };
+				GrantProxy { hospital: *hospital, encrypted_kfrag: bounded(enc(&sealed)) }
+			})
+			.collect()
+	}
+
+	/// The patient grants `grantee` access through `proxies`. Returns the grant id.
+	pub fn grant(&self, patient: u64, grantee: u64, scope: Scope, threshold: u8, proxies: &[u64], expires_at: Option<u64>) -> GrantId {
+		let id = NextGrantId::<Test>::get();
+		Ehr::grant(
+			RuntimeOrigin::signed(patient),
+			grantee,
+			scope,
+			threshold,
+			self.grant_proxies(patient, grantee, threshold, proxies).try_into().unwrap(),
+			expires_at,
+			Purpose::Treatment,
+		)
+		.expect("grant is made");
+		id
+	}
+
+	/// What proxy `hospital` computes for `request`: decrypts its kfrag,
+	/// verifies it and re-encrypts the record's capsule.
+	pub fn cfrag_for(&self, hospital: u64, request: RequestId) -> CfragBytes {
+		let request = Requests::<Test>::get(request).expect("request exists");
+		let grant = Grants::<Test>::get(request.grant).expect("grant exists");
+		let record = Records::<Test>::get(request.record).expect("record exists");
+		let sealed_bytes = &grant.proxies.iter().find(|p| p.hospital == hospital).expect("proxy in grant").encrypted_kfrag;
+		let sealed: Sealed = umbral_codec::decode(sealed_bytes).expect("sealed kfrag decodes");
+		let kfrag_bytes = decrypt_original(&self.proxy_keys(hospital).secret, &sealed.capsule, &sealed.ciphertext)
+			.expect("proxy opens its kfrag");
+		let kfrag: KeyFrag = umbral_codec::decode(&kfrag_bytes).expect("kfrag decodes");
+		let patient = self.keys_of(grant.patient);
+		let verified = kfrag
+			.verify(&patient.signer.verifying_key(), Some(&patient.public()), Some(&self.keys_of(grant.grantee).public()))
+			.map_err(|(e, _)| e)
+			.expect("kfrag verifies");
+		let capsule: Capsule = umbral_codec::decode(&record.capsule).expect("capsule decodes");
+		bounded(enc(&reencrypt(&capsule, verified).unverify()))
+	}
+
+	/// Proxy `hospital` submits its cfrag for `request` from its node account.
+	pub fn deliver(&self, hospital: u64, request: RequestId) -> sp_runtime::DispatchResult {
+		Ehr::submit_cfrag(RuntimeOrigin::signed(node_of(hospital)), request, self.cfrag_for(hospital, request))
+	}
+
+	/// The grantee opens a ready request's metadata envelope.
+	pub fn open(&self, request: RequestId) -> Vec<u8> {
+		let request = Requests::<Test>::get(request).expect("request exists");
+		let record = Records::<Test>::get(request.record).expect("record exists");
+		let capsule: Capsule = umbral_codec::decode(&record.capsule).expect("capsule decodes");
+		let patient = self.keys_of(request.patient);
+		let grantee = self.keys_of(request.grantee);
+		let cfrags = request.cfrags.iter().map(|c| {
+			umbral_codec::decode_cfrag(&c.cfrag)
+				.expect("cfrag decodes")
+				.verify(&capsule, &patient.signer.verifying_key(), &patient.public(), &grantee.public())
+				.map_err(|(e, _)| e)
+				.expect("cfrag verifies")
+		});
+		umbral_pre::decrypt_reencrypted(&grantee.secret, &patient.public(), &capsule, cfrags, &record.encrypted_metadata)
+			.expect("grantee opens the envelope")
+			.to_vec()
+	}
+}
+
+/// Advances to block `n`, running the pallet's hooks.
+pub fn run_to_block(n: u64) {
+	use frame_support::traits::Hooks;
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		Ehr::on_initialize(next);
+	}
+}
+
+/// The pallet's events so far.
+pub fn ehr_events() -> Vec<crate::Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| if let RuntimeEvent::Ehr(e) = r.event { Some(e) } else { None })
+		.collect()
+}

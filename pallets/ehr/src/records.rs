@@ -1,0 +1,74 @@
+//! Records: the cross-hospital locator entries and their retirement.
+
+use crate::{pallet::*, types::*};
+use alloc::vec::Vec;
+use ehr_primitives::umbral_codec;
+use frame_support::{ensure, pallet_prelude::*};
+use frame_system::pallet_prelude::BlockNumberFor;
+
+impl<T: Config> Pallet<T> {
+	pub(crate) fn do_create_record(
+		custodian: T::AccountId,
+		patient: T::AccountId,
+		capsule: CapsuleBytes,
+		encrypted_metadata: EncryptedMetadata,
+		body_hash: sp_core::H256,
+		body_size: u64,
+	) -> DispatchResult {
+		ensure!(Patients::<T>::contains_key(&patient), Error::<T>::PatientNotRegistered);
+		umbral_codec::decode_capsule(&capsule).map_err(|_| Error::<T>::InvalidCapsule)?;
+		ensure!(!encrypted_metadata.is_empty(), Error::<T>::EmptyMetadata);
+
+		let id = NextRecordId::<T>::get();
+		let next_id = id.checked_add(1).ok_or(Error::<T>::Overflow)?;
+		let position = PatientRecordCount::<T>::get(&patient);
+		let next_position = position.checked_add(1).ok_or(Error::<T>::Overflow)?;
+
+		let record = Record {
+			patient: patient.clone(),
+			custodian: custodian.clone(),
+			capsule,
+			encrypted_metadata,
+			body_hash,
+			body_size,
+			created_at: frame_system::Pallet::<T>::block_number(),
+			retired_at: None,
+		};
+		Records::<T>::insert(id, record);
+		PatientRecords::<T>::insert(&patient, position, id);
+		PatientRecordCount::<T>::insert(&patient, next_position);
+		NextRecordId::<T>::put(next_id);
+
+		Self::log_access(&patient, &custodian, AuditAction::RecordCreated, Some(id), None, None);
+		Self::deposit_event(Event::RecordCreated { record: id, patient, custodian });
+		Ok(())
+	}
+
+	pub(crate) fn do_retire_record(who: T::AccountId, id: RecordId) -> DispatchResult {
+		Records::<T>::try_mutate(id, |maybe| -> DispatchResult {
+			let record = maybe.as_mut().ok_or(Error::<T>::RecordNotFound)?;
+			ensure!(who == record.custodian || who == record.patient, Error::<T>::NotCustodianOrPatient);
+			ensure!(record.retired_at.is_none(), Error::<T>::RecordRetired);
+			record.retired_at = Some(frame_system::Pallet::<T>::block_number());
+			Self::log_access(&record.patient, &who, AuditAction::RecordRetired, Some(id), None, None);
+			Ok(())
+		})?;
+		Self::deposit_event(Event::RecordRetired { record: id, by: who });
+		Ok(())
+	}
+
+	/// One page of `patient`'s records, in creation order.
+	pub fn records_page(
+		patient: &T::AccountId,
+		page: u32,
+		page_size: u32,
+	) -> Vec<(RecordId, Record<T::AccountId, BlockNumberFor<T>>)> {
+		let size = page_size.min(MAX_PAGE_SIZE);
+		let start = page.saturating_mul(size);
+		let end = start.saturating_add(size).min(PatientRecordCount::<T>::get(patient));
+		(start..end)
+			.filter_map(|i| PatientRecords::<T>::get(patient, i))
+			.filter_map(|id| Records::<T>::get(id).map(|record| (id, record)))
+			.collect()
+	}
+}

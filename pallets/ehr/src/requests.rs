@@ -1,0 +1,144 @@
+//! Access requests: opened by grantees, served by proxies with verified
+//! cfrags, expired when not ready in time, and confirmed by the custodian.
+
+use crate::{pallet::*, types::*};
+use alloc::vec::Vec;
+use ehr_primitives::umbral_codec::{self, CfragCheckError};
+use frame_support::{ensure, pallet_prelude::*};
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::traits::{One, Saturating};
+
+impl<T: Config> Pallet<T> {
+	pub(crate) fn do_request_access(grantee: T::AccountId, grant_id: GrantId, record_id: RecordId) -> DispatchResult {
+		let grant = Grants::<T>::get(grant_id).ok_or(Error::<T>::GrantNotFound)?;
+		ensure!(grant.grantee == grantee, Error::<T>::NotTheGrantee);
+		Self::ensure_live(&grant)?;
+		let record = Records::<T>::get(record_id).ok_or(Error::<T>::RecordNotFound)?;
+		ensure!(record.patient == grant.patient, Error::<T>::RecordNotInScope);
+		ensure!(grant.scope.covers(record_id), Error::<T>::RecordNotInScope);
+		ensure!(record.retired_at.is_none(), Error::<T>::RecordRetired);
+
+		let now = frame_system::Pallet::<T>::block_number();
+		let expires_at = now.saturating_add(T::RequestTimeout::get());
+		let id = NextRequestId::<T>::get();
+		let next_id = id.checked_add(1).ok_or(Error::<T>::Overflow)?;
+		RequestExpiries::<T>::try_mutate(expires_at.saturating_add(One::one()), |due| due.try_push(id))
+			.map_err(|_| Error::<T>::TooManyRequestsInBlock)?;
+
+		for proxy in grant.proxies.iter() {
+			OpenRequestsByProxy::<T>::insert(&proxy.hospital, id, ());
+		}
+		let request = AccessRequest {
+			grant: grant_id,
+			record: record_id,
+			grantee: grantee.clone(),
+			patient: grant.patient.clone(),
+			opened_at: now,
+			expires_at,
+			cfrags: BoundedVec::new(),
+			status: RequestStatus::Open,
+			fetches: 0,
+		};
+		Requests::<T>::insert(id, request);
+		NextRequestId::<T>::put(next_id);
+
+		Self::log_access(&grant.patient, &grantee, AuditAction::AccessRequested, Some(record_id), Some(grant_id), Some(id));
+		Self::deposit_event(Event::AccessRequested { request: id, grant: grant_id, record: record_id, grantee });
+		Ok(())
+	}
+
+	pub(crate) fn do_submit_cfrag(hospital: T::AccountId, id: RequestId, cfrag: CfragBytes) -> DispatchResult {
+		let mut request = Requests::<T>::get(id).ok_or(Error::<T>::RequestNotFound)?;
+		ensure!(request.status == RequestStatus::Open, Error::<T>::RequestNotOpen);
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(now <= request.expires_at, Error::<T>::RequestExpired);
+		let grant = Grants::<T>::get(request.grant).ok_or(Error::<T>::GrantNotFound)?;
+		Self::ensure_live(&grant)?;
+		ensure!(grant.has_proxy(&hospital), Error::<T>::ProxyNotInGrant);
+		ensure!(
+			!request.cfrags.iter().any(|c| c.hospital == hospital),
+			Error::<T>::CfragAlreadySubmitted
+		);
+		let record = Records::<T>::get(request.record).ok_or(Error::<T>::RecordNotFound)?;
+		ensure!(record.retired_at.is_none(), Error::<T>::RecordRetired);
+		let patient = Patients::<T>::get(&grant.patient).ok_or(Error::<T>::PatientNotRegistered)?;
+		let grantee_key = Self::grantee_public_key(&grant.grantee).ok_or(Error::<T>::GranteeNotRegistered)?;
+
+		umbral_codec::verify_cfrag(
+			&cfrag,
+			&record.capsule,
+			&patient.verifying_key,
+			&patient.public_key,
+			&grantee_key,
+		)
+		.map_err(|error| match error {
+			CfragCheckError::Malformed(_) => Error::<T>::MalformedCfrag,
+			CfragCheckError::WrongKeyFragSignature => Error::<T>::CfragWrongKeyFrag,
+			CfragCheckError::IncorrectReencryption => Error::<T>::CfragInvalid,
+		})?;
+
+		request
+			.cfrags
+			.try_push(DeliveredCfrag { hospital: hospital.clone(), cfrag })
+			.map_err(|_| Error::<T>::CfragAlreadySubmitted)?;
+		OpenRequestsByProxy::<T>::remove(&hospital, id);
+		Self::log_access(&request.patient, &hospital, AuditAction::CfragAccepted, Some(request.record), Some(request.grant), Some(id));
+		Self::deposit_event(Event::CfragAccepted { request: id, hospital });
+
+		if request.cfrags.len() >= usize::from(grant.threshold) {
+			request.status = RequestStatus::Ready;
+			for proxy in grant.proxies.iter() {
+				OpenRequestsByProxy::<T>::remove(&proxy.hospital, id);
+			}
+			Self::log_access(&request.patient, &request.patient, AuditAction::RequestReady, Some(request.record), Some(request.grant), Some(id));
+			Self::deposit_event(Event::RequestReady { request: id });
+		}
+		Requests::<T>::insert(id, request);
+		Ok(())
+	}
+
+	pub(crate) fn do_confirm_fetch(hospital: T::AccountId, id: RequestId) -> DispatchResult {
+		let patient = Requests::<T>::try_mutate(id, |maybe| -> Result<_, DispatchError> {
+			let request = maybe.as_mut().ok_or(Error::<T>::RequestNotFound)?;
+			let record = Records::<T>::get(request.record).ok_or(Error::<T>::RecordNotFound)?;
+			ensure!(record.custodian == hospital, Error::<T>::NotTheCustodian);
+			ensure!(request.status == RequestStatus::Ready, Error::<T>::RequestNotReady);
+			request.fetches = request.fetches.checked_add(1).ok_or(Error::<T>::Overflow)?;
+			Ok((request.patient.clone(), request.record, request.grant))
+		})?;
+		let (patient, record, grant) = patient;
+		Self::log_access(&patient, &hospital, AuditAction::FetchConfirmed, Some(record), Some(grant), Some(id));
+		Self::deposit_event(Event::FetchConfirmed { request: id, custodian: hospital });
+		Ok(())
+	}
+
+	/// Expires the requests due at `now` that are still open.
+	pub(crate) fn do_expire_requests(now: BlockNumberFor<T>) {
+		for id in RequestExpiries::<T>::take(now) {
+			let Some(mut request) = Requests::<T>::get(id) else { continue };
+			if request.status != RequestStatus::Open {
+				continue;
+			}
+			request.status = RequestStatus::Expired;
+			if let Some(grant) = Grants::<T>::get(request.grant) {
+				for proxy in grant.proxies.iter() {
+					OpenRequestsByProxy::<T>::remove(&proxy.hospital, id);
+				}
+			}
+			Self::log_access(&request.patient, &request.patient, AuditAction::RequestExpired, Some(request.record), Some(request.grant), Some(id));
+			Requests::<T>::insert(id, request);
+			Self::deposit_event(Event::RequestExpired { request: id });
+		}
+	}
+
+	/// The open requests naming `hospital` whose grant is still live and
+	/// whose record is still covered: the proxy worker's queue.
+	pub fn open_requests_for(hospital: &T::AccountId) -> Vec<(RequestId, AccessRequestOf<T>)> {
+		let now = frame_system::Pallet::<T>::block_number();
+		OpenRequestsByProxy::<T>::iter_key_prefix(hospital)
+			.filter_map(|id| Requests::<T>::get(id).map(|r| (id, r)))
+			.filter(|(_, r)| r.status == RequestStatus::Open && now <= r.expires_at)
+			.filter(|(_, r)| Self::grant_covers(r.grant, r.record))
+			.collect()
+	}
+}

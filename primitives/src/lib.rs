@@ -1,0 +1,54 @@
+//! Types shared by the ehr-chain runtime, node and client.
+//!
+//! - [`types`]: the on-chain shapes of records, grants, access requests,
+//!   registered parties and audit entries, with their bounds.
+//! - [`umbral_codec`]: the one canonical byte encoding of Umbral objects.
+//! - [`EhrApi`]: the runtime API through which the node, the client and
+//!   polkadot-js read the EHR state.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub mod types;
+pub mod umbral_codec;
+
+pub use types::*;
+
+use alloc::vec::Vec;
+
+sp_api::decl_runtime_apis! {
+	/// Read access to pallet-ehr's state. Every method is a pure read of the
+	/// state at the block it is called on; pages are zero-based.
+	pub trait EhrApi<AccountId, BlockNumber>
+	where
+		AccountId: codec::Codec,
+		BlockNumber: codec::Codec,
+	{
+		/// The records of `patient`, in creation order, `page_size` per page
+		/// (capped at [`MAX_PAGE_SIZE`]).
+		fn records_of_patient(patient: AccountId, page: u32, page_size: u32) -> Vec<(RecordId, Record<AccountId, BlockNumber>)>;
+		/// One record.
+		fn record(id: RecordId) -> Option<Record<AccountId, BlockNumber>>;
+		/// Every grant `patient` has made, live or not.
+		fn grants_of_patient(patient: AccountId) -> Vec<(GrantId, Grant<AccountId, BlockNumber>)>;
+		/// Every grant made to `grantee`, live or not.
+		fn grants_to_grantee(grantee: AccountId) -> Vec<(GrantId, Grant<AccountId, BlockNumber>)>;
+		/// One access request with the cfrags submitted so far.
+		fn request(id: RequestId) -> Option<AccessRequest<AccountId, BlockNumber>>;
+		/// The open, unexpired requests that name `hospital` as one of their proxies.
+		fn open_requests_for_proxy(hospital: AccountId) -> Vec<(RequestId, AccessRequest<AccountId, BlockNumber>)>;
+		/// The patient's audit log, oldest first, `page_size` per page (capped at [`MAX_PAGE_SIZE`]).
+		fn audit_log(patient: AccountId, page: u32, page_size: u32) -> Vec<AuditEntry<AccountId, BlockNumber>>;
+		/// The number of entries in the patient's audit log.
+		fn audit_log_len(patient: AccountId) -> u32;
+		/// Every hospital's registered proxy: its node accounts and Umbral public key.
+		fn proxies() -> Vec<(AccountId, ProxyInfo<AccountId>)>;
+		/// A registered patient's keys.
+		fn patient(account: AccountId) -> Option<PatientInfo<AccountId>>;
+		/// A registered provider's key and affiliation.
+		fn provider(account: AccountId) -> Option<ProviderInfo<AccountId>>;
+		/// Whether `grant` is live at this block and covers `record`.
+		fn grant_covers(grant: GrantId, record: RecordId) -> bool;
+	}
+}

@@ -1,0 +1,273 @@
+//! The on-chain shapes of ehr-chain's EHR state.
+//!
+//! Nothing here carries clear-text health information: only ids, hashes,
+//! sizes, block numbers, enums, public keys and ciphertext.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+use sp_core::{ConstU32, H256};
+use sp_runtime::{BoundedVec, RuntimeDebug};
+
+/// Identifies a record; assigned in creation order, never reused.
+pub type RecordId = u64;
+/// Identifies a grant; assigned in creation order, never reused.
+pub type GrantId = u64;
+/// Identifies an access request; assigned in creation order, never reused.
+pub type RequestId = u64;
+
+/// Upper bound of an encoded Umbral public key (34 bytes in the canonical encoding).
+pub const MAX_PUBLIC_KEY_LEN: u32 = 64;
+/// Upper bound of an encoded Umbral capsule (101 bytes in the canonical encoding).
+pub const MAX_CAPSULE_LEN: u32 = 128;
+/// Upper bound of an encoded capsule fragment (369 bytes in the canonical encoding).
+pub const MAX_CFRAG_LEN: u32 = 512;
+/// Upper bound of a key fragment encrypted to a proxy: capsule plus ciphertext
+/// of the canonical kfrag (about 445 bytes).
+pub const MAX_ENCRYPTED_KFRAG_LEN: u32 = 768;
+/// Upper bound of a record's encrypted metadata envelope (ciphertext).
+pub const MAX_ENCRYPTED_METADATA_LEN: u32 = 2048;
+/// Most proxy hospitals a grant may name (the `n` of an m-of-n grant).
+pub const MAX_PROXIES: u32 = 8;
+/// Most records a grant may list when its scope is a list.
+pub const MAX_SCOPE_RECORDS: u32 = 32;
+/// Most node accounts a hospital may register for its proxy.
+pub const MAX_PROXY_ACCOUNTS: u32 = 4;
+/// Largest page a paged runtime API call returns.
+pub const MAX_PAGE_SIZE: u32 = 256;
+
+/// A canonical Umbral public key (see [`crate::umbral_codec`]).
+pub type PublicKeyBytes = BoundedVec<u8, ConstU32<MAX_PUBLIC_KEY_LEN>>;
+/// A canonical Umbral capsule.
+pub type CapsuleBytes = BoundedVec<u8, ConstU32<MAX_CAPSULE_LEN>>;
+/// A canonical Umbral capsule fragment.
+pub type CfragBytes = BoundedVec<u8, ConstU32<MAX_CFRAG_LEN>>;
+/// A key fragment encrypted to one proxy's Umbral public key.
+pub type EncryptedKfragBytes = BoundedVec<u8, ConstU32<MAX_ENCRYPTED_KFRAG_LEN>>;
+/// A record's metadata envelope, Umbral-encrypted to the patient.
+pub type EncryptedMetadata = BoundedVec<u8, ConstU32<MAX_ENCRYPTED_METADATA_LEN>>;
+/// The records a grant lists.
+pub type ScopeRecords = BoundedVec<RecordId, ConstU32<MAX_SCOPE_RECORDS>>;
+
+/// Standard purposes of use (after HL7's PurposeOfUse), stated by the patient
+/// in a grant.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, RuntimeDebug,
+)]
+pub enum Purpose {
+	/// Treatment of the patient.
+	Treatment,
+	/// Payment for care (insurers).
+	Payment,
+	/// Healthcare operations (quality, administration).
+	Operations,
+	/// Research the patient consented to.
+	Research,
+	/// Emergency care.
+	Emergency,
+	/// The patient's own request (for example, a copy to a new provider).
+	PatientRequest,
+	/// A legal obligation.
+	Legal,
+}
+
+/// Which of the patient's records a grant covers.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, RuntimeDebug,
+)]
+pub enum Scope {
+	/// Only these records.
+	Records(ScopeRecords),
+	/// Every record of the patient, present and future.
+	AllRecords,
+}
+
+impl Scope {
+	/// Whether this scope covers `record` (a record of the grant's patient).
+	pub fn covers(&self, record: RecordId) -> bool {
+		match self {
+			Scope::Records(records) => records.contains(&record),
+			Scope::AllRecords => true,
+		}
+	}
+}
+
+/// One proxy hospital of a grant, with the kfrag the patient encrypted to it.
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, RuntimeDebug,
+)]
+pub struct GrantProxy<AccountId> {
+	/// The proxy hospital (its controller account).
+	pub hospital: AccountId,
+	/// The kfrag for this proxy, Umbral-encrypted to its proxy public key.
+	pub encrypted_kfrag: EncryptedKfragBytes,
+}
+
+/// A record's locator entry. The body stays encrypted with its custodian.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, RuntimeDebug)]
+pub struct Record<AccountId, BlockNumber> {
+	/// The patient the record is about; its capsule is made for their key.
+	pub patient: AccountId,
+	/// The hospital that holds the encrypted body.
+	pub custodian: AccountId,
+	/// The Umbral capsule of the metadata envelope.
+	pub capsule: CapsuleBytes,
+	/// The metadata envelope (descriptive metadata plus body key), encrypted.
+	pub encrypted_metadata: EncryptedMetadata,
+	/// blake2-256 of the encrypted body.
+	pub body_hash: H256,
+	/// Size of the encrypted body in bytes.
+	pub body_size: u64,
+	/// The block the record was created in.
+	pub created_at: BlockNumber,
+	/// The block the record was retired in, if it was.
+	pub retired_at: Option<BlockNumber>,
+}
+
+/// A patient's grant of access to a grantee.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, RuntimeDebug)]
+pub struct Grant<AccountId, BlockNumber> {
+	/// The patient who made the grant.
+	pub patient: AccountId,
+	/// The registered provider (or patient) the grant is for.
+	pub grantee: AccountId,
+	/// The records covered.
+	pub scope: Scope,
+	/// How many proxies must deliver a verified cfrag (`m`).
+	pub threshold: u8,
+	/// The proxies (`n` of them) with their encrypted kfrags.
+	pub proxies: BoundedVec<GrantProxy<AccountId>, ConstU32<MAX_PROXIES>>,
+	/// The last block at which the grant is live, if it expires.
+	pub expires_at: Option<BlockNumber>,
+	/// The stated purpose of use.
+	pub purpose: Purpose,
+	/// The block the grant was made in.
+	pub created_at: BlockNumber,
+	/// The block the patient revoked it in, if they did.
+	pub revoked_at: Option<BlockNumber>,
+}
+
+impl<AccountId: PartialEq, BlockNumber: PartialOrd> Grant<AccountId, BlockNumber> {
+	/// Whether the grant is live at block `now`: not revoked and not expired.
+	pub fn is_live(&self, now: &BlockNumber) -> bool {
+		self.revoked_at.is_none() && self.expires_at.as_ref().map_or(true, |end| now <= end)
+	}
+
+	/// Whether `hospital` is one of the grant's proxies.
+	pub fn has_proxy(&self, hospital: &AccountId) -> bool {
+		self.proxies.iter().any(|p| &p.hospital == hospital)
+	}
+}
+
+/// Where an access request stands.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, RuntimeDebug)]
+pub enum RequestStatus {
+	/// Waiting for verified cfrags.
+	Open,
+	/// `threshold` verified cfrags are on chain; the grantee can open the capsule.
+	Ready,
+	/// Not ready in time; no more cfrags are accepted.
+	Expired,
+}
+
+/// A verified cfrag delivered by one proxy hospital.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, RuntimeDebug)]
+pub struct DeliveredCfrag<AccountId> {
+	/// The proxy hospital that delivered it.
+	pub hospital: AccountId,
+	/// The canonical cfrag, verified by the runtime on submission.
+	pub cfrag: CfragBytes,
+}
+
+/// A grantee's request to open one record under one grant.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, RuntimeDebug)]
+pub struct AccessRequest<AccountId, BlockNumber> {
+	/// The grant the request is made under.
+	pub grant: GrantId,
+	/// The record asked for.
+	pub record: RecordId,
+	/// The grantee who asked.
+	pub grantee: AccountId,
+	/// The patient whose record it is.
+	pub patient: AccountId,
+	/// The block the request was opened in.
+	pub opened_at: BlockNumber,
+	/// The block after which an open request expires.
+	pub expires_at: BlockNumber,
+	/// The verified cfrags delivered so far.
+	pub cfrags: BoundedVec<DeliveredCfrag<AccountId>, ConstU32<MAX_PROXIES>>,
+	/// Where the request stands.
+	pub status: RequestStatus,
+	/// How many times the custodian confirmed serving the body.
+	pub fetches: u32,
+}
+
+/// A hospital's registered proxy.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, RuntimeDebug)]
+pub struct ProxyInfo<AccountId> {
+	/// The node accounts that may submit cfrags and confirm fetches for it.
+	pub accounts: BoundedVec<AccountId, ConstU32<MAX_PROXY_ACCOUNTS>>,
+	/// The proxy's Umbral public key; patients encrypt kfrags to it.
+	pub public_key: PublicKeyBytes,
+}
+
+/// A registered patient's keys.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, RuntimeDebug)]
+pub struct PatientInfo<AccountId> {
+	/// The Umbral public key records are encrypted to.
+	pub public_key: PublicKeyBytes,
+	/// The Umbral verifying key that signs the patient's kfrags.
+	pub verifying_key: PublicKeyBytes,
+	/// The hospital that onboarded the patient.
+	pub onboarded_by: AccountId,
+}
+
+/// A registered provider (clinician, lab, insurer, researcher).
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, RuntimeDebug)]
+pub struct ProviderInfo<AccountId> {
+	/// The Umbral public key grants re-encrypt to.
+	pub public_key: PublicKeyBytes,
+	/// The hospital the provider works for, if any.
+	pub affiliation: Option<AccountId>,
+	/// The hospital that onboarded the provider.
+	pub onboarded_by: AccountId,
+}
+
+/// What an audit entry records.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, RuntimeDebug)]
+pub enum AuditAction {
+	/// A custodian created a record.
+	RecordCreated,
+	/// The custodian or the patient retired a record.
+	RecordRetired,
+	/// The patient made a grant.
+	GrantCreated,
+	/// The patient revoked a grant.
+	GrantRevoked,
+	/// A grantee opened an access request.
+	AccessRequested,
+	/// A proxy delivered a verified cfrag.
+	CfragAccepted,
+	/// A request reached its threshold.
+	RequestReady,
+	/// A request expired before it was ready.
+	RequestExpired,
+	/// The custodian served the body to the grantee.
+	FetchConfirmed,
+}
+
+/// One entry of a patient's on-chain access log.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, RuntimeDebug)]
+pub struct AuditEntry<AccountId, BlockNumber> {
+	/// The block the action happened in.
+	pub block: BlockNumber,
+	/// Who acted (for an expiry: the patient's own account).
+	pub actor: AccountId,
+	/// What happened.
+	pub action: AuditAction,
+	/// The record concerned, if any.
+	pub record: Option<RecordId>,
+	/// The grant concerned, if any.
+	pub grant: Option<GrantId>,
+	/// The request concerned, if any.
+	pub request: Option<RequestId>,
+}
