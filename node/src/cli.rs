@@ -12,6 +12,34 @@ pub struct Cli {
 	/// Options of a running node.
 	#[clap(flatten)]
 	pub run: RunCmd,
+
+	/// Options of the node's EHR services.
+	#[clap(flatten)]
+	pub ehr: EhrParams,
+}
+
+/// Options of the blob store and proxy.
+#[derive(Debug, Clone, clap::Args)]
+pub struct EhrParams {
+	/// Largest record body this node stores, in bytes.
+	#[arg(long, default_value_t = 256 * 1024 * 1024)]
+	pub ehr_blob_max_bytes: u64,
+
+	/// Seconds after which an uploaded body that no record points to is deleted.
+	#[arg(long, default_value_t = 3600)]
+	pub ehr_orphan_ttl_secs: u64,
+}
+
+/// `ehr-node generate-proxy-key`: creates the hospital proxy's Umbral key pair.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GenerateProxyKeyCmd {
+	/// The node's base path (as given to `--base-path`).
+	#[arg(long, short = 'd')]
+	pub base_path: std::path::PathBuf,
+
+	/// The chain: `dev`, `local` or a chain spec file.
+	#[arg(long, default_value = "local")]
+	pub chain: String,
 }
 
 /// Operator subcommands.
@@ -42,6 +70,10 @@ pub enum Subcommand {
 
 	/// Revert the chain to a previous state.
 	Revert(sc_cli::RevertCmd),
+
+	/// Create this hospital proxy's Umbral key pair (mode 0600 in the base
+	/// path) and print its public key for `register_proxy`; never overwrites.
+	GenerateProxyKey(GenerateProxyKeyCmd),
 
 	/// Database meta columns information.
 	ChainInfo(sc_cli::ChainInfoCmd),

@@ -96,6 +96,15 @@ pub fn run() -> sc_cli::Result<()> {
 				Ok((cmd.run(client, backend, Some(aux_revert)), task_manager))
 			})
 		},
+		Some(Subcommand::GenerateProxyKey(cmd)) => {
+			let spec = cli.load_spec(&cmd.chain).map_err(sc_cli::Error::Input)?;
+			let config_dir = sc_service::BasePath::new(cmd.base_path.clone()).config_dir(spec.id());
+			let path = crate::proxy_key::ehr_dir(&config_dir).join(crate::proxy_key::PROXY_KEY_FILE);
+			let public = crate::proxy_key::generate(&path).map_err(sc_cli::Error::Input)?;
+			println!("proxy key file: {}", path.display());
+			println!("proxy public key: {}", crate::proxy_key::public_key_hex(&public));
+			Ok(())
+		},
 		Some(Subcommand::ChainInfo(cmd)) => {
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| cmd.run::<Block>(&config))
@@ -104,6 +113,7 @@ pub fn run() -> sc_cli::Result<()> {
 		Some(Subcommand::Benchmark(cmd)) => crate::benchmarking::run(&cli, cmd),
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
+			let ehr = cli.ehr.clone();
 			runner.run_node_until_exit(|mut config| async move {
 				// An operator who names an RPC port means that port: refuse to
 				// start when it is taken instead of quietly using another one.
@@ -116,10 +126,10 @@ pub fn run() -> sc_cli::Result<()> {
 				match config.network.network_backend.unwrap_or_default() {
 					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
 						sc_network::NetworkWorker<Block, <Block as sp_runtime::traits::Block>::Hash>,
-					>(config)
+					>(config, ehr)
 					.map_err(sc_cli::Error::Service),
 					sc_network::config::NetworkBackendType::Litep2p =>
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config).map_err(sc_cli::Error::Service),
+						service::new_full::<sc_network::Litep2pNetworkBackend>(config, ehr).map_err(sc_cli::Error::Service),
 				}
 			})
 		},

@@ -10,6 +10,7 @@
 
 extern crate alloc;
 
+pub mod access;
 pub mod types;
 pub mod umbral_codec;
 
@@ -30,6 +31,10 @@ sp_api::decl_runtime_apis! {
 		fn records_of_patient(patient: AccountId, page: u32, page_size: u32) -> Vec<(RecordId, Record<AccountId, BlockNumber>)>;
 		/// One record.
 		fn record(id: RecordId) -> Option<Record<AccountId, BlockNumber>>;
+		/// The record whose encrypted body has this blake2-256 hash.
+		fn record_by_body_hash(body_hash: sp_core::H256) -> Option<(RecordId, Record<AccountId, BlockNumber>)>;
+		/// One grant.
+		fn grant(id: GrantId) -> Option<Grant<AccountId, BlockNumber>>;
 		/// Every grant `patient` has made, live or not.
 		fn grants_of_patient(patient: AccountId) -> Vec<(GrantId, Grant<AccountId, BlockNumber>)>;
 		/// Every grant made to `grantee`, live or not.

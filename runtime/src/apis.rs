@@ -198,6 +198,13 @@ impl_runtime_apis! {
 		fn record(id: RecordId) -> Option<Record<AccountId, BlockNumber>> {
 			pallet_ehr::Records::<Runtime>::get(id)
 		}
+		fn record_by_body_hash(body_hash: sp_core::H256) -> Option<(RecordId, Record<AccountId, BlockNumber>)> {
+			let id = pallet_ehr::RecordByBodyHash::<Runtime>::get(body_hash)?;
+			pallet_ehr::Records::<Runtime>::get(id).map(|record| (id, record))
+		}
+		fn grant(id: GrantId) -> Option<Grant<AccountId, BlockNumber>> {
+			pallet_ehr::Grants::<Runtime>::get(id)
+		}
 		fn grants_of_patient(patient: AccountId) -> Vec<(GrantId, Grant<AccountId, BlockNumber>)> {
 			Ehr::grants_of_patient(&patient)
 		}

@@ -30,6 +30,8 @@ use std::{
 };
 use tempfile::TempDir;
 
+pub mod chain;
+
 /// The `ehr-node` binary cargo built for these tests.
 pub const BIN: &str = env!("CARGO_BIN_EXE_ehr-node");
 
@@ -271,11 +273,13 @@ impl Node {
 			"--no-mdns".into(),
 			"--validator".into(),
 			format!("--{name}"),
-			"--rpc-methods".into(),
-			"unsafe".into(),
 			"--node-key".into(),
 			node_key,
 		];
+		// Unsafe RPC (uploads, key insertion) unless the test chooses otherwise.
+		if !extra_args.iter().any(|a| a == "--rpc-methods") {
+			args.extend(["--rpc-methods".to_string(), "unsafe".to_string()]);
+		}
 		args.extend(extra_args.iter().cloned());
 
 		let mut node = Node {

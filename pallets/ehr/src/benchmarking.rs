@@ -7,7 +7,7 @@ use crate::Pallet as Ehr;
 use alloc::{vec, vec::Vec};
 use ehr_primitives::umbral_codec::{self, Sealed};
 use frame_benchmarking::v2::*;
-use frame_support::{traits::Hooks, BoundedVec};
+use frame_support::{traits::{Get, Hooks}, BoundedVec};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
 use sp_runtime::traits::{One, Saturating};
@@ -194,7 +194,7 @@ mod benchmarks {
 		let metadata: EncryptedMetadata = vec![7u8; MAX_ENCRYPTED_METADATA_LEN as usize].try_into().expect("bounded");
 		let custodian = s.proxies[0].0.clone();
 		#[extrinsic_call]
-		_(RawOrigin::Signed(custodian), s.patient.0.clone(), Fixture::bytes(&capsule), metadata, sp_core::H256::zero(), u64::MAX);
+		_(RawOrigin::Signed(custodian), s.patient.0.clone(), Fixture::bytes(&capsule), metadata, sp_core::H256::repeat_byte(2), u64::MAX);
 		assert_eq!(PatientRecordCount::<T>::get(&s.patient.0), 2);
 	}
 
@@ -213,9 +213,10 @@ mod benchmarks {
 		let s = scenario::<T>(&mut fx, p, p);
 		let custodian = s.proxies[0].0.clone();
 		let mut records = vec![s.record];
-		for _ in 1..r {
+		for i in 1..r {
 			records.push(NextRecordId::<T>::get());
-			Ehr::<T>::do_create_record(custodian.clone(), s.patient.0.clone(), Records::<T>::get(s.record).expect("exists").capsule, vec![1].try_into().expect("bounded"), Default::default(), 1)
+			let body_hash = sp_core::H256::from(sp_io::hashing::blake2_256(&i.to_le_bytes()));
+			Ehr::<T>::do_create_record(custodian.clone(), s.patient.0.clone(), Records::<T>::get(s.record).expect("exists").capsule, vec![1].try_into().expect("bounded"), body_hash, 1)
 				.expect("record is created");
 		}
 		let proxies = grant_proxies(&mut fx, &s);

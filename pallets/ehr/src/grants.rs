@@ -26,7 +26,7 @@ impl<T: Config> Pallet<T> {
 		);
 		for (i, proxy) in proxies.iter().enumerate() {
 			ensure!(
-				!proxies.iter().skip(i + 1).any(|p| p.hospital == proxy.hospital),
+				!proxies.iter().skip(i.saturating_add(1)).any(|p| p.hospital == proxy.hospital),
 				Error::<T>::DuplicateProxy
 			);
 			ensure!(Proxies::<T>::contains_key(&proxy.hospital), Error::<T>::ProxyNotRegistered);
@@ -39,7 +39,7 @@ impl<T: Config> Pallet<T> {
 		if let Scope::Records(records) = &scope {
 			ensure!(!records.is_empty(), Error::<T>::EmptyScope);
 			for (i, id) in records.iter().enumerate() {
-				ensure!(!records.iter().skip(i + 1).any(|r| r == id), Error::<T>::DuplicateScopeRecord);
+				ensure!(!records.iter().skip(i.saturating_add(1)).any(|r| r == id), Error::<T>::DuplicateScopeRecord);
 				let record = Records::<T>::get(id).ok_or(Error::<T>::RecordNotFound)?;
 				ensure!(record.patient == patient, Error::<T>::RecordNotOfPatient);
 				ensure!(record.retired_at.is_none(), Error::<T>::RecordRetired);

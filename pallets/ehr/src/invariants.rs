@@ -15,6 +15,7 @@ impl<T: Config> Pallet<T> {
 		for (id, record) in Records::<T>::iter() {
 			ensure!(id < next_record, "record id not below NextRecordId");
 			ensure!(Patients::<T>::contains_key(&record.patient), "record of an unregistered patient");
+			ensure!(RecordByBodyHash::<T>::get(record.body_hash) == Some(id), "body hash index out of date");
 		}
 		for (patient, count) in PatientRecordCount::<T>::iter() {
 			for position in 0..count {
@@ -23,6 +24,10 @@ impl<T: Config> Pallet<T> {
 				ensure!(record.patient == patient, "PatientRecords points at another patient's record");
 			}
 		}
+		ensure!(
+			RecordByBodyHash::<T>::iter().count() == Records::<T>::iter().count(),
+			"every record's body hash is indexed exactly once"
+		);
 		ensure!(
 			PatientRecords::<T>::iter().count() as u64 == Records::<T>::iter().count() as u64,
 			"every record is indexed exactly once"

@@ -94,6 +94,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Records<T: Config> = StorageMap<_, Twox64Concat, RecordId, RecordOf<T>>;
 
+	/// The record whose encrypted body has this blake2-256 hash: how a
+	/// custodian's blob store finds the record a stored body belongs to.
+	#[pallet::storage]
+	pub type RecordByBodyHash<T: Config> = StorageMap<_, Identity, sp_core::H256, RecordId>;
+
 	/// The records of each patient, by position in creation order.
 	#[pallet::storage]
 	pub type PatientRecords<T: Config> =
@@ -212,6 +217,8 @@ pub mod pallet {
 		InvalidCapsule,
 		/// The encrypted metadata is empty.
 		EmptyMetadata,
+		/// Another record already has a body with this hash; every body is encrypted with a fresh key.
+		DuplicateBody,
 		/// No record has this id.
 		RecordNotFound,
 		/// Only the record's custodian hospital or its patient may retire it.

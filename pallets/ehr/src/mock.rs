@@ -170,7 +170,7 @@ impl World {
 			patient,
 			bounded(enc(&capsule)),
 			bounded(ciphertext.to_vec()),
-			sp_core::H256::repeat_byte(7),
+			sp_core::H256::from(sp_io::hashing::blake2_256(&ciphertext)),
 			4096,
 		)
 		.expect("record is created");

@@ -18,6 +18,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(Patients::<T>::contains_key(&patient), Error::<T>::PatientNotRegistered);
 		umbral_codec::decode_capsule(&capsule).map_err(|_| Error::<T>::InvalidCapsule)?;
 		ensure!(!encrypted_metadata.is_empty(), Error::<T>::EmptyMetadata);
+		ensure!(!RecordByBodyHash::<T>::contains_key(body_hash), Error::<T>::DuplicateBody);
 
 		let id = NextRecordId::<T>::get();
 		let next_id = id.checked_add(1).ok_or(Error::<T>::Overflow)?;
@@ -35,6 +36,7 @@ impl<T: Config> Pallet<T> {
 			retired_at: None,
 		};
 		Records::<T>::insert(id, record);
+		RecordByBodyHash::<T>::insert(body_hash, id);
 		PatientRecords::<T>::insert(&patient, position, id);
 		PatientRecordCount::<T>::insert(&patient, next_position);
 		NextRecordId::<T>::put(next_id);

@@ -40,7 +40,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(!accounts.is_empty(), Error::<T>::NoProxyAccounts);
 		Self::ensure_public_key(&public_key)?;
 		for (i, account) in accounts.iter().enumerate() {
-			ensure!(!accounts.iter().skip(i + 1).any(|a| a == account), Error::<T>::ProxyAccountTaken);
+			ensure!(!accounts.iter().skip(i.saturating_add(1)).any(|a| a == account), Error::<T>::ProxyAccountTaken);
 			if let Some(owner) = ProxyAccountOf::<T>::get(account) {
 				ensure!(owner == hospital, Error::<T>::ProxyAccountTaken);
 			}

@@ -370,6 +370,20 @@ fn malformed_record_inputs_are_refused() {
 }
 
 #[test]
+fn a_body_hash_belongs_to_one_record() {
+	new_test_ext().execute_with(|| {
+		let world = World::setup();
+		let record = world.create_record(HOSPITAL_A, PATIENT, b"first");
+		let existing = Records::<Test>::get(record).unwrap();
+		assert_eq!(crate::RecordByBodyHash::<Test>::get(existing.body_hash), Some(record));
+		assert_noop!(
+			Ehr::create_record(RuntimeOrigin::signed(HOSPITAL_B), PATIENT, existing.capsule, existing.encrypted_metadata, existing.body_hash, 1),
+			Error::<Test>::DuplicateBody
+		);
+	});
+}
+
+#[test]
 fn oversize_call_arguments_do_not_decode() {
 	use codec::{Decode, Encode};
 	new_test_ext().execute_with(|| {

@@ -1,0 +1,134 @@
+//! Builds and signs ehr-chain transactions, and submits the node's own
+//! (cfrags, fetch confirmations) signed with its proxy account.
+
+use codec::Encode;
+use ehr_runtime::{opaque::Block, AccountId, Address, Hash, Nonce, Runtime, RuntimeCall, Signature, SignedPayload, TxExtension, UncheckedExtrinsic};
+use frame_system_rpc_runtime_api::AccountNonceApi;
+use parking_lot::Mutex;
+use sc_transaction_pool_api::{TransactionPool, TransactionSource};
+use sp_api::{Core, ProvideRuntimeApi};
+use sp_blockchain::HeaderBackend;
+use sp_core::{crypto::KeyTypeId, sr25519};
+use sp_keystore::KeystorePtr;
+use std::sync::Arc;
+
+/// The keystore key type of a hospital node's proxy account (`ehrp`):
+/// `ehr-node key insert --key-type ehrp --scheme sr25519 --suri ...`.
+pub const PROXY_ACCOUNT_KEY_TYPE: KeyTypeId = KeyTypeId(*b"ehrp");
+
+/// What a signature commits to besides the call: the chain and runtime.
+#[derive(Clone, Copy, Debug)]
+pub struct ChainContext {
+	/// The genesis hash (also the era's birth block: transactions are immortal).
+	pub genesis: Hash,
+	/// The runtime's spec version.
+	pub spec_version: u32,
+	/// The runtime's transaction version.
+	pub transaction_version: u32,
+}
+
+/// The transaction extensions of ehr-runtime for a transaction with `nonce`.
+pub fn tx_extension(nonce: Nonce) -> TxExtension {
+	(
+		frame_system::CheckNonZeroSender::<Runtime>::new(),
+		frame_system::CheckSpecVersion::<Runtime>::new(),
+		frame_system::CheckTxVersion::<Runtime>::new(),
+		frame_system::CheckGenesis::<Runtime>::new(),
+		frame_system::CheckEra::<Runtime>::from(sp_runtime::generic::Era::Immortal),
+		frame_system::CheckNonce::<Runtime>::from(nonce),
+		frame_system::CheckWeight::<Runtime>::new(),
+		frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
+		frame_system::WeightReclaim::<Runtime>::new(),
+	)
+}
+
+/// Builds `call` as a transaction of `account` with `nonce`, signed by
+/// `sign` (given the signing payload). `None` if the signer refused.
+pub fn signed_extrinsic(
+	chain: &ChainContext,
+	call: RuntimeCall,
+	account: AccountId,
+	nonce: Nonce,
+	sign: impl FnOnce(&[u8]) -> Option<Signature>,
+) -> Option<UncheckedExtrinsic> {
+	let extension = tx_extension(nonce);
+	let implicit = ((), chain.spec_version, chain.transaction_version, chain.genesis, chain.genesis, (), (), None, ());
+	let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
+	let signature = payload.using_encoded(sign)?;
+	Some(UncheckedExtrinsic::new_signed(call, Address::Id(account), signature, extension))
+}
+
+/// Signs and submits the node's own transactions with its proxy account
+/// key from the keystore, keeping its nonces in order.
+pub struct Submitter<C, P> {
+	client: Arc<C>,
+	pool: Arc<P>,
+	keystore: KeystorePtr,
+	account: sr25519::Public,
+	next_nonce: Mutex<Option<Nonce>>,
+}
+
+impl<C, P> Submitter<C, P>
+where
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
+	C::Api: Core<Block> + AccountNonceApi<Block, AccountId, Nonce>,
+	P: TransactionPool<Block = Block> + 'static,
+{
+	/// A submitter for the proxy account `account`, whose key is in `keystore`.
+	pub fn new(client: Arc<C>, pool: Arc<P>, keystore: KeystorePtr, account: sr25519::Public) -> Self {
+		Submitter { client, pool, keystore, account, next_nonce: Mutex::new(None) }
+	}
+
+	/// The node's proxy account.
+	pub fn account(&self) -> AccountId {
+		self.account.into()
+	}
+
+	/// Signs `call` and puts it in the transaction pool; returns its hash.
+	pub async fn submit(&self, call: RuntimeCall) -> Result<sc_transaction_pool_api::TxHash<P>, String> {
+		let info = self.client.info();
+		let api = self.client.runtime_api();
+		let version = api.version(info.best_hash).map_err(|e| format!("cannot read the runtime version: {e}"))?;
+		let chain_nonce = api
+			.account_nonce(info.best_hash, self.account())
+			.map_err(|e| format!("cannot read the proxy account's nonce: {e}"))?;
+		let nonce = {
+			let mut next = self.next_nonce.lock();
+			let nonce = next.map_or(chain_nonce, |local| local.max(chain_nonce));
+			*next = Some(nonce.saturating_add(1));
+			nonce
+		};
+		let chain = ChainContext {
+			genesis: info.genesis_hash,
+			spec_version: version.spec_version,
+			transaction_version: version.transaction_version,
+		};
+		let keystore = self.keystore.clone();
+		let public = self.account;
+		let extrinsic = signed_extrinsic(&chain, call, self.account(), nonce, |payload| {
+			keystore.sr25519_sign(PROXY_ACCOUNT_KEY_TYPE, &public, payload).ok().flatten().map(Signature::from)
+		})
+		.ok_or("the keystore holds no key for the proxy account")?;
+		let opaque = sp_runtime::OpaqueExtrinsic::from_bytes(&extrinsic.encode())
+			.map_err(|e| format!("cannot encode the transaction: {e}"))?;
+		match self.pool.submit_one(info.best_hash, TransactionSource::Local, opaque).await {
+			Ok(hash) => Ok(hash),
+			Err(error) => {
+				// Start again from the chain's nonce next time.
+				*self.next_nonce.lock() = None;
+				Err(format!("the transaction pool refused the transaction: {error}"))
+			},
+		}
+	}
+}
+
+/// The node's proxy account: the first `ehrp` key in the keystore. On a
+/// development node (`--alice` and the like) the key is created from the
+/// development seed when missing.
+pub fn proxy_account(keystore: &KeystorePtr, dev_seed: Option<&str>) -> Option<sr25519::Public> {
+	if let Some(public) = keystore.sr25519_public_keys(PROXY_ACCOUNT_KEY_TYPE).first() {
+		return Some(*public);
+	}
+	let seed = dev_seed?;
+	keystore.sr25519_generate_new(PROXY_ACCOUNT_KEY_TYPE, Some(seed)).ok()
+}

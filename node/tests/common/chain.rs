@@ -1,0 +1,83 @@
+//! Talks to a running ehr-chain as its users' software does: signs
+//! transactions with dev accounts, submits them over JSON-RPC and reads
+//! pallet-ehr's state through the `EhrApi` runtime API (`state_call`).
+
+#![allow(dead_code)]
+
+use super::Node;
+use codec::{Decode, Encode};
+use ehr_node::tx::{signed_extrinsic, ChainContext};
+use ehr_runtime::{AccountId, RuntimeCall};
+use jsonrpsee::rpc_params;
+use serde_json::Value;
+use sp_core::{crypto::Ss58Codec, sr25519, Pair, H256};
+use std::time::{Duration, Instant};
+
+/// The chain as seen through one node.
+pub struct Chain<'a> {
+	node: &'a Node,
+	context: ChainContext,
+}
+
+fn hex_bytes(value: &Value) -> Result<Vec<u8>, String> {
+	let text = value.as_str().ok_or_else(|| format!("expected a hex string, got {value}"))?;
+	hex::decode(text.trim_start_matches("0x")).map_err(|e| format!("bad hex {text}: {e}"))
+}
+
+impl<'a> Chain<'a> {
+	/// Reads the genesis hash and runtime version from `node`.
+	pub fn connect(node: &'a Node) -> Chain<'a> {
+		let genesis = hex_bytes(&node.rpc("chain_getBlockHash", rpc_params![0]).expect("genesis hash"))
+			.expect("genesis hash is hex");
+		let version = node.rpc("state_getRuntimeVersion", rpc_params![]).expect("runtime version");
+		let number = |key: &str| version[key].as_u64().unwrap_or_else(|| panic!("runtime version lacks {key}")) as u32;
+		Chain {
+			node,
+			context: ChainContext {
+				genesis: H256::from_slice(&genesis),
+				spec_version: number("specVersion"),
+				transaction_version: number("transactionVersion"),
+			},
+		}
+	}
+
+	/// The genesis hash.
+	pub fn genesis(&self) -> H256 {
+		self.context.genesis
+	}
+
+	/// Signs `call` with `signer` and submits it; returns the transaction hash.
+	pub fn submit(&self, signer: &sr25519::Pair, call: impl Into<RuntimeCall>) -> Result<String, String> {
+		let account: AccountId = signer.public().into();
+		let nonce = self
+			.node
+			.rpc("system_accountNextIndex", rpc_params![account.to_ss58check()])?
+			.as_u64()
+			.ok_or("accountNextIndex is not a number")? as u32;
+		let extrinsic = signed_extrinsic(&self.context, call.into(), account, nonce, |payload| Some(signer.sign(payload).into()))
+			.ok_or("signing failed")?;
+		let hash = self.node.rpc("author_submitExtrinsic", rpc_params![format!("0x{}", hex::encode(extrinsic.encode()))])?;
+		Ok(hash.to_string())
+	}
+
+	/// Calls runtime API `method` (e.g. `EhrApi_request`) with SCALE `args` at the best block.
+	pub fn call<R: Decode>(&self, method: &str, args: impl Encode) -> Result<R, String> {
+		let result = self.node.rpc("state_call", rpc_params![method, format!("0x{}", hex::encode(args.encode()))])?;
+		R::decode(&mut &hex_bytes(&result)?[..]).map_err(|e| format!("{method}: cannot decode the result: {e}"))
+	}
+
+	/// Polls `check` every half second until it returns `Some`, for at most `timeout`.
+	pub fn wait<R>(&self, timeout: Duration, what: &str, mut check: impl FnMut(&Chain) -> Result<Option<R>, String>) -> R {
+		let start = Instant::now();
+		let mut last = String::from("no answer yet");
+		while start.elapsed() < timeout {
+			match check(self) {
+				Ok(Some(result)) => return result,
+				Ok(None) => {},
+				Err(error) => last = error,
+			}
+			std::thread::sleep(Duration::from_millis(500));
+		}
+		panic!("timed out after {timeout:?} waiting for {what} (last: {last}); node: {}", self.node.status());
+	}
+}

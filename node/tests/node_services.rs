@@ -1,0 +1,413 @@
+//! The hospital node's services on real nodes: the blob store behind
+//! `ehr_putBlob` / `ehr_getBlob`, its authorization, the proxy worker that
+//! delivers cfrags, and crash safety of uploads.
+
+mod common;
+
+use common::{chain::Chain, local_network, Node};
+use ehr_node::blob_store::BlobStore;
+use ehr_primitives::{
+	access::blob_read_message, umbral_codec, AccessRequest, Grant, GrantProxy, PatientInfo, ProxyInfo, Purpose,
+	Record, RecordId, RequestStatus, Scope,
+};
+use ehr_runtime::{AccountId, BlockNumber, EhrCall};
+use jsonrpsee::rpc_params;
+use serde_json::{json, Value};
+use sp_core::{crypto::Ss58Codec, sr25519, Pair, H256};
+use sp_keyring::Sr25519Keyring;
+use std::{
+	sync::{Arc, Mutex},
+	thread,
+	time::{Duration, SystemTime, UNIX_EPOCH},
+};
+use umbral_pre::{encrypt, generate_kfrags, PublicKey, SecretKey, Signer};
+
+const CHAIN_TIMEOUT: Duration = Duration::from_secs(90);
+const CHUNK: usize = 1 << 20;
+
+fn step(text: &str) {
+	eprintln!("[node_services] {text}");
+}
+
+fn bytes<const N: u32>(data: Vec<u8>) -> sp_runtime::BoundedVec<u8, sp_core::ConstU32<N>> {
+	data.try_into().expect("fits its bound")
+}
+
+fn body(len: usize, seed: u8) -> Vec<u8> {
+	(0..len).map(|i| ((i as u64 * 2_654_435_761 >> 7) as u8).wrapping_add(seed)).collect()
+}
+
+fn hex0x(data: &[u8]) -> String {
+	format!("0x{}", hex::encode(data))
+}
+
+fn now_ms() -> u64 {
+	SystemTime::now().duration_since(UNIX_EPOCH).expect("clock after 1970").as_millis() as u64
+}
+
+/// Uploads `data` to `node` in 1 MiB chunks; returns the body hash.
+fn upload(node: &Node, data: &[u8]) -> H256 {
+	let hash = H256::from(sp_core::hashing::blake2_256(data));
+	let mut offset = 0usize;
+	loop {
+		let end = (offset + CHUNK).min(data.len());
+		let reply = node
+			.rpc("ehr_putBlob", rpc_params![hash, data.len() as u64, offset as u64, hex0x(&data[offset..end])])
+			.expect("ehr_putBlob accepts the chunk");
+		offset = end;
+		if reply["complete"].as_bool() == Some(true) {
+			assert_eq!(offset, data.len(), "complete only after the last chunk");
+			return hash;
+		}
+	}
+}
+
+/// A signed `ehr_getBlob` read.
+fn read_params(
+	genesis: H256,
+	signer: &sr25519::Pair,
+	request: Option<u64>,
+	record: Option<u64>,
+	offset: u64,
+	length: u32,
+	timestamp_ms: u64,
+) -> Value {
+	let message = blob_read_message(genesis, request, record, offset, length, timestamp_ms);
+	let account: AccountId = signer.public().into();
+	json!({
+		"request": request,
+		"record": record,
+		"offset": offset,
+		"length": length,
+		"signer": account.to_ss58check(),
+		"timestampMs": timestamp_ms,
+		"signature": hex0x(&signer.sign(&message).0),
+	})
+}
+
+fn get(node: &Node, params: Value) -> Result<Value, String> {
+	node.rpc("ehr_getBlob", rpc_params![params])
+}
+
+/// Reads a whole body through `ehr_getBlob`, chunk by chunk.
+fn read_all(node: &Node, genesis: H256, signer: &sr25519::Pair, request: Option<u64>, record: Option<u64>) -> Vec<u8> {
+	let mut out = Vec::new();
+	loop {
+		let reply = get(node, read_params(genesis, signer, request, record, out.len() as u64, CHUNK as u32, now_ms()))
+			.expect("ehr_getBlob serves the authorized reader");
+		let data = hex::decode(reply["data"].as_str().expect("data").trim_start_matches("0x")).expect("hex data");
+		let total = reply["totalSize"].as_u64().expect("totalSize") as usize;
+		out.extend_from_slice(&data);
+		if out.len() >= total || data.is_empty() {
+			return out;
+		}
+	}
+}
+
+fn expect_code(result: Result<Value, String>, code: i32, what: &str) {
+	match result {
+		Ok(value) => panic!("{what}: expected error {code}, got {value}"),
+		Err(error) => assert!(error.contains(&code.to_string()), "{what}: expected error {code}, got {error}"),
+	}
+}
+
+fn umbral_public(hex_key: &str) -> PublicKey {
+	umbral_codec::decode_public_key(&hex::decode(hex_key.trim_start_matches("0x")).expect("hex key"))
+		.expect("a canonical public key")
+}
+
+fn sealed_kfrags(
+	patient: &SecretKey,
+	signer: &Signer,
+	grantee: &PublicKey,
+	threshold: usize,
+	proxies: &[(AccountId, PublicKey)],
+	garbage_for: Option<usize>,
+) -> Vec<GrantProxy<AccountId>> {
+	let kfrags = generate_kfrags(patient, grantee, signer, threshold, proxies.len(), true, true);
+	proxies
+		.iter()
+		.zip(kfrags.iter())
+		.enumerate()
+		.map(|(i, ((hospital, key), kfrag))| {
+			let plain = if garbage_for == Some(i) {
+				vec![0xEE; 300]
+			} else {
+				umbral_codec::encode(&kfrag.clone().unverify()).expect("kfrag encodes")
+			};
+			let (capsule, ciphertext) = encrypt(key, &plain).expect("encrypts");
+			let sealed = umbral_codec::encode(&umbral_codec::Sealed { capsule, ciphertext: ciphertext.to_vec() })
+				.expect("sealed encodes");
+			GrantProxy { hospital: hospital.clone(), encrypted_kfrag: bytes(sealed) }
+		})
+		.collect()
+}
+
+type RequestOf = AccessRequest<AccountId, BlockNumber>;
+
+fn request_of(chain: &Chain, id: u64) -> Result<Option<RequestOf>, String> {
+	chain.call::<Option<RequestOf>>("EhrApi_request", id)
+}
+
+/// Proxies on three hospitals deliver cfrags; the custodian serves the body
+/// only to the right reader; a restarted proxy does not resubmit.
+#[test]
+fn proxies_deliver_and_the_custodian_serves_only_authorized_readers() {
+	let mut net = local_network();
+	net.alice.wait_for(CHAIN_TIMEOUT, "blocks to be produced", |n| Ok(n.best_number()? >= 2));
+	let chain = Chain::connect(&net.alice);
+	let genesis = chain.genesis();
+
+	step("the three proxy hospitals register their proxy accounts and keys");
+	let mut proxies = Vec::new();
+	for (node, keyring) in
+		[(&net.alice, Sr25519Keyring::Alice), (&net.bob, Sr25519Keyring::Bob), (&net.charlie, Sr25519Keyring::Charlie)]
+	{
+		let status = node.rpc("ehr_status", rpc_params![]).expect("ehr_status");
+		let key = status["proxyPublicKey"].as_str().expect("a development node has a proxy key").to_owned();
+		let account: AccountId = keyring.to_account_id();
+		chain
+			.submit(
+				&keyring.pair(),
+				EhrCall::register_proxy {
+					accounts: vec![account.clone()].try_into().expect("one account"),
+					public_key: bytes(hex::decode(key.trim_start_matches("0x")).expect("hex")),
+				},
+			)
+			.expect("register_proxy is accepted");
+		proxies.push((account, umbral_public(&key)));
+	}
+
+	step("Alice onboards a patient; Bob onboards a clinician");
+	let patient = sr25519::Pair::from_string("//Patient", None).expect("dev seed");
+	let clinician = sr25519::Pair::from_string("//Clinician", None).expect("dev seed");
+	let stranger = sr25519::Pair::from_string("//Stranger", None).expect("dev seed");
+	let (patient_sk, patient_signer, clinician_sk) = (SecretKey::random(), Signer::new(SecretKey::random()), SecretKey::random());
+	let patient_id: AccountId = patient.public().into();
+	let clinician_id: AccountId = clinician.public().into();
+	chain
+		.submit(
+			&Sr25519Keyring::Alice.pair(),
+			EhrCall::register_patient {
+				patient: patient_id.clone(),
+				public_key: bytes(umbral_codec::encode(&patient_sk.public_key()).unwrap()),
+				verifying_key: bytes(umbral_codec::encode(&patient_signer.verifying_key()).unwrap()),
+			},
+		)
+		.expect("register_patient");
+	chain
+		.submit(
+			&Sr25519Keyring::Bob.pair(),
+			EhrCall::register_provider {
+				provider: clinician_id.clone(),
+				public_key: bytes(umbral_codec::encode(&clinician_sk.public_key()).unwrap()),
+				affiliation: Some(Sr25519Keyring::Bob.to_account_id()),
+			},
+		)
+		.expect("register_provider");
+	chain.wait(CHAIN_TIMEOUT, "proxies, patient and clinician on chain", |c| {
+		let proxies: Vec<(AccountId, ProxyInfo<AccountId>)> = c.call("EhrApi_proxies", ())?;
+		let patient: Option<PatientInfo<AccountId>> = c.call("EhrApi_patient", patient_id.clone())?;
+		Ok((proxies.len() == 3 && patient.is_some()).then_some(()))
+	});
+
+	step("Alice stores a 2.5 MiB and a 1 KiB body and creates their records");
+	let large = body(5 * CHUNK / 2, 1);
+	let small = body(1024, 2);
+	let mut record_ids = Vec::new();
+	for data in [&large, &small] {
+		let hash = upload(&net.alice, data);
+		let (capsule, envelope) = encrypt(&patient_sk.public_key(), b"envelope with the body key").expect("encrypts");
+		chain
+			.submit(
+				&Sr25519Keyring::Alice.pair(),
+				EhrCall::create_record {
+					patient: patient_id.clone(),
+					capsule: bytes(umbral_codec::encode(&capsule).unwrap()),
+					encrypted_metadata: bytes(envelope.to_vec()),
+					body_hash: hash,
+					body_size: data.len() as u64,
+				},
+			)
+			.expect("create_record");
+		let id = chain.wait(CHAIN_TIMEOUT, "the record on chain", |c| {
+			let found: Option<(RecordId, Record<AccountId, BlockNumber>)> = c.call("EhrApi_record_by_body_hash", hash)?;
+			Ok(found.map(|(id, _)| id))
+		});
+		record_ids.push(id);
+	}
+	let (large_id, small_id) = (record_ids[0], record_ids[1]);
+
+	step("the patient grants the clinician the large record, 2 of 3 proxies");
+	let grant_proxies = sealed_kfrags(&patient_sk, &patient_signer, &clinician_sk.public_key(), 2, &proxies, None);
+	chain
+		.submit(
+			&patient,
+			EhrCall::grant {
+				grantee: clinician_id.clone(),
+				scope: Scope::Records(vec![large_id].try_into().unwrap()),
+				threshold: 2,
+				proxies: grant_proxies.try_into().unwrap(),
+				expires_at: None,
+				purpose: Purpose::Treatment,
+			},
+		)
+		.expect("grant");
+	let grant_id = chain.wait(CHAIN_TIMEOUT, "the grant", |c| {
+		let grants: Vec<(u64, Grant<AccountId, BlockNumber>)> = c.call("EhrApi_grants_of_patient", patient_id.clone())?;
+		Ok(grants.first().map(|(id, _)| *id))
+	});
+	chain.submit(&clinician, EhrCall::request_access { grant: grant_id, record: large_id }).expect("request_access");
+
+	step("the proxies deliver verified cfrags until the request is ready");
+	let ready = chain.wait(CHAIN_TIMEOUT, "the request to become ready", |c| {
+		Ok(request_of(c, 0)?.filter(|r| r.status == RequestStatus::Ready))
+	});
+	assert!(ready.cfrags.len() >= 2, "threshold 2 reached");
+	let hospitals: std::collections::BTreeSet<_> = ready.cfrags.iter().map(|c| c.hospital.clone()).collect();
+	assert_eq!(hospitals.len(), ready.cfrags.len(), "one cfrag per hospital");
+
+	step("the clinician fetches a byte-identical body, chunk by chunk");
+	assert_eq!(read_all(&net.alice, genesis, &clinician, Some(0), None), large, "large body round-trips");
+	step("the patient reads their own small record directly");
+	assert_eq!(read_all(&net.alice, genesis, &patient, None, Some(small_id)), small, "small body round-trips");
+	chain.wait(CHAIN_TIMEOUT, "the custodian's fetch confirmation on chain", |c| {
+		Ok(request_of(c, 0)?.filter(|r| r.fetches >= 1).map(|_| ()))
+	});
+
+	step("unauthorized reads are refused, each with its code");
+	expect_code(get(&net.alice, read_params(genesis, &stranger, Some(0), None, 0, 10, now_ms())), 1015, "non-grantee");
+	let mut forged = read_params(genesis, &stranger, Some(0), None, 0, 10, now_ms());
+	forged["signer"] = json!(clinician_id.to_ss58check());
+	expect_code(get(&net.alice, forged), 1012, "wrong signature");
+	let once = read_params(genesis, &clinician, Some(0), None, 0, 10, now_ms());
+	get(&net.alice, once.clone()).expect("first use of a signed read");
+	expect_code(get(&net.alice, once), 1011, "replayed signature");
+	expect_code(get(&net.alice, read_params(genesis, &clinician, Some(0), None, 0, 10, now_ms() - 120_000)), 1010, "stale");
+	expect_code(get(&net.alice, read_params(genesis, &clinician, Some(99), None, 0, 10, now_ms())), 1014, "unknown request");
+	expect_code(get(&net.alice, read_params(genesis, &clinician, None, Some(small_id), 0, 10, now_ms())), 1015, "not the patient");
+	expect_code(get(&net.bob, read_params(genesis, &clinician, Some(0), None, 0, 10, now_ms())), 1017, "not the custodian");
+
+	step("a grant whose second proxy got a useless kfrag: 3 of 3 can never be reached");
+	let stuck_proxies = sealed_kfrags(&patient_sk, &patient_signer, &clinician_sk.public_key(), 3, &proxies, Some(1));
+	chain
+		.submit(
+			&patient,
+			EhrCall::grant {
+				grantee: clinician_id.clone(),
+				scope: Scope::AllRecords,
+				threshold: 3,
+				proxies: stuck_proxies.try_into().unwrap(),
+				expires_at: None,
+				purpose: Purpose::Treatment,
+			},
+		)
+		.expect("second grant");
+	let stuck_grant = chain.wait(CHAIN_TIMEOUT, "the second grant", |c| {
+		let grants: Vec<(u64, Grant<AccountId, BlockNumber>)> = c.call("EhrApi_grants_of_patient", patient_id.clone())?;
+		Ok((grants.len() == 2).then(|| grants.iter().map(|(id, _)| *id).max().unwrap_or(1)))
+	});
+	chain.submit(&clinician, EhrCall::request_access { grant: stuck_grant, record: large_id }).expect("second request");
+	let charlie_id = Sr25519Keyring::Charlie.to_account_id();
+	chain.wait(CHAIN_TIMEOUT, "Alice's and Charlie's cfrags on the stuck request", |c| {
+		Ok(request_of(c, 1)?.filter(|r| r.cfrags.len() == 2 && r.cfrags.iter().any(|d| d.hospital == charlie_id)).map(|_| ()))
+	});
+	expect_code(get(&net.alice, read_params(genesis, &clinician, Some(1), None, 0, 10, now_ms())), 1016, "not ready");
+
+	step("Charlie's node restarts: it sees its cfrag on chain and does not resubmit");
+	net.charlie.kill();
+	net.charlie.restart();
+	let best = net.alice.best_number().expect("best");
+	chain.wait(CHAIN_TIMEOUT, "five more blocks", |_| Ok((net.alice.best_number()? >= best + 5).then_some(())));
+	let status = net.charlie.rpc("ehr_status", rpc_params![]).expect("charlie's status");
+	assert_eq!(status["cfragsSubmitted"].as_u64(), Some(0), "restarted Charlie submitted nothing: {status}");
+	let stuck = request_of(&chain, 1).expect("request 1").expect("exists");
+	assert_eq!((stuck.status, stuck.cfrags.len()), (RequestStatus::Open, 2), "no duplicate cfrag");
+
+	step("after the patient revokes, the clinician reads nothing");
+	chain.submit(&patient, EhrCall::revoke { grant: grant_id }).expect("revoke");
+	chain.wait(CHAIN_TIMEOUT, "the revocation on chain", |c| {
+		let grants: Vec<(u64, Grant<AccountId, BlockNumber>)> = c.call("EhrApi_grants_of_patient", patient_id.clone())?;
+		Ok(grants.iter().find(|(id, g)| *id == grant_id && g.revoked_at.is_some()).map(|_| ()))
+	});
+	expect_code(get(&net.alice, read_params(genesis, &clinician, Some(0), None, 0, 10, now_ms())), 1015, "after revoke");
+}
+
+/// `ehr_putBlob` only for the hospital's own systems, and within the size limit.
+#[test]
+fn uploads_need_unsafe_rpc_and_respect_the_size_limit() {
+	let safe = Node::start("alice", "dev", &["--rpc-methods".into(), "safe".into()], None, None);
+	let data = body(100, 3);
+	let hash = H256::from(sp_core::hashing::blake2_256(&data));
+	let refused = safe.rpc("ehr_putBlob", rpc_params![hash, 100u64, 0u64, hex0x(&data)]);
+	assert!(refused.is_err(), "a public (safe-only) RPC endpoint refuses uploads");
+	drop(safe);
+
+	let small = Node::start("alice", "dev", &["--ehr-blob-max-bytes".into(), "1000".into()], None, None);
+	let big = body(2000, 4);
+	let big_hash = H256::from(sp_core::hashing::blake2_256(&big));
+	expect_code(small.rpc("ehr_putBlob", rpc_params![big_hash, 2000u64, 0u64, hex0x(&big[..500])]), 1001, "over the limit");
+	expect_code(small.rpc("ehr_putBlob", rpc_params![hash, 100u64, 0u64, hex0x(&body(100, 9))]), 1003, "hash mismatch");
+	let reply = small.rpc("ehr_putBlob", rpc_params![hash, 100u64, 0u64, hex0x(&data)]).expect("a valid upload");
+	assert_eq!(reply["complete"].as_bool(), Some(true));
+}
+
+/// SIGKILL during a burst of uploads: every acknowledged body is readable
+/// and verifies afterwards, and nothing half-written is in the store.
+#[test]
+fn acknowledged_uploads_survive_a_crash() {
+	let mut node = Node::start("alice", "dev", &[], None, None);
+	let port = node.rpc_port();
+	let acknowledged = Arc::new(Mutex::new(Vec::new()));
+	let uploader = {
+		let acknowledged = acknowledged.clone();
+		thread::spawn(move || {
+			let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+			runtime.block_on(async move {
+				use jsonrpsee::core::client::ClientT;
+				let client = jsonrpsee::http_client::HttpClientBuilder::default()
+					.request_timeout(Duration::from_secs(10))
+					.build(format!("http://127.0.0.1:{port}"))
+					.expect("client");
+				for i in 0..400u32 {
+					let data = body(96 * 1024, i as u8);
+					let hash = H256::from(sp_core::hashing::blake2_256(&data));
+					let half = data.len() / 2;
+					let first: Result<Value, _> = client
+						.request("ehr_putBlob", rpc_params![hash, data.len() as u64, 0u64, hex0x(&data[..half])])
+						.await;
+					if first.is_err() {
+						return;
+					}
+					let last: Result<Value, _> = client
+						.request("ehr_putBlob", rpc_params![hash, data.len() as u64, half as u64, hex0x(&data[half..])])
+						.await;
+					match last {
+						Ok(reply) if reply["complete"].as_bool() == Some(true) =>
+							acknowledged.lock().expect("lock").push((hash, data.len())),
+						_ => return,
+					}
+				}
+			})
+		})
+	};
+	while acknowledged.lock().expect("lock").len() < 20 {
+		thread::sleep(Duration::from_millis(20));
+	}
+	node.kill();
+	uploader.join().expect("the uploader thread ends");
+	let acknowledged = acknowledged.lock().expect("lock").clone();
+	step(&format!("killed the node after {} acknowledged uploads", acknowledged.len()));
+
+	let dir = node.base_path().join("chains").join("ehr_dev").join("ehr");
+	let store = BlobStore::open(&dir, u64::MAX).expect("the store opens");
+	for (hash, len) in &acknowledged {
+		let (data, size) = store.read_range(hash, 0, u32::MAX).expect("an acknowledged upload is readable and verifies");
+		assert_eq!((data.len(), size as usize), (*len, *len));
+	}
+	for blob in store.list().expect("list") {
+		store.read_range(&blob.hash, 0, 1).expect("every stored blob verifies against its hash");
+	}
+	node.restart();
+	node.wait_for(CHAIN_TIMEOUT, "the restarted node to author blocks", |n| Ok(n.best_number()? >= 1));
+}
