@@ -25,7 +25,7 @@ use std::{
 	sync::Arc,
 	time::{Duration, Instant, SystemTime},
 };
-use umbral_pre::SecretKey;
+use umbral_pre::{SecretKey, VerifiedKeyFrag};
 
 /// The node's transaction submitter.
 pub type NodeSubmitter = Submitter<FullClient, sc_transaction_pool::TransactionPoolHandle<Block, FullClient>>;
@@ -94,6 +94,8 @@ pub struct ProxyWorker {
 	pub journal: Journal,
 	/// Metrics.
 	pub metrics: EhrMetrics,
+	/// Verified kfrags by grant, so each is decrypted and verified once.
+	pub kfrags: Mutex<HashMap<ehr_primitives::GrantId, VerifiedKeyFrag>>,
 }
 
 impl ProxyWorker {
@@ -159,7 +161,8 @@ impl ProxyWorker {
 	}
 
 	/// The cfrag this proxy delivers for `request`, after checking that the
-	/// grant is live and covers the record.
+	/// grant is live and covers the record. The grant's kfrag is decrypted
+	/// and verified once, then kept for the grant's later requests.
 	fn reencrypt(
 		&self,
 		at: Hash,
@@ -171,37 +174,75 @@ impl ProxyWorker {
 		if !api.grant_covers(at, request.grant, request.record).map_err(read)? {
 			return Err("the grant is revoked, expired or does not cover the record; nothing re-encrypted".into());
 		}
-		let grant = api.grant(at, request.grant).map_err(read)?.ok_or("the grant is gone")?;
 		let record = api.record(at, request.record).map_err(read)?.ok_or("the record is gone")?;
-		let patient = api.patient(at, grant.patient.clone()).map_err(read)?.ok_or("the patient is not registered")?;
-		let grantee_key = match api.provider(at, grant.grantee.clone()).map_err(read)? {
-			Some(provider) => provider.public_key,
-			None => api.patient(at, grant.grantee.clone()).map_err(read)?.ok_or("the grantee is not registered")?.public_key,
+		let cached = self.kfrags.lock().get(&request.grant).cloned();
+		let kfrag = match cached {
+			Some(kfrag) => kfrag,
+			None => {
+				let grant = api.grant(at, request.grant).map_err(read)?.ok_or("the grant is gone")?;
+				let patient =
+					api.patient(at, grant.patient.clone()).map_err(read)?.ok_or("the patient is not registered")?;
+				let grantee_key = match api.provider(at, grant.grantee.clone()).map_err(read)? {
+					Some(provider) => provider.public_key,
+					None =>
+						api.patient(at, grant.grantee.clone())
+							.map_err(read)?
+							.ok_or("the grantee is not registered")?
+							.public_key,
+				};
+				let sealed = &grant
+					.proxies
+					.iter()
+					.find(|p| &p.hospital == hospital)
+					.ok_or("this hospital is not a proxy of the grant")?
+					.encrypted_kfrag;
+				let kfrag = open_kfrag(&self.secret, sealed, &patient.verifying_key, &patient.public_key, &grantee_key)?;
+				let mut cache = self.kfrags.lock();
+				if cache.len() >= KFRAG_CACHE_SIZE {
+					cache.clear();
+				}
+				cache.insert(request.grant, kfrag.clone());
+				kfrag
+			},
 		};
-		let sealed = &grant
-			.proxies
-			.iter()
-			.find(|p| &p.hospital == hospital)
-			.ok_or("this hospital is not a proxy of the grant")?
-			.encrypted_kfrag;
-		let malformed = |what: &str| format!("the grant's {what} is malformed");
-		let sealed: umbral_codec::Sealed = umbral_codec::decode(sealed).map_err(|_| malformed("sealed kfrag"))?;
-		let kfrag_bytes = umbral_pre::decrypt_original(&self.secret, &sealed.capsule, &sealed.ciphertext)
-			.map_err(|_| "the kfrag was not encrypted to this proxy's key".to_string())?;
-		let kfrag = umbral_codec::decode_kfrag(&kfrag_bytes).map_err(|_| malformed("kfrag"))?;
-		let verifying = umbral_codec::decode_public_key(&patient.verifying_key).map_err(|_| malformed("patient key"))?;
-		let delegating = umbral_codec::decode_public_key(&patient.public_key).map_err(|_| malformed("patient key"))?;
-		let receiving = umbral_codec::decode_public_key(&grantee_key).map_err(|_| malformed("grantee key"))?;
-		let verified = kfrag
-			.verify(&verifying, Some(&delegating), Some(&receiving))
-			.map_err(|_| "the kfrag is not signed by the patient for this grantee".to_string())?;
-		let capsule = umbral_codec::decode_capsule(&record.capsule).map_err(|_| malformed("record capsule"))?;
-		let cfrag = umbral_pre::reencrypt(&capsule, verified).unverify();
-		umbral_codec::encode(&cfrag)
-			.ok()
-			.and_then(|bytes| bytes.try_into().ok())
-			.ok_or_else(|| "the cfrag does not encode".into())
+		reencrypt_capsule(&record.capsule, kfrag)
 	}
+}
+
+/// Grants whose verified kfrag a proxy keeps in memory.
+pub const KFRAG_CACHE_SIZE: usize = 4096;
+
+/// Decrypts a kfrag sealed to this proxy and verifies that the patient
+/// signed it for the patient's key and the grantee's key.
+pub fn open_kfrag(
+	secret: &SecretKey,
+	sealed: &[u8],
+	patient_verifying_key: &[u8],
+	patient_public_key: &[u8],
+	grantee_public_key: &[u8],
+) -> Result<VerifiedKeyFrag, String> {
+	let malformed = |what: &str| format!("the grant's {what} is malformed");
+	let sealed: umbral_codec::Sealed = umbral_codec::decode(sealed).map_err(|_| malformed("sealed kfrag"))?;
+	let kfrag_bytes = umbral_pre::decrypt_original(secret, &sealed.capsule, &sealed.ciphertext)
+		.map_err(|_| "the kfrag was not encrypted to this proxy's key".to_string())?;
+	let kfrag = umbral_codec::decode_kfrag(&kfrag_bytes).map_err(|_| malformed("kfrag"))?;
+	let verifying = umbral_codec::decode_public_key(patient_verifying_key).map_err(|_| malformed("patient key"))?;
+	let delegating = umbral_codec::decode_public_key(patient_public_key).map_err(|_| malformed("patient key"))?;
+	let receiving = umbral_codec::decode_public_key(grantee_public_key).map_err(|_| malformed("grantee key"))?;
+	kfrag
+		.verify(&verifying, Some(&delegating), Some(&receiving))
+		.map_err(|_| "the kfrag is not signed by the patient for this grantee".to_string())
+}
+
+/// Re-encrypts a record's canonical capsule with a verified kfrag and
+/// encodes the cfrag canonically.
+pub fn reencrypt_capsule(capsule: &[u8], kfrag: VerifiedKeyFrag) -> Result<CfragBytes, String> {
+	let capsule = umbral_codec::decode_capsule(capsule).map_err(|_| "the record's capsule is malformed".to_string())?;
+	let cfrag = umbral_pre::reencrypt(&capsule, kfrag).unverify();
+	umbral_codec::encode(&cfrag)
+		.ok()
+		.and_then(|bytes| bytes.try_into().ok())
+		.ok_or_else(|| "the cfrag does not encode".into())
 }
 
 /// Deletes the bodies of retired records and of uploads no record points at

@@ -387,6 +387,7 @@ fn start_ehr_services(
 				secret,
 				journal: proxy_worker::Journal::open(dir.join("proxy-submissions")),
 				metrics: metrics.clone(),
+				kfrags: Default::default(),
 			};
 			task_manager.spawn_handle().spawn("ehr-proxy-worker", Some("ehr"), worker.run());
 		},

@@ -411,3 +411,97 @@ fn acknowledged_uploads_survive_a_crash() {
 	node.restart();
 	node.wait_for(CHAIN_TIMEOUT, "the restarted node to author blocks", |n| Ok(n.best_number()? >= 1));
 }
+
+/// Benchmark, not a test (run by scripts/bench with `--ignored`): the time
+/// to fetch a whole 1 KiB, 1 MiB and 32 MiB body through `ehr_getBlob`
+/// (4 MiB reads, signature checks and chain-state authorization included),
+/// next to the node's bare JSON-RPC round trip (`system_health`) measured
+/// in the same run. Prints figures; asserts only that the bytes round-trip.
+#[test]
+#[ignore]
+fn bench_get_blob_latency() {
+	let node = Node::start("alice", "dev", &[], None, None);
+	node.wait_for_blocks(2);
+	let chain = Chain::connect(&node);
+	let genesis = chain.genesis();
+	let alice = Sr25519Keyring::Alice;
+	let key = node.rpc("ehr_status", rpc_params![]).expect("status")["proxyPublicKey"].as_str().expect("key").to_owned();
+	chain
+		.submit(
+			&alice.pair(),
+			EhrCall::register_proxy {
+				accounts: vec![alice.to_account_id()].try_into().expect("one"),
+				public_key: bytes(hex::decode(key.trim_start_matches("0x")).expect("hex")),
+			},
+		)
+		.expect("register_proxy");
+	let patient = sr25519::Pair::from_string("//Patient", None).expect("seed");
+	let patient_sk = SecretKey::random();
+	let patient_id: AccountId = patient.public().into();
+	chain
+		.submit(
+			&alice.pair(),
+			EhrCall::register_patient {
+				patient: patient_id.clone(),
+				public_key: bytes(umbral_codec::encode(&patient_sk.public_key()).unwrap()),
+				verifying_key: bytes(umbral_codec::encode(&Signer::new(SecretKey::random()).verifying_key()).unwrap()),
+			},
+		)
+		.expect("register_patient");
+	chain.wait(CHAIN_TIMEOUT, "the patient", |c| {
+		Ok(c.call::<Option<PatientInfo<AccountId>>>("EhrApi_patient", patient_id.clone())?.map(|_| ()))
+	});
+
+	let rounds = 7;
+	let mut floor = Vec::new();
+	for _ in 0..50 {
+		let start = std::time::Instant::now();
+		node.rpc("system_health", rpc_params![]).expect("system_health");
+		floor.push(start.elapsed().as_secs_f64() * 1000.0);
+	}
+	floor.sort_by(|a, b| a.total_cmp(b));
+	println!("ehr_getBlob latency (median of {rounds} whole-body fetches, 4 MiB reads):");
+	println!("  JSON-RPC round trip (system_health)  median {:8.2} ms  (baseline)", floor[floor.len() / 2]);
+	for (label, size) in [("1 KiB", 1usize << 10), ("1 MiB", 1 << 20), ("32 MiB", 32 << 20)] {
+		let data = body(size, size as u8);
+		let hash = upload(&node, &data);
+		let (capsule, envelope) = encrypt(&patient_sk.public_key(), b"envelope").expect("encrypts");
+		chain
+			.submit(
+				&alice.pair(),
+				EhrCall::create_record {
+					patient: patient_id.clone(),
+					capsule: bytes(umbral_codec::encode(&capsule).unwrap()),
+					encrypted_metadata: bytes(envelope.to_vec()),
+					body_hash: hash,
+					body_size: size as u64,
+				},
+			)
+			.expect("create_record");
+		let record = chain.wait(CHAIN_TIMEOUT, "the record", |c| {
+			let found: Option<(RecordId, Record<AccountId, BlockNumber>)> = c.call("EhrApi_record_by_body_hash", hash)?;
+			Ok(found.map(|(id, _)| id))
+		});
+		let mut times = Vec::new();
+		for _ in 0..rounds {
+			let start = std::time::Instant::now();
+			let mut got = Vec::with_capacity(size);
+			while got.len() < size {
+				let reply = get(
+					&node,
+					read_params(genesis, &patient, None, Some(record), got.len() as u64, 4 << 20, now_ms()),
+				)
+				.expect("read");
+				got.extend(hex::decode(reply["data"].as_str().expect("data").trim_start_matches("0x")).expect("hex"));
+			}
+			times.push(start.elapsed().as_secs_f64() * 1000.0);
+			assert!(got == data, "the body round-trips");
+		}
+		times.sort_by(|a, b| a.total_cmp(b));
+		println!(
+			"  {label:>6} body                          median {:8.2} ms  ({:.1} MB/s)",
+			times[rounds / 2],
+			size as f64 / 1048576.0 / (times[rounds / 2] / 1000.0)
+		);
+	}
+}

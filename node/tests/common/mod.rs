@@ -468,6 +468,18 @@ impl Node {
 		})
 	}
 
+	/// Waits until the node's best block is at least `number`.
+	pub fn wait_for_blocks(&self, number: u64) {
+		let start = Instant::now();
+		while start.elapsed() < STARTUP_TIMEOUT {
+			if self.best_number().map_or(false, |best| best >= number) {
+				return;
+			}
+			thread::sleep(POLL_INTERVAL);
+		}
+		panic!("{}: no block #{number} within {STARTUP_TIMEOUT:?}; {}", self.name, self.status());
+	}
+
 	/// The number of the node's best block.
 	pub fn best_number(&self) -> Result<u64, String> {
 		let header = self.rpc("chain_getHeader", rpc_params![])?;
