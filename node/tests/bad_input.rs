@@ -73,6 +73,20 @@ fn unknown_chain_name_is_rejected_with_a_clear_error() {
 	});
 }
 
+/// A development node in `dir` on the given p2p and RPC ports.
+fn dev_node(dir: &TempDir, p2p_port: u16, rpc_port: u16) -> Command {
+	let mut command = Command::new(BIN);
+	command
+		.args(["--chain", "dev", "--alice", "--node-key", node_key(1).as_str()])
+		.arg("--base-path")
+		.arg(dir.path().join("base"))
+		.args(["--port", p2p_port.to_string().as_str()])
+		.args(["--rpc-port", rpc_port.to_string().as_str()])
+		.args(["--no-prometheus", "--no-telemetry", "--no-mdns"])
+		.current_dir(dir.path());
+	command
+}
+
 /// A taken JSON-RPC port is a startup error: ehr-node turns off sc-cli's
 /// retry on a random port, so an operator's `--rpc-port` means that port.
 #[test]
@@ -81,15 +95,7 @@ fn taken_rpc_address_is_a_startup_error() {
 	let holder = TcpListener::bind("127.0.0.1:0").expect("binding a port to hold");
 	let port = holder.local_addr().expect("a bound listener has a local address").port();
 
-	let mut command = Command::new(BIN);
-	command
-		.args(["--chain", "dev", "--alice", "--node-key", node_key(1).as_str()])
-		.arg("--base-path")
-		.arg(dir.path().join("base"))
-		.args(["--port", free_port().to_string().as_str()])
-		.args(["--no-prometheus", "--no-telemetry", "--no-mdns"])
-		.args(["--rpc-port", port.to_string().as_str()])
-		.current_dir(dir.path());
+	let mut command = dev_node(&dir, free_port(), port);
 	let out = run_with_timeout(&mut command, RPC_BIND_EXIT_TIMEOUT, "ehr-node with its RPC address taken");
 
 	// The error is `Address already in use` (io::ErrorKind::AddrInUse).
@@ -107,15 +113,7 @@ fn taken_p2p_port_is_a_startup_error() {
 	let holder = TcpListener::bind("0.0.0.0:0").expect("binding a port to hold");
 	let port = holder.local_addr().expect("a bound listener has a local address").port();
 
-	let mut command = Command::new(BIN);
-	command
-		.args(["--chain", "dev", "--alice", "--node-key", node_key(1).as_str()])
-		.arg("--base-path")
-		.arg(dir.path().join("base"))
-		.args(["--port", port.to_string().as_str()])
-		.args(["--rpc-port", free_port().to_string().as_str()])
-		.args(["--no-prometheus", "--no-telemetry", "--no-mdns"])
-		.current_dir(dir.path());
+	let mut command = dev_node(&dir, port, free_port());
 	let out = run_with_timeout(&mut command, RPC_BIND_EXIT_TIMEOUT, "ehr-node with its p2p port taken");
 
 	assert_clean_failure(&out, "p2p port in use", "that the p2p port is already in use", |stderr| {

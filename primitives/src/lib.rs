@@ -3,6 +3,7 @@
 //! - [`types`]: the on-chain shapes of records, grants, access requests,
 //!   registered parties and audit entries, with their bounds.
 //! - [`umbral_codec`]: the one canonical byte encoding of Umbral objects.
+//! - [`host`]: the `ehr_crypto` host function that verifies cfrags natively.
 //! - [`EhrApi`]: the runtime API through which the node, the client and
 //!   polkadot-js read the EHR state.
 
@@ -11,6 +12,7 @@
 extern crate alloc;
 
 pub mod access;
+pub mod host;
 pub mod types;
 pub mod umbral_codec;
 

@@ -3,7 +3,7 @@
 
 use crate::{pallet::*, types::*};
 use alloc::vec::Vec;
-use ehr_primitives::umbral_codec::{self, CfragCheckError};
+use ehr_primitives::host::{ehr_crypto, CFRAG_INCORRECT_REENCRYPTION, CFRAG_VALID, CFRAG_WRONG_KEY_FRAG};
 use frame_support::{ensure, pallet_prelude::*};
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::{One, Saturating};
@@ -64,18 +64,13 @@ impl<T: Config> Pallet<T> {
 		let patient = Patients::<T>::get(&grant.patient).ok_or(Error::<T>::PatientNotRegistered)?;
 		let grantee_key = Self::grantee_public_key(&grant.grantee).ok_or(Error::<T>::GranteeNotRegistered)?;
 
-		umbral_codec::verify_cfrag(
-			&cfrag,
-			&record.capsule,
-			&patient.verifying_key,
-			&patient.public_key,
-			&grantee_key,
-		)
-		.map_err(|error| match error {
-			CfragCheckError::Malformed(_) => Error::<T>::MalformedCfrag,
-			CfragCheckError::WrongKeyFragSignature => Error::<T>::CfragWrongKeyFrag,
-			CfragCheckError::IncorrectReencryption => Error::<T>::CfragInvalid,
-		})?;
+		// Verified natively by the node through the `ehr_crypto` host function.
+		match ehr_crypto::verify_cfrag(&cfrag, &record.capsule, &patient.verifying_key, &patient.public_key, &grantee_key) {
+			CFRAG_VALID => {},
+			CFRAG_WRONG_KEY_FRAG => return Err(Error::<T>::CfragWrongKeyFrag.into()),
+			CFRAG_INCORRECT_REENCRYPTION => return Err(Error::<T>::CfragInvalid.into()),
+			_ => return Err(Error::<T>::MalformedCfrag.into()),
+		}
 
 		request
 			.cfrags
