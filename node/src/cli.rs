@@ -28,6 +28,11 @@ pub struct EhrParams {
 	/// Seconds after which an uploaded body that no record points to is deleted.
 	#[arg(long, default_value_t = 3600)]
 	pub ehr_orphan_ttl_secs: u64,
+
+	/// Seconds between two passes of blob store upkeep (deleting retired
+	/// records' bodies and orphan uploads).
+	#[arg(long, default_value_t = 60)]
+	pub ehr_upkeep_interval_secs: u64,
 }
 
 /// `ehr-node generate-proxy-key`: creates the hospital proxy's Umbral key pair.

@@ -258,7 +258,9 @@ pub async fn tidy_blob_store(
 		if let Err(error) = tidy_once(&client, &store, &metrics, orphan_ttl) {
 			log::warn!(target: LOG_TARGET, "blob store upkeep failed: {error}");
 		}
-		tokio::time::sleep(period).await;
+		// futures-timer, not tokio's timer: this task may still be polled
+		// while the node's tokio runtime shuts down.
+		futures_timer::Delay::new(period).await;
 	}
 }
 

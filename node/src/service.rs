@@ -407,7 +407,7 @@ fn start_ehr_services(
 			store.clone(),
 			metrics.clone(),
 			Duration::from_secs(ehr.ehr_orphan_ttl_secs),
-			Duration::from_secs(60),
+			Duration::from_secs(ehr.ehr_upkeep_interval_secs.max(1)),
 		),
 	);
 	Ok(EhrServices { store, submitter, proxy_public_key, metrics })

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{chain::Chain, local_network, Node};
+use common::{chain::Chain, local_network_with, Node};
 use ehr_node::blob_store::BlobStore;
 use ehr_primitives::{
 	access::blob_read_message, umbral_codec, AccessRequest, Grant, GrantProxy, PatientInfo, ProxyInfo, Purpose,
@@ -153,7 +153,7 @@ fn request_of(chain: &Chain, id: u64) -> Result<Option<RequestOf>, String> {
 /// only to the right reader; a restarted proxy does not resubmit.
 #[test]
 fn proxies_deliver_and_the_custodian_serves_only_authorized_readers() {
-	let mut net = local_network();
+	let mut net = local_network_with(&["--ehr-upkeep-interval-secs".into(), "2".into()]);
 	net.alice.wait_for(CHAIN_TIMEOUT, "blocks to be produced", |n| Ok(n.best_number()? >= 2));
 	let chain = Chain::connect(&net.alice);
 	let genesis = chain.genesis();
@@ -331,6 +331,13 @@ fn proxies_deliver_and_the_custodian_serves_only_authorized_readers() {
 		Ok(grants.iter().find(|(id, g)| *id == grant_id && g.revoked_at.is_some()).map(|_| ()))
 	});
 	expect_code(get(&net.alice, read_params(genesis, &clinician, Some(0), None, 0, 10, now_ms())), 1015, "after revoke");
+
+	step("the patient retires the small record: once final, its custodian deletes the body");
+	let blobs = |node: &Node| node.rpc("ehr_status", rpc_params![]).map(|s| s["blobCount"].as_u64().unwrap_or(u64::MAX));
+	assert_eq!(blobs(&net.alice), Ok(2));
+	chain.submit(&patient, EhrCall::retire_record { record: small_id }).expect("retire_record");
+	chain.wait(CHAIN_TIMEOUT, "the small body to be deleted", |_| Ok((blobs(&net.alice)? == 1).then_some(())));
+	expect_code(get(&net.alice, read_params(genesis, &patient, None, Some(small_id), 0, 10, now_ms())), 1015, "retired");
 }
 
 /// `ehr_putBlob` only for the hospital's own systems, and within the size limit.
@@ -356,7 +363,9 @@ fn uploads_need_unsafe_rpc_and_respect_the_size_limit() {
 /// and verifies afterwards, and nothing half-written is in the store.
 #[test]
 fn acknowledged_uploads_survive_a_crash() {
-	let mut node = Node::start("alice", "dev", &[], None, None);
+	let upkeep: Vec<String> =
+		["--ehr-orphan-ttl-secs", "30", "--ehr-upkeep-interval-secs", "2"].iter().map(|a| a.to_string()).collect();
+	let mut node = Node::start("alice", "dev", &upkeep, None, None);
 	let port = node.rpc_port();
 	let acknowledged = Arc::new(Mutex::new(Vec::new()));
 	let uploader = {
@@ -410,6 +419,11 @@ fn acknowledged_uploads_survive_a_crash() {
 	}
 	node.restart();
 	node.wait_for(CHAIN_TIMEOUT, "the restarted node to author blocks", |n| Ok(n.best_number()? >= 1));
+
+	step("no record points at these uploads: they are deleted once their time is up");
+	node.wait_for(CHAIN_TIMEOUT, "orphan uploads to be deleted", |n| {
+		Ok(n.rpc("ehr_status", rpc_params![])?["blobCount"].as_u64() == Some(0))
+	});
 }
 
 /// Benchmark, not a test (run by scripts/bench with `--ignored`): the time

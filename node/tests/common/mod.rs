@@ -617,12 +617,18 @@ impl LocalNetwork {
 /// All four are spawned at once, then each is waited for until its JSON-RPC
 /// server answers.
 pub fn local_network() -> LocalNetwork {
+	local_network_with(&[])
+}
+
+/// [`local_network`] with `extra_args` given to every node.
+pub fn local_network_with(extra_args: &[String]) -> LocalNetwork {
 	let alice_key = node_key(1);
 	let alice_peer_id = peer_id(&alice_key);
 
-	let alice = Node::spawn("alice", "local", &[], None, Some(alice_key.as_str()));
-	let bootnode =
+	let alice = Node::spawn("alice", "local", extra_args, None, Some(alice_key.as_str()));
+	let mut bootnode =
 		vec![String::from("--bootnodes"), format!("/ip4/127.0.0.1/tcp/{}/p2p/{alice_peer_id}", alice.p2p_port())];
+	bootnode.extend(extra_args.iter().cloned());
 	let bob = Node::spawn("bob", "local", &bootnode, None, Some(node_key(2).as_str()));
 	let charlie = Node::spawn("charlie", "local", &bootnode, None, Some(node_key(3).as_str()));
 	let dave = Node::spawn("dave", "local", &bootnode, None, Some(node_key(4).as_str()));
