@@ -350,13 +350,36 @@ fn uploads_need_unsafe_rpc_and_respect_the_size_limit() {
 	assert!(refused.is_err(), "a public (safe-only) RPC endpoint refuses uploads");
 	drop(safe);
 
-	let small = Node::start("alice", "dev", &["--ehr-blob-max-bytes".into(), "1000".into()], None, None);
+	let metrics_port = common::free_port();
+	let small = Node::start(
+		"alice",
+		"dev",
+		&["--ehr-blob-max-bytes".into(), "1000".into(), "--prometheus-port".into(), metrics_port.to_string()],
+		None,
+		None,
+	);
 	let big = body(2000, 4);
 	let big_hash = H256::from(sp_core::hashing::blake2_256(&big));
 	expect_code(small.rpc("ehr_putBlob", rpc_params![big_hash, 2000u64, 0u64, hex0x(&big[..500])]), 1001, "over the limit");
 	expect_code(small.rpc("ehr_putBlob", rpc_params![hash, 100u64, 0u64, hex0x(&body(100, 9))]), 1003, "hash mismatch");
 	let reply = small.rpc("ehr_putBlob", rpc_params![hash, 100u64, 0u64, hex0x(&data)]).expect("a valid upload");
 	assert_eq!(reply["complete"].as_bool(), Some(true));
+
+	step("the operator's Prometheus endpoint shows the EHR metrics");
+	let scrape = std::process::Command::new("curl")
+		.args(["--silent", "--max-time", "10", &format!("http://127.0.0.1:{metrics_port}/metrics")])
+		.output()
+		.expect("curl runs (scripts/setup installs it)");
+	let metrics = String::from_utf8_lossy(&scrape.stdout);
+	for expected in [
+		"ehr_rpc_errors_total{kind=\"too_large\",chain=\"ehr_dev\"} 1",
+		"ehr_rpc_errors_total{kind=\"hash_mismatch\",chain=\"ehr_dev\"} 1",
+		"ehr_blob_store_count{chain=\"ehr_dev\"} 1",
+		"ehr_blob_store_bytes{chain=\"ehr_dev\"} 100",
+		"ehr_proxy_open_requests{chain=\"ehr_dev\"}",
+	] {
+		assert!(metrics.contains(expected), "metrics lack `{expected}`:\n{metrics}");
+	}
 }
 
 /// SIGKILL during a burst of uploads: every acknowledged body is readable

@@ -268,7 +268,6 @@ impl Node {
 			p2p_port.to_string(),
 			"--rpc-port".into(),
 			rpc_port.to_string(),
-			"--no-prometheus".into(),
 			"--no-telemetry".into(),
 			"--no-mdns".into(),
 			"--validator".into(),
@@ -276,6 +275,10 @@ impl Node {
 			"--node-key".into(),
 			node_key,
 		];
+		// No metrics endpoint unless the test asks for one.
+		if !extra_args.iter().any(|a| a == "--prometheus-port") {
+			args.push("--no-prometheus".into());
+		}
 		// Unsafe RPC (uploads, key insertion) unless the test chooses otherwise.
 		if !extra_args.iter().any(|a| a == "--rpc-methods") {
 			args.extend(["--rpc-methods".to_string(), "unsafe".to_string()]);
