@@ -114,6 +114,9 @@ pub struct BlobStore {
 	verified: Mutex<HashMap<H256, (u64, SystemTime)>>,
 	/// Serialises writers, so two uploads of the same body cannot interleave.
 	write_lock: Mutex<()>,
+	/// The number of complete blobs and their bytes, counted once at open
+	/// and kept up to date by every write and removal.
+	totals: Mutex<(u64, u64)>,
 }
 
 fn hex_name(hash: &H256) -> String {
@@ -152,7 +155,23 @@ impl BlobStore {
 		let uploads = root.join("uploads");
 		fs::create_dir_all(&blobs)?;
 		fs::create_dir_all(&uploads)?;
-		Ok(BlobStore { blobs, uploads, max_size, verified: Mutex::new(HashMap::new()), write_lock: Mutex::new(()) })
+		let mut store = BlobStore {
+			blobs,
+			uploads,
+			max_size,
+			verified: Mutex::new(HashMap::new()),
+			write_lock: Mutex::new(()),
+			totals: Mutex::new((0, 0)),
+		};
+		let existing = store.list()?;
+		store.totals = Mutex::new((existing.len() as u64, existing.iter().map(|b| b.size).sum()));
+		Ok(store)
+	}
+
+	/// Counts a blob of `size` bytes that left the store.
+	fn forget(&self, size: u64) {
+		let mut totals = self.totals.lock();
+		*totals = (totals.0.saturating_sub(1), totals.1.saturating_sub(size));
 	}
 
 	/// The largest body this store accepts.
@@ -204,6 +223,10 @@ impl BlobStore {
 		sync_dir(&self.blobs)?;
 		sync_dir(&self.uploads)?;
 		let metadata = fs::metadata(&target)?;
+		{
+			let mut totals = self.totals.lock();
+			*totals = (totals.0.saturating_add(1), totals.1.saturating_add(metadata.len()));
+		}
 		self.verified.lock().insert(hash, (metadata.len(), metadata.modified()?));
 		Ok(PutProgress::Complete)
 	}
@@ -227,7 +250,9 @@ impl BlobStore {
 			return Ok(stamp.0);
 		}
 		if hash_file(&path)? != *hash {
-			let _ = fs::remove_file(&path);
+			if fs::remove_file(&path).is_ok() {
+				self.forget(stamp.0);
+			}
 			self.verified.lock().remove(hash);
 			return Err(BlobError::Corrupt);
 		}
@@ -255,10 +280,14 @@ impl BlobStore {
 	pub fn remove(&self, hash: &H256) -> io::Result<()> {
 		let _guard = self.write_lock.lock();
 		self.verified.lock().remove(hash);
-		match fs::remove_file(self.blob_path(hash)) {
-			Err(error) if error.kind() != io::ErrorKind::NotFound => Err(error),
-			_ => sync_dir(&self.blobs),
+		let path = self.blob_path(hash);
+		let size = fs::metadata(&path).map(|m| m.len()).ok();
+		match fs::remove_file(&path) {
+			Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
+			Ok(()) => self.forget(size.unwrap_or(0)),
+			Err(_) => {},
 		}
+		sync_dir(&self.blobs)
 	}
 
 	/// Every complete blob.
@@ -290,10 +319,10 @@ impl BlobStore {
 		Ok(removed)
 	}
 
-	/// The number of complete blobs and their total size in bytes.
+	/// The number of complete blobs and their total size in bytes (kept
+	/// in memory: no directory listing).
 	pub fn stats(&self) -> io::Result<(u64, u64)> {
-		let blobs = self.list()?;
-		Ok((blobs.len() as u64, blobs.iter().map(|b| b.size).sum()))
+		Ok(*self.totals.lock())
 	}
 }
 
@@ -327,6 +356,9 @@ mod tests {
 		assert_eq!(rest, body[10..]);
 		assert_eq!(store.put_chunk(hash, body.len() as u64, 0, &body[..5]).unwrap(), PutProgress::Complete);
 		assert_eq!(store.stats().unwrap(), (1, body.len() as u64));
+		assert_eq!(BlobStore::open(dir.path(), 1 << 20).unwrap().stats().unwrap(), (1, body.len() as u64));
+		store.remove(&hash).unwrap();
+		assert_eq!(store.stats().unwrap(), (0, 0));
 	}
 
 	#[test]
