@@ -9,6 +9,7 @@ pub mod cli;
 pub mod command;
 pub mod ehr_rpc;
 pub mod metrics;
+pub mod peering;
 pub mod proxy_key;
 pub mod proxy_worker;
 pub mod rpc;

@@ -192,6 +192,12 @@ pub fn new_full<
 			metrics,
 		})?;
 
+	task_manager.spawn_handle().spawn(
+		"ehr-member-peering",
+		Some("ehr"),
+		crate::peering::follow_member_peers(client.clone(), network.clone()),
+	);
+
 	if config.offchain_worker.enabled {
 		let offchain_workers =
 			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {

@@ -35,6 +35,7 @@ pub fn tx_extension(nonce: Nonce) -> TxExtension {
 		frame_system::CheckTxVersion::<Runtime>::new(),
 		frame_system::CheckGenesis::<Runtime>::new(),
 		frame_system::CheckEra::<Runtime>::from(sp_runtime::generic::Era::Immortal),
+		pallet_consortium::CheckRegistered::<Runtime>::new(),
 		frame_system::CheckNonce::<Runtime>::from(nonce),
 		frame_system::CheckWeight::<Runtime>::new(),
 		frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
@@ -52,7 +53,7 @@ pub fn signed_extrinsic(
 	sign: impl FnOnce(&[u8]) -> Option<Signature>,
 ) -> Option<UncheckedExtrinsic> {
 	let extension = tx_extension(nonce);
-	let implicit = ((), chain.spec_version, chain.transaction_version, chain.genesis, chain.genesis, (), (), None, ());
+	let implicit = ((), chain.spec_version, chain.transaction_version, chain.genesis, chain.genesis, (), (), (), None, ());
 	let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
 	let signature = payload.using_encoded(sign)?;
 	Some(UncheckedExtrinsic::new_signed(call, Address::Id(account), signature, extension))

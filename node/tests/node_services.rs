@@ -4,10 +4,14 @@
 
 mod common;
 
-use common::{chain::Chain, local_network_with, Node};
+use common::{
+	chain::Chain,
+	ehr::{bytes, register_proxy, sealed_kfrags},
+	local_network_with, Node,
+};
 use ehr_node::blob_store::BlobStore;
 use ehr_primitives::{
-	access::blob_read_message, umbral_codec, AccessRequest, Grant, GrantProxy, PatientInfo, ProxyInfo, Purpose,
+	access::blob_read_message, umbral_codec, AccessRequest, Grant, PatientInfo, ProxyInfo, Purpose,
 	Record, RecordId, RequestStatus, Scope,
 };
 use ehr_runtime::{AccountId, BlockNumber, EhrCall};
@@ -20,17 +24,13 @@ use std::{
 	thread,
 	time::{Duration, SystemTime, UNIX_EPOCH},
 };
-use umbral_pre::{encrypt, generate_kfrags, PublicKey, SecretKey, Signer};
+use umbral_pre::{encrypt, SecretKey, Signer};
 
 const CHAIN_TIMEOUT: Duration = Duration::from_secs(90);
 const CHUNK: usize = 1 << 20;
 
 fn step(text: &str) {
 	eprintln!("[node_services] {text}");
-}
-
-fn bytes<const N: u32>(data: Vec<u8>) -> sp_runtime::BoundedVec<u8, sp_core::ConstU32<N>> {
-	data.try_into().expect("fits its bound")
 }
 
 fn body(len: usize, seed: u8) -> Vec<u8> {
@@ -111,38 +111,6 @@ fn expect_code(result: Result<Value, String>, code: i32, what: &str) {
 	}
 }
 
-fn umbral_public(hex_key: &str) -> PublicKey {
-	umbral_codec::decode_public_key(&hex::decode(hex_key.trim_start_matches("0x")).expect("hex key"))
-		.expect("a canonical public key")
-}
-
-fn sealed_kfrags(
-	patient: &SecretKey,
-	signer: &Signer,
-	grantee: &PublicKey,
-	threshold: usize,
-	proxies: &[(AccountId, PublicKey)],
-	garbage_for: Option<usize>,
-) -> Vec<GrantProxy<AccountId>> {
-	let kfrags = generate_kfrags(patient, grantee, signer, threshold, proxies.len(), true, true);
-	proxies
-		.iter()
-		.zip(kfrags.iter())
-		.enumerate()
-		.map(|(i, ((hospital, key), kfrag))| {
-			let plain = if garbage_for == Some(i) {
-				vec![0xEE; 300]
-			} else {
-				umbral_codec::encode(&kfrag.clone().unverify()).expect("kfrag encodes")
-			};
-			let (capsule, ciphertext) = encrypt(key, &plain).expect("encrypts");
-			let sealed = umbral_codec::encode(&umbral_codec::Sealed { capsule, ciphertext: ciphertext.to_vec() })
-				.expect("sealed encodes");
-			GrantProxy { hospital: hospital.clone(), encrypted_kfrag: bytes(sealed) }
-		})
-		.collect()
-}
-
 type RequestOf = AccessRequest<AccountId, BlockNumber>;
 
 fn request_of(chain: &Chain, id: u64) -> Result<Option<RequestOf>, String> {
@@ -159,24 +127,11 @@ fn proxies_deliver_and_the_custodian_serves_only_authorized_readers() {
 	let genesis = chain.genesis();
 
 	step("the three proxy hospitals register their proxy accounts and keys");
-	let mut proxies = Vec::new();
-	for (node, keyring) in
+	let proxies: Vec<_> =
 		[(&net.alice, Sr25519Keyring::Alice), (&net.bob, Sr25519Keyring::Bob), (&net.charlie, Sr25519Keyring::Charlie)]
-	{
-		let status = node.rpc("ehr_status", rpc_params![]).expect("ehr_status");
-		let key = status["proxyPublicKey"].as_str().expect("a development node has a proxy key").to_owned();
-		let account: AccountId = keyring.to_account_id();
-		chain
-			.submit(
-				&keyring.pair(),
-				EhrCall::register_proxy {
-					accounts: vec![account.clone()].try_into().expect("one account"),
-					public_key: bytes(hex::decode(key.trim_start_matches("0x")).expect("hex")),
-				},
-			)
-			.expect("register_proxy is accepted");
-		proxies.push((account, umbral_public(&key)));
-	}
+			.into_iter()
+			.map(|(node, keyring)| register_proxy(&chain, node, keyring))
+			.collect();
 
 	step("Alice onboards a patient; Bob onboards a clinician");
 	let patient = sr25519::Pair::from_string("//Patient", None).expect("dev seed");
@@ -462,16 +417,7 @@ fn bench_get_blob_latency() {
 	let chain = Chain::connect(&node);
 	let genesis = chain.genesis();
 	let alice = Sr25519Keyring::Alice;
-	let key = node.rpc("ehr_status", rpc_params![]).expect("status")["proxyPublicKey"].as_str().expect("key").to_owned();
-	chain
-		.submit(
-			&alice.pair(),
-			EhrCall::register_proxy {
-				accounts: vec![alice.to_account_id()].try_into().expect("one"),
-				public_key: bytes(hex::decode(key.trim_start_matches("0x")).expect("hex")),
-			},
-		)
-		.expect("register_proxy");
+	register_proxy(&chain, &node, alice);
 	let patient = sr25519::Pair::from_string("//Patient", None).expect("seed");
 	let patient_sk = SecretKey::random();
 	let patient_id: AccountId = patient.public().into();

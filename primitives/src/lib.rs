@@ -4,14 +4,17 @@
 //!   registered parties and audit entries, with their bounds.
 //! - [`umbral_codec`]: the one canonical byte encoding of Umbral objects.
 //! - [`host`]: the `ehr_crypto` host function that verifies cfrags natively.
+//! - [`consortium`]: hospital profiles and rate limits.
 //! - [`EhrApi`]: the runtime API through which the node, the client and
 //!   polkadot-js read the EHR state.
+//! - [`ConsortiumApi`]: the member hospitals and the peers their nodes admit.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
 
 pub mod access;
+pub mod consortium;
 pub mod host;
 pub mod types;
 pub mod umbral_codec;
@@ -57,5 +60,23 @@ sp_api::decl_runtime_apis! {
 		fn provider(account: AccountId) -> Option<ProviderInfo<AccountId>>;
 		/// Whether `grant` is live at this block and covers `record`.
 		fn grant_covers(grant: GrantId, record: RecordId) -> bool;
+	}
+}
+
+sp_api::decl_runtime_apis! {
+	/// The consortium: member hospitals, their public profiles, and the
+	/// libp2p peers member nodes accept.
+	pub trait ConsortiumApi<AccountId>
+	where
+		AccountId: codec::Codec,
+	{
+		/// The member hospitals with their profiles (`None` until a member sets one).
+		fn hospitals() -> Vec<(AccountId, Option<consortium::HospitalProfile>)>;
+		/// The peer ids (base58 text) of every member hospital's nodes; empty
+		/// when no member has registered one, in which case nodes do not
+		/// restrict their peers.
+		fn authorized_peers() -> Vec<consortium::PeerIdText>;
+		/// The transaction rate limits in force.
+		fn rate_limits() -> consortium::RateLimits;
 	}
 }

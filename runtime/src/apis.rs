@@ -22,7 +22,7 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Block, BlockNumber, Ehr, Executive, Grandpa, InherentDataExt, Nonce, Runtime,
+	AccountId, Aura, Balance, Block, BlockNumber, Consortium, Ehr, Executive, Grandpa, InherentDataExt, Nonce, Runtime,
 	RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, VERSION,
 };
 
@@ -188,6 +188,18 @@ impl_runtime_apis! {
 		}
 		fn query_length_to_fee(_length: u32) -> Balance {
 			0
+		}
+	}
+
+	impl ehr_primitives::ConsortiumApi<Block, AccountId> for Runtime {
+		fn hospitals() -> Vec<(AccountId, Option<ehr_primitives::consortium::HospitalProfile>)> {
+			Consortium::hospitals()
+		}
+		fn authorized_peers() -> Vec<ehr_primitives::consortium::PeerIdText> {
+			Consortium::authorized_peers()
+		}
+		fn rate_limits() -> ehr_primitives::consortium::RateLimits {
+			pallet_consortium::Limits::<Runtime>::get()
 		}
 	}
 

@@ -5,4 +5,5 @@ frame_benchmarking::define_benchmarks!(
 	[frame_system, SystemBench::<Runtime>]
 	[pallet_timestamp, Timestamp]
 	[pallet_ehr, Ehr]
+	[pallet_consortium, Consortium]
 );

@@ -1,8 +1,9 @@
 //! Configuration of each pallet in the runtime.
 
+use alloc::vec::Vec;
 use frame_support::{
 	derive_impl, parameter_types,
-	traits::{ConstBool, ConstU32, ConstU64, Contains},
+	traits::{ChangeMembers, ConstBool, ConstU32, ConstU64, Contains, EitherOfDiverse, InitializeMembers},
 	weights::{
 		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
 		Weight,
@@ -10,12 +11,14 @@ use frame_support::{
 };
 use frame_system::{limits::{BlockLength, BlockWeights}, EnsureRoot};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
-use sp_runtime::Perbill;
+use pallet_consortium::{AccountClass, AccountRegistry};
+use sp_runtime::{traits::Convert, Perbill, Permill};
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Block, BlockNumber, Ehr, Hash, HospitalMembership, Nonce, PalletInfo, Runtime, RuntimeCall,
-	RuntimeEvent, RuntimeOrigin, RuntimeTask, SLOT_DURATION, VERSION,
+	AccountId, Aura, Block, BlockNumber, Consortium, Ehr, Hash, Council, HospitalMembership, Nonce,
+	PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeOrigin, RuntimeTask, SessionKeys, DAYS, SLOT_DURATION,
+	VERSION,
 };
 
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
@@ -84,19 +87,171 @@ impl pallet_sudo::Config for Runtime {
 	type WeightInfo = pallet_sudo::weights::SubstrateWeight<Runtime>;
 }
 
-/// The consortium's member hospitals. Until consortium governance lands,
-/// changes need root (sudo on a development chain).
+/// The hospitals' council: the collective in which member hospitals vote.
+pub type CouncilInstance = pallet_collective::Instance1;
+
+/// A decision of the consortium: at least two thirds of the member hospitals
+/// voting aye in the council (or root, which only the development chain's
+/// sudo key can reach).
+pub type GovernanceOrigin = EitherOfDiverse<
+	EnsureRoot<AccountId>,
+	pallet_collective::EnsureProportionAtLeast<AccountId, CouncilInstance, 2, 3>,
+>;
+
+/// Most member hospitals (the membership's and the council's bound).
+pub const MAX_HOSPITALS: u32 = 64;
+
+/// The consortium's member hospitals; joining and leaving take a two-thirds vote.
 impl pallet_membership::Config<pallet_membership::Instance1> for Runtime {
 	type RuntimeEvent = RuntimeEvent;
-	type AddOrigin = EnsureRoot<AccountId>;
-	type RemoveOrigin = EnsureRoot<AccountId>;
-	type SwapOrigin = EnsureRoot<AccountId>;
-	type ResetOrigin = EnsureRoot<AccountId>;
-	type PrimeOrigin = EnsureRoot<AccountId>;
-	type MembershipInitialized = Ehr;
-	type MembershipChanged = Ehr;
-	type MaxMembers = ConstU32<64>;
+	type AddOrigin = GovernanceOrigin;
+	type RemoveOrigin = GovernanceOrigin;
+	type SwapOrigin = GovernanceOrigin;
+	type ResetOrigin = GovernanceOrigin;
+	type PrimeOrigin = GovernanceOrigin;
+	type MembershipInitialized = MembershipHooks;
+	type MembershipChanged = MembershipHooks;
+	type MaxMembers = ConstU32<MAX_HOSPITALS>;
 	type WeightInfo = pallet_membership::weights::SubstrateWeight<Runtime>;
+}
+
+/// Tells the council, pallet-ehr and the consortium about membership
+/// changes: the council's voters are the members, pallet-ehr gives members
+/// an account reference, the consortium drops leavers' profiles.
+pub struct MembershipHooks;
+impl InitializeMembers<AccountId> for MembershipHooks {
+	fn initialize_members(members: &[AccountId]) {
+		Council::initialize_members(members);
+		Ehr::initialize_members(members);
+		Consortium::initialize_members(members);
+	}
+}
+impl ChangeMembers<AccountId> for MembershipHooks {
+	fn change_members_sorted(incoming: &[AccountId], outgoing: &[AccountId], new: &[AccountId]) {
+		Council::change_members_sorted(incoming, outgoing, new);
+		Ehr::change_members_sorted(incoming, outgoing, new);
+		Consortium::change_members_sorted(incoming, outgoing, new);
+	}
+	fn set_prime(prime: Option<AccountId>) {
+		Council::set_prime(prime);
+	}
+	fn get_prime() -> Option<AccountId> {
+		Council::get_prime()
+	}
+}
+
+parameter_types! {
+	/// A motion may be closed with the votes it has after two days.
+	pub const MotionDuration: BlockNumber = 2 * DAYS;
+	/// A motion may carry at most half a block of work (a runtime upgrade needs less).
+	pub MaxProposalWeight: Weight = Perbill::from_percent(50) * RuntimeBlockWeights::get().max_block;
+}
+
+/// The council of member hospitals. Its members are set only by the
+/// membership (`MembershipHooks`); absent votes count as nay.
+impl pallet_collective::Config<CouncilInstance> for Runtime {
+	type RuntimeOrigin = RuntimeOrigin;
+	type Proposal = RuntimeCall;
+	type RuntimeEvent = RuntimeEvent;
+	type MotionDuration = MotionDuration;
+	type MaxProposals = ConstU32<32>;
+	type MaxMembers = ConstU32<MAX_HOSPITALS>;
+	type DefaultVote = pallet_collective::PrimeDefaultVote;
+	type WeightInfo = pallet_collective::weights::SubstrateWeight<Runtime>;
+	type SetMembersOrigin = EnsureRoot<AccountId>;
+	type MaxProposalWeight = MaxProposalWeight;
+	type DisapproveOrigin = GovernanceOrigin;
+	type KillOrigin = GovernanceOrigin;
+	type Consideration = ();
+}
+
+/// Which accounts may transact without fees: member hospitals and the node
+/// accounts of members' proxies (hospital class), registered patients and
+/// providers (person class).
+pub struct RegisteredAccounts;
+impl AccountRegistry<AccountId> for RegisteredAccounts {
+	fn class_of(who: &AccountId) -> Option<AccountClass> {
+		let node_of_member = || {
+			pallet_ehr::ProxyAccountOf::<Runtime>::get(who).is_some_and(|h| HospitalMembership::contains(&h))
+		};
+		if HospitalMembership::contains(who) || node_of_member() {
+			Some(AccountClass::Hospital)
+		} else if pallet_ehr::Patients::<Runtime>::contains_key(who) || pallet_ehr::Providers::<Runtime>::contains_key(who)
+		{
+			Some(AccountClass::Person)
+		} else {
+			None
+		}
+	}
+}
+
+/// Whether an account has set session keys.
+pub struct HasSessionKeys;
+impl Contains<AccountId> for HasSessionKeys {
+	fn contains(who: &AccountId) -> bool {
+		pallet_session::NextKeys::<Runtime>::contains_key(who)
+	}
+}
+
+impl pallet_consortium::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type RuntimeCall = RuntimeCall;
+	type Members = HospitalMembership;
+	type GovernanceOrigin = GovernanceOrigin;
+	type Registry = RegisteredAccounts;
+	type SessionKeys = HasSessionKeys;
+	type WeightInfo = pallet_consortium::weights::SubstrateWeight<Runtime>;
+}
+
+/// Sessions as the consortium sets them: its length is a governed parameter
+/// and its validators are the members with session keys.
+pub struct ConsortiumSessions;
+impl pallet_session::ShouldEndSession<BlockNumber> for ConsortiumSessions {
+	fn should_end_session(now: BlockNumber) -> bool {
+		Consortium::should_end_session(now)
+	}
+}
+impl frame_support::traits::EstimateNextSessionRotation<BlockNumber> for ConsortiumSessions {
+	fn average_session_length() -> BlockNumber {
+		pallet_consortium::SessionLength::<Runtime>::get()
+	}
+	fn estimate_current_session_progress(now: BlockNumber) -> (Option<Permill>, Weight) {
+		(Some(Consortium::session_progress(now)), ParityDbWeight::get().reads(2))
+	}
+	fn estimate_next_session_rotation(_now: BlockNumber) -> (Option<BlockNumber>, Weight) {
+		(Some(Consortium::next_session_end()), ParityDbWeight::get().reads(2))
+	}
+}
+impl pallet_session::SessionManager<AccountId> for ConsortiumSessions {
+	fn new_session(_index: u32) -> Option<Vec<AccountId>> {
+		Consortium::next_validators()
+	}
+	fn end_session(_index: u32) {}
+	fn start_session(_index: u32) {
+		Consortium::note_session_start();
+	}
+}
+
+/// Only member hospitals have a validator id (their account), so only they
+/// can set session keys.
+pub struct MemberValidatorId;
+impl Convert<AccountId, Option<AccountId>> for MemberValidatorId {
+	fn convert(account: AccountId) -> Option<AccountId> {
+		HospitalMembership::contains(&account).then_some(account)
+	}
+}
+
+impl pallet_session::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type ValidatorId = AccountId;
+	type ValidatorIdOf = MemberValidatorId;
+	type ShouldEndSession = ConsortiumSessions;
+	type NextSessionRotation = ConsortiumSessions;
+	type SessionManager = ConsortiumSessions;
+	type SessionHandler = <SessionKeys as sp_runtime::traits::OpaqueKeys>::KeyTypeIdProviders;
+	type Keys = SessionKeys;
+	type DisablingStrategy = ();
+	type WeightInfo = pallet_session::weights::SubstrateWeight<Runtime>;
 }
 
 /// Answers pallet-ehr's question "is this a hospital?" from the membership.

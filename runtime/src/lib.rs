@@ -1,8 +1,10 @@
 //! # ehr-runtime
 //!
-//! The FRAME runtime of ehr-chain: Aura block production, GRANDPA finality,
-//! the hospitals' membership and pallet-ehr. There is no currency: registered
-//! identities transact without fees (see docs/architecture.md).
+//! The FRAME runtime of ehr-chain: Aura block production and GRANDPA
+//! finality by the member hospitals' validators (pallet-session), the
+//! hospitals' membership, council and consortium, and pallet-ehr. There is
+//! no currency: registered identities transact without fees, within a rate
+//! limit (see docs/architecture.md).
 
 #![cfg_attr(not(feature = "std"), no_std)]
 // `construct_runtime!` does a lot of recursion and requires us to increase the limit.
@@ -10,6 +12,12 @@
 
 #[cfg(feature = "std")]
 include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
+
+/// This runtime with `spec_version` one higher, for upgrade tests only.
+#[cfg(feature = "std")]
+pub mod upgrade_test_wasm {
+	include!(concat!(env!("OUT_DIR"), "/wasm_binary_upgrade_test.rs"));
+}
 
 extern crate alloc;
 
@@ -58,15 +66,31 @@ impl_opaque_keys! {
 }
 
 /// The runtime's version; `spec_version` goes up with every upgrade.
+#[cfg(not(feature = "upgrade-test-version"))]
 #[sp_version::runtime_version]
 pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("ehr-chain"),
 	impl_name: alloc::borrow::Cow::Borrowed("ehr-chain"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 1,
+	transaction_version: 2,
+	system_version: 1,
+};
+
+/// The same runtime one spec version up: the integration tests' upgrade
+/// target (`upgrade_test_wasm`), never a release.
+#[cfg(feature = "upgrade-test-version")]
+#[sp_version::runtime_version]
+pub const VERSION: RuntimeVersion = RuntimeVersion {
+	spec_name: alloc::borrow::Cow::Borrowed("ehr-chain"),
+	impl_name: alloc::borrow::Cow::Borrowed("ehr-chain"),
+	authoring_version: 1,
+	spec_version: 102,
+	impl_version: 1,
+	apis: apis::RUNTIME_API_VERSIONS,
+	transaction_version: 2,
 	system_version: 1,
 };
 
@@ -108,14 +132,15 @@ pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
 pub type Block = generic::Block<Header, UncheckedExtrinsic>;
 
 /// The transaction extensions. There is no payment extension: nobody pays
-/// fees. The nonce check refuses accounts without a provider reference,
-/// which only registered identities have.
+/// fees. `CheckRegistered` (zero-sized, so wallets need not know it) admits
+/// only registered accounts, within their rate limit, before the nonce check.
 pub type TxExtension = (
 	frame_system::CheckNonZeroSender<Runtime>,
 	frame_system::CheckSpecVersion<Runtime>,
 	frame_system::CheckTxVersion<Runtime>,
 	frame_system::CheckGenesis<Runtime>,
 	frame_system::CheckEra<Runtime>,
+	pallet_consortium::CheckRegistered<Runtime>,
 	frame_system::CheckNonce<Runtime>,
 	frame_system::CheckWeight<Runtime>,
 	frame_metadata_hash_extension::CheckMetadataHash<Runtime>,
@@ -176,6 +201,17 @@ mod runtime {
 
 	#[runtime::pallet_index(5)]
 	pub type HospitalMembership = pallet_membership<Instance1>;
+
+	#[runtime::pallet_index(6)]
+	pub type Council = pallet_collective<Instance1>;
+
+	#[runtime::pallet_index(7)]
+	pub type Consortium = pallet_consortium;
+
+	// After the membership, so that members already have the account
+	// reference the session keys' consumer reference needs.
+	#[runtime::pallet_index(8)]
+	pub type Session = pallet_session;
 
 	#[runtime::pallet_index(10)]
 	pub type Ehr = pallet_ehr;

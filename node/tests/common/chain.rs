@@ -66,6 +66,47 @@ impl<'a> Chain<'a> {
 		R::decode(&mut &hex_bytes(&result)?[..]).map_err(|e| format!("{method}: cannot decode the result: {e}"))
 	}
 
+	/// Reads and decodes storage item `item` of pallet `pallet` (a plain
+	/// value, or a map entry when `map_key` gives the hashed key suffix) at
+	/// the best block.
+	pub fn storage<R: Decode>(&self, pallet: &str, item: &str, map_key: &[u8]) -> Result<Option<R>, String> {
+		let mut key = sp_core::hashing::twox_128(pallet.as_bytes()).to_vec();
+		key.extend(sp_core::hashing::twox_128(item.as_bytes()));
+		key.extend_from_slice(map_key);
+		let value = self.node.rpc("state_getStorage", rpc_params![format!("0x{}", hex::encode(key))])?;
+		if value.is_null() {
+			return Ok(None);
+		}
+		R::decode(&mut &hex_bytes(&value)?[..])
+			.map(Some)
+			.map_err(|e| format!("{pallet}.{item}: cannot decode the stored value: {e}"))
+	}
+
+	/// The failed extrinsics' errors among the best block's events, for
+	/// diagnosing a wait that does not end.
+	pub fn failures(&self) -> Result<Vec<String>, String> {
+		let events: Vec<frame_system::EventRecord<ehr_runtime::RuntimeEvent, H256>> =
+			self.storage("System", "Events", &[])?.unwrap_or_default();
+		Ok(events
+			.into_iter()
+			.filter_map(|record| match record.event {
+				ehr_runtime::RuntimeEvent::System(frame_system::Event::ExtrinsicFailed { dispatch_error, .. }) => {
+					Some(format!("{dispatch_error:?}"))
+				},
+				ehr_runtime::RuntimeEvent::Council(pallet_collective::Event::Executed { result: Err(e), .. }) => {
+					Some(format!("motion executed with {e:?}"))
+				},
+				_ => None,
+			})
+			.collect())
+	}
+
+	/// The runtime's spec version at the best block.
+	pub fn spec_version(&self) -> Result<u32, String> {
+		let version = self.node.rpc("state_getRuntimeVersion", rpc_params![])?;
+		version["specVersion"].as_u64().map(|v| v as u32).ok_or_else(|| format!("no specVersion in {version}"))
+	}
+
 	/// Polls `check` every half second until it returns `Some`, for at most `timeout`.
 	pub fn wait<R>(&self, timeout: Duration, what: &str, mut check: impl FnMut(&Chain) -> Result<Option<R>, String>) -> R {
 		let start = Instant::now();

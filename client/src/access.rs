@@ -1,0 +1,171 @@
+//! `ehr request` and `ehr fetch`: a grantee asks for a record and, once the
+//! proxies have re-encrypted its capsule, fetches and decrypts the body.
+
+use crate::{
+	blobs,
+	chain::{runtime, ss58, Chain},
+	envelope,
+	records::ChainRecord,
+	Context,
+};
+use anyhow::{anyhow, bail, Context as _, Result};
+use clap::Args;
+use ehr_primitives::{umbral_codec, AccessRequest, GrantId, PatientInfo, RecordId, RequestId, RequestStatus};
+use std::{
+	io::Write,
+	path::PathBuf,
+	time::{Duration, Instant},
+};
+
+type SpAccount = sp_core::crypto::AccountId32;
+type ChainRequest = AccessRequest<SpAccount, u32>;
+
+/// `ehr request`.
+#[derive(Args)]
+pub struct RequestArgs {
+	/// The record you want to read.
+	record: RecordId,
+	/// The grant that covers it.
+	#[arg(long)]
+	grant: GrantId,
+}
+
+/// `ehr fetch`.
+#[derive(Args)]
+pub struct FetchArgs {
+	/// The request (from `ehr request`).
+	request: RequestId,
+	/// Where to write the decrypted body (must not exist yet).
+	#[arg(short, long)]
+	output: PathBuf,
+	/// The custodian hospital's node, if it is not --url.
+	#[arg(long)]
+	custodian_url: Option<String>,
+	/// How long to wait for the proxies, in seconds.
+	#[arg(long, default_value_t = 120)]
+	wait: u64,
+}
+
+/// Runs `ehr request`.
+pub async fn request(context: &Context, args: RequestArgs) -> Result<()> {
+	let keys = context.unlock()?;
+	let chain = context.chain().await?;
+	let spinner = context.output.spinner(format!("requesting record {}", args.record));
+	let events = chain.submit_in_block(&runtime::tx().ehr().request_access(args.grant, args.record), &keys.account).await?;
+	spinner.finish_and_clear();
+	let requested = events
+		.find_first::<runtime::ehr::events::AccessRequested>()?
+		.ok_or_else(|| anyhow!("the chain took the transaction but reported no request"))?;
+	context.output.print(&serde_json::json!({ "request": requested.request, "record": args.record, "grant": args.grant }), || {
+		format!("Opened request {} for record {}. Fetch it with `ehr fetch {} -o FILE`.", requested.request, args.record, requested.request)
+	});
+	Ok(())
+}
+
+/// Waits until `request` is ready (or fails if it expired or `wait` passes).
+async fn wait_ready(chain: &Chain, request: RequestId, wait: Duration, context: &Context) -> Result<ChainRequest> {
+	let spinner = context.output.spinner(format!("waiting for the proxies to re-encrypt request {request}"));
+	let start = Instant::now();
+	loop {
+		let found: Option<ChainRequest> = chain.call("EhrApi_request", request).await?;
+		let found = found.ok_or_else(|| anyhow!("there is no request {request}; check the number `ehr request` printed"))?;
+		match found.status {
+			RequestStatus::Ready => {
+				spinner.finish_and_clear();
+				return Ok(found);
+			},
+			RequestStatus::Expired => bail!("request {request} expired before enough proxies answered; open a new one with `ehr request`"),
+			RequestStatus::Open => {
+				spinner.set_message(format!("request {request}: {} of the proxies' cfrags so far", found.cfrags.len()));
+			},
+		}
+		if start.elapsed() > wait {
+			bail!("request {request} is not ready after {}s; try `ehr fetch` again later or with a longer --wait", wait.as_secs());
+		}
+		tokio::time::sleep(Duration::from_millis(500)).await;
+	}
+}
+
+/// Runs `ehr fetch`.
+pub async fn fetch(context: &Context, args: FetchArgs) -> Result<()> {
+	if args.output.exists() {
+		bail!("{} already exists; choose another -o file", args.output.display());
+	}
+	let keys = context.unlock()?;
+	let chain = context.chain().await?;
+	let me: SpAccount = sp_core::Pair::public(&keys.account).into();
+	let request = wait_ready(&chain, args.request, Duration::from_secs(args.wait), context).await?;
+	if request.grantee != me {
+		bail!("request {} is not yours; use the key file of its grantee", args.request);
+	}
+	let record: ChainRecord = chain
+		.call::<Option<ChainRecord>>("EhrApi_record", request.record)
+		.await?
+		.ok_or_else(|| anyhow!("record {} is no longer on chain (retired)", request.record))?;
+	let patient: PatientInfo<SpAccount> = chain
+		.call::<Option<PatientInfo<SpAccount>>>("EhrApi_patient", request.patient.clone())
+		.await?
+		.ok_or_else(|| anyhow!("the record's patient is not registered any more"))?;
+
+	// Check every cfrag against the patient's keys and ours, then open the envelope.
+	let capsule = umbral_codec::decode_capsule(&record.capsule).map_err(|_| anyhow!("the record's capsule is not valid"))?;
+	let delegating = umbral_codec::decode_public_key(&patient.public_key).map_err(|_| anyhow!("the patient's key is not valid"))?;
+	let verifying = umbral_codec::decode_public_key(&patient.verifying_key).map_err(|_| anyhow!("the patient's verifying key is not valid"))?;
+	let receiving = keys.umbral.public_key();
+	let mut cfrags = Vec::new();
+	for delivered in request.cfrags.iter() {
+		let cfrag = umbral_codec::decode_cfrag(&delivered.cfrag).map_err(|_| anyhow!("a cfrag on chain is not valid"))?;
+		let verified = cfrag
+			.verify(&capsule, &verifying, &delegating, &receiving)
+			.map_err(|_| anyhow!("a cfrag from {} does not verify for this key file", delivered.hospital))?;
+		cfrags.push(verified);
+	}
+	let envelope = envelope::open_reencrypted(&keys.umbral, &delegating, &capsule, cfrags, &record.encrypted_metadata)?;
+
+	let custodian_url = args.custodian_url.clone().unwrap_or_else(|| context.url.clone());
+	let custodian = if custodian_url == context.url { chain } else { Chain::connect(&custodian_url).await? };
+	let blob = blobs::download(
+		&custodian,
+		&keys.account,
+		Some(args.request),
+		None,
+		record.body_hash,
+		record.body_size,
+		context.output,
+	)
+	.await?;
+	let body = envelope::open_body(&blob, &envelope)?;
+
+	// Write to a temporary file next to the target, then rename: no half files.
+	let dir = args.output.parent().filter(|d| !d.as_os_str().is_empty()).map(PathBuf::from).unwrap_or_else(|| ".".into());
+	let mut temp = tempfile::NamedTempFile::new_in(&dir).with_context(|| format!("cannot write in {}", dir.display()))?;
+	temp.write_all(&body)?;
+	temp.as_file().sync_all()?;
+	temp.persist_noclobber(&args.output)
+		.map_err(|e| anyhow!("cannot write {} ({})", args.output.display(), e.error))?;
+
+	let custodian_account = subxt::utils::AccountId32(record.custodian.clone().into());
+	let result = serde_json::json!({
+		"request": args.request,
+		"record": request.record,
+		"file": args.output,
+		"bytes": body.len(),
+		"custodian": ss58(&custodian_account),
+		"metadata": {
+			"fileName": envelope.file_name,
+			"mediaType": envelope.media_type,
+			"resourceType": envelope.resource_type,
+			"date": envelope.date,
+		},
+	});
+	context.output.print(&result, || {
+		format!(
+			"Wrote record {} ({}, {} bytes) to {}.",
+			request.record,
+			envelope.resource_type.as_deref().unwrap_or(&envelope.file_name),
+			body.len(),
+			args.output.display()
+		)
+	});
+	Ok(())
+}

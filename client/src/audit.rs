@@ -1,0 +1,111 @@
+//! `ehr log`: the patient's audit log, for a person to read.
+
+use crate::{
+	chain::{ss58, AccountId},
+	Context,
+};
+use anyhow::Result;
+use clap::Args;
+use ehr_primitives::{AuditAction, AuditEntry, MAX_PAGE_SIZE};
+use serde::Serialize;
+
+type SpAccount = sp_core::crypto::AccountId32;
+
+/// `ehr log`.
+#[derive(Args)]
+pub struct LogArgs {
+	/// Only the last N entries.
+	#[arg(long)]
+	last: Option<u32>,
+}
+
+/// One entry for people and scripts.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EntryView {
+	block: u32,
+	actor: String,
+	actor_name: String,
+	action: &'static str,
+	#[serde(skip)]
+	words: &'static str,
+	record: Option<u64>,
+	grant: Option<u64>,
+	request: Option<u64>,
+}
+
+/// What an action means, in words.
+fn describe(action: AuditAction) -> (&'static str, &'static str) {
+	match action {
+		AuditAction::RecordCreated => ("record-created", "added record"),
+		AuditAction::RecordRetired => ("record-retired", "retired record"),
+		AuditAction::GrantCreated => ("grant-created", "granted access"),
+		AuditAction::GrantRevoked => ("grant-revoked", "revoked grant"),
+		AuditAction::AccessRequested => ("access-requested", "requested access"),
+		AuditAction::CfragAccepted => ("cfrag-accepted", "re-encrypted for a request (proxy)"),
+		AuditAction::RequestReady => ("request-ready", "request became readable"),
+		AuditAction::RequestExpired => ("request-expired", "request expired"),
+		AuditAction::FetchConfirmed => ("fetch-confirmed", "served the body"),
+	}
+}
+
+/// Runs `ehr log`.
+pub async fn log(context: &Context, args: LogArgs) -> Result<()> {
+	let keys = context.unlock()?;
+	let chain = context.chain().await?;
+	let me: SpAccount = sp_core::Pair::public(&keys.account).into();
+	let length: u32 = chain.call("EhrApi_audit_log_len", me.clone()).await?;
+	let mut entries: Vec<AuditEntry<SpAccount, u32>> = Vec::new();
+	for page in 0..length.div_ceil(MAX_PAGE_SIZE) {
+		let batch: Vec<AuditEntry<SpAccount, u32>> = chain.call("EhrApi_audit_log", (me.clone(), page, MAX_PAGE_SIZE)).await?;
+		entries.extend(batch);
+	}
+	if let Some(last) = args.last {
+		let skip = entries.len().saturating_sub(last as usize);
+		entries.drain(..skip);
+	}
+	let names = chain.hospital_names().await?;
+	let views: Vec<EntryView> = entries
+		.into_iter()
+		.map(|entry| {
+			let actor = AccountId::from(<[u8; 32]>::from(entry.actor.clone()));
+			let actor_name = if entry.actor == me {
+				"you".to_owned()
+			} else {
+				names.iter().find(|(a, _)| *a == actor).map(|(_, n)| n.clone()).unwrap_or_else(|| ss58(&actor))
+			};
+			EntryView {
+				block: entry.block,
+				actor: ss58(&actor),
+				actor_name,
+				action: describe(entry.action).0,
+				words: describe(entry.action).1,
+				record: entry.record,
+				grant: entry.grant,
+				request: entry.request,
+			}
+		})
+		.collect();
+	context.output.print(&views, || {
+		if views.is_empty() {
+			return "Your audit log is empty.".into();
+		}
+		let mut text = String::new();
+		for v in &views {
+			let words = v.words;
+			let mut subjects = Vec::new();
+			if let Some(r) = v.record {
+				subjects.push(format!("record {r}"));
+			}
+			if let Some(g) = v.grant {
+				subjects.push(format!("grant {g}"));
+			}
+			if let Some(q) = v.request {
+				subjects.push(format!("request {q}"));
+			}
+			text.push_str(&format!("block {:>7}  {:<28}  {words} ({})\n", v.block, v.actor_name, subjects.join(", ")));
+		}
+		text.trim_end().to_owned()
+	});
+	Ok(())
+}

@@ -1,0 +1,118 @@
+//! Record bodies on the custodian's node: chunked uploads (`ehr_putBlob`, the
+//! hospital's own node) and signed, ranged reads (`ehr_getBlob`).
+
+use crate::{chain::Chain, output::Output};
+use anyhow::{anyhow, bail, Result};
+use ehr_primitives::access::blob_read_message;
+use serde::Deserialize;
+use sp_core::{crypto::Ss58Codec, sr25519, Pair, H256};
+use std::time::{SystemTime, UNIX_EPOCH};
+use subxt::backend::rpc::RpcParams;
+
+/// Bytes per upload chunk and per read.
+pub const CHUNK: usize = 1 << 20;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PutBlobResponse {
+	complete: bool,
+	next_offset: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BlobChunk {
+	data: sp_core::Bytes,
+	total_size: u64,
+	body_hash: H256,
+}
+
+fn params(values: Vec<serde_json::Value>) -> Result<RpcParams> {
+	let mut params = RpcParams::new();
+	for value in values {
+		params.push(value).map_err(|e| anyhow!("cannot encode RPC parameters: {e}"))?;
+	}
+	Ok(params)
+}
+
+/// Uploads `blob` to the node behind `chain` (which must be the hospital's
+/// own node: `ehr_putBlob` is an unsafe RPC method). Returns its hash.
+pub async fn upload(chain: &Chain, blob: &[u8], output: Output) -> Result<H256> {
+	let hash = H256(sp_core::hashing::blake2_256(blob));
+	let bar = output.bytes(blob.len() as u64, "uploading");
+	let mut offset = 0usize;
+	loop {
+		let end = (offset + CHUNK).min(blob.len());
+		let reply: PutBlobResponse = chain
+			.rpc(
+				"ehr_putBlob",
+				params(vec![
+					serde_json::to_value(hash)?,
+					(blob.len() as u64).into(),
+					(offset as u64).into(),
+					format!("0x{}", hex::encode(&blob[offset..end])).into(),
+				])?,
+			)
+			.await
+			.map_err(|e| anyhow!("{e}; uploads need the hospital's own node with --rpc-methods unsafe"))?;
+		bar.set_position(reply.next_offset);
+		if reply.complete {
+			bar.finish_and_clear();
+			return Ok(hash);
+		}
+		if reply.next_offset as usize <= offset && end != blob.len() {
+			bail!("the node did not accept the chunk at byte {offset}; try again");
+		}
+		offset = reply.next_offset as usize;
+	}
+}
+
+fn now_ms() -> u64 {
+	SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or_default()
+}
+
+/// Reads a whole body from the custodian's node, as a grantee through
+/// `request` or as the patient of `record`, and checks it against `expected`.
+pub async fn download(
+	custodian: &Chain,
+	reader: &sr25519::Pair,
+	request: Option<u64>,
+	record: Option<u64>,
+	expected: H256,
+	size: u64,
+	output: Output,
+) -> Result<Vec<u8>> {
+	let genesis = custodian.genesis();
+	let signer = sp_core::crypto::AccountId32::from(reader.public()).to_ss58check();
+	let bar = output.bytes(size, "downloading");
+	let mut body = Vec::with_capacity(size as usize);
+	loop {
+		let offset = body.len() as u64;
+		let timestamp = now_ms();
+		let message = blob_read_message(genesis, request, record, offset, CHUNK as u32, timestamp);
+		let signature = reader.sign(&message);
+		let read = serde_json::json!({
+			"request": request,
+			"record": record,
+			"offset": offset,
+			"length": CHUNK as u32,
+			"signer": signer,
+			"timestampMs": timestamp,
+			"signature": format!("0x{}", hex::encode(signature.0)),
+		});
+		let chunk: BlobChunk = custodian.rpc("ehr_getBlob", params(vec![read])?).await?;
+		if chunk.body_hash != expected {
+			bail!("the custodian serves a body whose hash is not the record's; report it to the hospital");
+		}
+		body.extend_from_slice(&chunk.data);
+		bar.set_position(body.len() as u64);
+		if body.len() as u64 >= chunk.total_size || chunk.data.is_empty() {
+			break;
+		}
+	}
+	bar.finish_and_clear();
+	if H256(sp_core::hashing::blake2_256(&body)) != expected {
+		bail!("the body read does not match the record's hash; try the fetch again");
+	}
+	Ok(body)
+}

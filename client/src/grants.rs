@@ -1,0 +1,308 @@
+//! `ehr grant`, `ehr grants`, `ehr revoke`: the patient's consent.
+
+use crate::{
+	chain::{parse_account, runtime, ss58, to_sp, AccountId, Chain},
+	Context,
+};
+use anyhow::{anyhow, bail, Result};
+use codec::{Decode, Encode};
+use clap::Args;
+use ehr_primitives::{umbral_codec, Grant, GrantId, PatientInfo, ProviderInfo, ProxyInfo, Purpose, RecordId, Scope};
+use runtime::runtime_types::{
+	bounded_collections::bounded_vec::BoundedVec,
+	ehr_primitives::types::{GrantProxy as ChainGrantProxy, Purpose as ChainPurpose, Scope as ChainScope},
+};
+use serde::Serialize;
+use umbral_pre::PublicKey;
+
+type SpAccount = sp_core::crypto::AccountId32;
+/// A grant as the runtime API returns it.
+pub type ChainGrant = Grant<SpAccount, u32>;
+
+/// `ehr grant`.
+#[derive(Args)]
+pub struct GrantArgs {
+	/// Who gets access: a registered provider or patient (SS58).
+	#[arg(long)]
+	to: String,
+	/// The records, by id (comma-separated).
+	#[arg(long, value_delimiter = ',', required_unless_present = "all", conflicts_with = "all")]
+	records: Vec<RecordId>,
+	/// All your records, present and future.
+	#[arg(long)]
+	all: bool,
+	/// How many proxies must re-encrypt before the grantee can read (m of n).
+	#[arg(long, default_value_t = 2)]
+	threshold: u8,
+	/// The proxy hospitals (SS58 accounts or hospital names, comma-separated).
+	#[arg(long, value_delimiter = ',', required = true)]
+	proxies: Vec<String>,
+	/// When the grant ends: a duration such as 30d, 12h, 90m or 45s.
+	#[arg(long)]
+	expires: Option<String>,
+	/// Why access is given: treatment, payment, operations, research,
+	/// emergency, patient-request or legal (HL7 PurposeOfUse).
+	#[arg(long, value_parser = parse_purpose, default_value = "treatment")]
+	purpose: Purpose,
+}
+
+/// Every purpose of use, for parsing and help.
+const PURPOSES: [Purpose; 7] = [
+	Purpose::Treatment,
+	Purpose::Payment,
+	Purpose::Operations,
+	Purpose::Research,
+	Purpose::Emergency,
+	Purpose::PatientRequest,
+	Purpose::Legal,
+];
+
+/// A purpose from its CLI name (`treatment`, `patient-request`, …).
+fn parse_purpose(text: &str) -> Result<Purpose, String> {
+	PURPOSES.into_iter().find(|p| purpose_name(*p) == text).ok_or_else(|| {
+		let names: Vec<_> = PURPOSES.into_iter().map(purpose_name).collect();
+		format!("unknown purpose `{text}`; use one of {}", names.join(", "))
+	})
+}
+
+/// `ehr grants`.
+#[derive(Args)]
+pub struct GrantsArgs {
+	/// The grants you hold as grantee, instead of those you gave.
+	#[arg(long)]
+	received: bool,
+}
+
+/// `ehr revoke`.
+#[derive(Args)]
+pub struct RevokeArgs {
+	/// The grant id.
+	grant: GrantId,
+}
+
+/// Seconds in a duration such as `30d`, `12h`, `90m` or `45s`.
+pub fn parse_duration(text: &str) -> Result<u64> {
+	let text = text.trim();
+	let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+	let (number, unit) = text.split_at(split);
+	let number: u64 = number.parse().map_err(|_| anyhow!("`{text}` is not a duration; write it like 30d, 12h, 90m or 45s"))?;
+	let unit = match unit {
+		"d" => 86_400,
+		"h" => 3_600,
+		"m" => 60,
+		"s" | "" => 1,
+		_ => bail!("`{text}` has an unknown unit; use d, h, m or s"),
+	};
+	number.checked_mul(unit).filter(|s| *s > 0).ok_or_else(|| anyhow!("`{text}` is not a positive duration"))
+}
+
+/// Milliseconds per block, from the runtime's constants.
+pub fn block_time_ms(chain: &Chain) -> Result<u64> {
+	let minimum_period = chain.api.constants().at(&runtime::constants().timestamp().minimum_period())?;
+	Ok(minimum_period.saturating_mul(2).max(1))
+}
+
+/// The Umbral public key of a grantee (provider or patient).
+async fn grantee_key(chain: &Chain, grantee: &AccountId) -> Result<PublicKey> {
+	let provider: Option<ProviderInfo<SpAccount>> = chain.call("EhrApi_provider", to_sp(grantee)).await?;
+	let key = match provider {
+		Some(p) => p.public_key,
+		None => {
+			let patient: Option<PatientInfo<SpAccount>> = chain.call("EhrApi_patient", to_sp(grantee)).await?;
+			patient
+				.ok_or_else(|| anyhow!("{} is neither a registered provider nor a patient; a hospital must register them", ss58(grantee)))?
+				.public_key
+		},
+	};
+	umbral_codec::decode_public_key(&key).map_err(|_| anyhow!("the grantee's public key on chain is not valid"))
+}
+
+/// The proxies named by account or hospital name, with their Umbral keys.
+async fn resolve_proxies(chain: &Chain, names: &[String]) -> Result<Vec<(AccountId, PublicKey)>> {
+	let proxies: Vec<(SpAccount, ProxyInfo<SpAccount>)> = chain.call("EhrApi_proxies", ()).await?;
+	let hospitals = chain.hospital_names().await?;
+	let mut chosen: Vec<(AccountId, PublicKey)> = Vec::new();
+	for name in names {
+		let account = match parse_account(name) {
+			Ok(account) => account,
+			Err(_) => hospitals
+				.iter()
+				.find(|(_, n)| n.eq_ignore_ascii_case(name.trim()))
+				.map(|(a, _)| a.clone())
+				.ok_or_else(|| anyhow!("no member hospital is called `{name}`; give its SS58 account or exact name"))?,
+		};
+		let info = proxies
+			.iter()
+			.find(|(a, _)| to_sp(&account) == *a)
+			.map(|(_, info)| info)
+			.ok_or_else(|| anyhow!("hospital {} has no registered proxy; choose another", ss58(&account)))?;
+		if chosen.iter().any(|(a, _)| *a == account) {
+			bail!("the proxy {name} is listed twice; list each hospital once");
+		}
+		let key = umbral_codec::decode_public_key(&info.public_key)
+			.map_err(|_| anyhow!("the proxy key of {name} on chain is not valid"))?;
+		chosen.push((account, key));
+	}
+	Ok(chosen)
+}
+
+/// Runs `ehr grant`.
+pub async fn grant(context: &Context, args: GrantArgs) -> Result<()> {
+	let grantee = parse_account(&args.to)?;
+	if args.threshold == 0 || usize::from(args.threshold) > args.proxies.len() {
+		bail!("--threshold must be between 1 and the number of --proxies ({})", args.proxies.len());
+	}
+	let keys = context.unlock()?;
+	let chain = context.chain().await?;
+	let grantee_key = grantee_key(&chain, &grantee).await?;
+	let proxies = resolve_proxies(&chain, &args.proxies).await?;
+	let expires_at = match &args.expires {
+		Some(text) => {
+			let blocks = parse_duration(text)?.saturating_mul(1000) / block_time_ms(&chain)?;
+			Some(chain.best_number().await?.saturating_add(u32::try_from(blocks.max(1)).unwrap_or(u32::MAX)))
+		},
+		None => None,
+	};
+
+	// One kfrag per proxy, each sealed to that proxy's Umbral key.
+	let kfrags = umbral_pre::generate_kfrags(
+		&keys.umbral,
+		&grantee_key,
+		&keys.signer(),
+		usize::from(args.threshold),
+		proxies.len(),
+		true,
+		true,
+	);
+	let mut sealed = Vec::new();
+	for ((hospital, proxy_key), kfrag) in proxies.iter().zip(kfrags.iter()) {
+		let plain = umbral_codec::encode(&kfrag.clone().unverify()).map_err(|e| anyhow!("cannot encode a kfrag: {e:?}"))?;
+		let (capsule, ciphertext) =
+			umbral_pre::encrypt(proxy_key, &plain).map_err(|e| anyhow!("cannot seal a kfrag: {e}"))?;
+		let bytes = umbral_codec::encode(&umbral_codec::Sealed { capsule, ciphertext: ciphertext.to_vec() })
+			.map_err(|e| anyhow!("cannot encode a sealed kfrag: {e:?}"))?;
+		sealed.push(ChainGrantProxy { hospital: hospital.clone(), encrypted_kfrag: BoundedVec(bytes) });
+	}
+	let scope = if args.all { ChainScope::AllRecords } else { ChainScope::Records(BoundedVec(args.records.clone())) };
+	let call = runtime::tx().ehr().grant(
+		grantee.clone(),
+		scope,
+		args.threshold,
+		BoundedVec(sealed),
+		expires_at,
+		ChainPurpose::decode(&mut &args.purpose.encode()[..])
+			.map_err(|_| anyhow!("this client's purposes do not match the runtime's; update the client"))?,
+	);
+	let spinner = context.output.spinner("granting");
+	let events = chain.submit(&call, &keys.account).await?;
+	spinner.finish_and_clear();
+	let created = events
+		.find_first::<runtime::ehr::events::GrantCreated>()?
+		.ok_or_else(|| anyhow!("the chain took the transaction but reported no grant"))?;
+	let result = serde_json::json!({
+		"grant": created.grant,
+		"grantee": ss58(&grantee),
+		"threshold": args.threshold,
+		"proxies": proxies.iter().map(|(a, _)| ss58(a)).collect::<Vec<_>>(),
+		"expiresAt": expires_at,
+	});
+	context.output.print(&result, || {
+		format!(
+			"Granted {} access as grant {} ({} of {} proxies{}).",
+			ss58(&grantee),
+			created.grant,
+			args.threshold,
+			proxies.len(),
+			expires_at.map(|b| format!(", until block {b}")).unwrap_or_default()
+		)
+	});
+	Ok(())
+}
+
+/// A grant for people and scripts.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GrantView {
+	id: GrantId,
+	patient: String,
+	grantee: String,
+	records: Option<Vec<RecordId>>,
+	threshold: u8,
+	proxies: usize,
+	purpose: String,
+	created_at: u32,
+	expires_at: Option<u32>,
+	revoked_at: Option<u32>,
+}
+
+/// Runs `ehr grants`.
+pub async fn list(context: &Context, args: GrantsArgs) -> Result<()> {
+	let keys = context.unlock()?;
+	let chain = context.chain().await?;
+	let me: SpAccount = sp_core::Pair::public(&keys.account).into();
+	let method = if args.received { "EhrApi_grants_to_grantee" } else { "EhrApi_grants_of_patient" };
+	let grants: Vec<(GrantId, ChainGrant)> = chain.call(method, me).await?;
+	let views: Vec<GrantView> = grants
+		.into_iter()
+		.map(|(id, g)| GrantView {
+			id,
+			patient: ss58(&subxt::utils::AccountId32(g.patient.into())),
+			grantee: ss58(&subxt::utils::AccountId32(g.grantee.into())),
+			records: match &g.scope {
+				Scope::Records(ids) => Some(ids.to_vec()),
+				Scope::AllRecords => None,
+			},
+			threshold: g.threshold,
+			proxies: g.proxies.len(),
+			purpose: purpose_name(g.purpose).into(),
+			created_at: g.created_at,
+			expires_at: g.expires_at,
+			revoked_at: g.revoked_at,
+		})
+		.collect();
+	context.output.print(&views, || {
+		if views.is_empty() {
+			return "No grants.".into();
+		}
+		let mut text = String::new();
+		for v in &views {
+			let whom = if args.received { format!("from {}", v.patient) } else { format!("to {}", v.grantee) };
+			let scope = v.records.as_ref().map_or("all records".to_string(), |r| format!("records {r:?}"));
+			let state = match (v.revoked_at, v.expires_at) {
+				(Some(b), _) => format!("revoked at block {b}"),
+				(None, Some(b)) => format!("expires at block {b}"),
+				(None, None) => "no expiry".into(),
+			};
+			text.push_str(&format!(
+				"grant {} {whom}: {scope}, {} of {} proxies, {}, {state}\n",
+				v.id, v.threshold, v.proxies, v.purpose
+			));
+		}
+		text.trim_end().to_owned()
+	});
+	Ok(())
+}
+
+/// The CLI name of a purpose.
+pub fn purpose_name(purpose: Purpose) -> &'static str {
+	match purpose {
+		Purpose::Treatment => "treatment",
+		Purpose::Payment => "payment",
+		Purpose::Operations => "operations",
+		Purpose::Research => "research",
+		Purpose::Emergency => "emergency",
+		Purpose::PatientRequest => "patient-request",
+		Purpose::Legal => "legal",
+	}
+}
+
+/// Runs `ehr revoke`.
+pub async fn revoke(context: &Context, args: RevokeArgs) -> Result<()> {
+	let keys = context.unlock()?;
+	let chain = context.chain().await?;
+	let spinner = context.output.spinner(format!("revoking grant {}", args.grant));
+	chain.submit(&runtime::tx().ehr().revoke(args.grant), &keys.account).await?;
+	spinner.finish_and_clear();
+	context.output.print(&serde_json::json!({ "revoked": args.grant }), || format!("Revoked grant {}.", args.grant));
+	Ok(())
+}

@@ -1,0 +1,196 @@
+//! `ehr record add | list | retire`.
+
+use crate::{
+	blobs,
+	chain::{parse_account, runtime, ss58, to_sp, AccountId, Chain},
+	envelope::{self, Envelope},
+	Context,
+};
+use anyhow::{anyhow, bail, Context as _, Result};
+use clap::Subcommand;
+use ehr_primitives::{umbral_codec, PatientInfo, Record, RecordId, MAX_PAGE_SIZE};
+use runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec;
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// Record commands.
+#[derive(Subcommand)]
+pub enum RecordCommand {
+	/// Add a record for a patient (hospital staff; the key file is the
+	/// hospital's and --url its own node, which keeps the encrypted body).
+	Add {
+		/// The document; FHIR R4 JSON resources are recognised.
+		file: PathBuf,
+		/// The patient's account (SS58).
+		#[arg(long)]
+		patient: String,
+	},
+	/// List your records across all hospitals, with their decrypted metadata (patients).
+	List,
+	/// Retire a record your hospital holds (hospital staff); its body is deleted.
+	Retire {
+		/// The record id.
+		record: RecordId,
+	},
+}
+
+/// A record as the patient sees it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RecordView {
+	id: RecordId,
+	custodian: String,
+	custodian_name: String,
+	created_at: u32,
+	body_size: u64,
+	#[serde(flatten)]
+	metadata: Option<Envelope>,
+}
+
+/// The on-chain record type as the runtime API returns it.
+pub type ChainRecord = Record<sp_core::crypto::AccountId32, u32>;
+
+/// The patient's registration, or an error that says what to do.
+pub async fn patient_info(chain: &Chain, patient: &AccountId) -> Result<PatientInfo<sp_core::crypto::AccountId32>> {
+	let info: Option<PatientInfo<sp_core::crypto::AccountId32>> = chain.call("EhrApi_patient", to_sp(patient)).await?;
+	info.ok_or_else(|| anyhow!("{} is not a registered patient; a hospital must register them first", ss58(patient)))
+}
+
+/// Opens a record's envelope with the patient's key.
+pub fn open(record: &ChainRecord, secret: &umbral_pre::SecretKey) -> Result<Envelope> {
+	let capsule = umbral_codec::decode_capsule(&record.capsule)
+		.map_err(|_| anyhow!("the record's capsule on chain is not valid"))?;
+	envelope::open_envelope(secret, &capsule, &record.encrypted_metadata)
+}
+
+/// Runs a record command.
+pub async fn run(context: &Context, command: RecordCommand) -> Result<()> {
+	match command {
+		RecordCommand::Add { file, patient } => add(context, file, &patient).await,
+		RecordCommand::List => list(context).await,
+		RecordCommand::Retire { record } => {
+			let keys = context.unlock()?;
+			let chain = context.chain().await?;
+			let spinner = context.output.spinner(format!("retiring record {record}"));
+			chain.submit(&runtime::tx().ehr().retire_record(record), &keys.account).await?;
+			spinner.finish_and_clear();
+			context.output.print(&serde_json::json!({ "retired": record }), || format!("Retired record {record}."));
+			Ok(())
+		},
+	}
+}
+
+async fn add(context: &Context, file: PathBuf, patient: &str) -> Result<()> {
+	let patient = parse_account(patient)?;
+	let keys = context.unlock()?;
+	let chain = context.chain().await?;
+	let info = patient_info(&chain, &patient).await?;
+	let patient_key = umbral_codec::decode_public_key(&info.public_key)
+		.map_err(|_| anyhow!("the patient's public key on chain is not valid"))?;
+
+	let body = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+	if body.is_empty() {
+		bail!("{} is empty; there is nothing to store", file.display());
+	}
+	let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+	let sealed = envelope::seal_body(&body)?;
+	let description = envelope::describe(&name, &body, &sealed.key);
+	let (capsule, ciphertext) = envelope::seal_envelope(&description, &patient_key)?;
+	let body_hash = blobs::upload(&chain, &sealed.blob, context.output).await?;
+
+	let capsule = umbral_codec::encode(&capsule).map_err(|e| anyhow!("cannot encode the capsule: {e:?}"))?;
+	let call = runtime::tx().ehr().create_record(
+		patient.clone(),
+		BoundedVec(capsule),
+		BoundedVec(ciphertext),
+		subxt::utils::H256(body_hash.0),
+		sealed.blob.len() as u64,
+	);
+	let spinner = context.output.spinner("creating the record");
+	let events = chain.submit(&call, &keys.account).await?;
+	spinner.finish_and_clear();
+	let created = events
+		.find_first::<runtime::ehr::events::RecordCreated>()?
+		.ok_or_else(|| anyhow!("the chain took the transaction but reported no new record"))?;
+	let result = serde_json::json!({
+		"record": created.record,
+		"patient": ss58(&patient),
+		"bodyHash": body_hash,
+		"bodySize": sealed.blob.len(),
+		"resourceType": description.resource_type,
+		"date": description.date,
+	});
+	context.output.print(&result, || {
+		format!(
+			"Created record {} for {} ({}, {} bytes encrypted, body {body_hash:?}).",
+			created.record,
+			ss58(&patient),
+			description.resource_type.as_deref().unwrap_or("document"),
+			sealed.blob.len()
+		)
+	});
+	Ok(())
+}
+
+/// All records of `patient`, page by page.
+pub async fn records_of(chain: &Chain, patient: &AccountId) -> Result<Vec<(RecordId, ChainRecord)>> {
+	let mut all = Vec::new();
+	for page in 0u32.. {
+		let batch: Vec<(RecordId, ChainRecord)> =
+			chain.call("EhrApi_records_of_patient", (to_sp(patient), page, MAX_PAGE_SIZE)).await?;
+		let done = (batch.len() as u32) < MAX_PAGE_SIZE;
+		all.extend(batch);
+		if done {
+			break;
+		}
+	}
+	Ok(all)
+}
+
+async fn list(context: &Context) -> Result<()> {
+	let keys = context.unlock()?;
+	let chain = context.chain().await?;
+	let me = subxt::utils::AccountId32(sp_core::Pair::public(&keys.account).0);
+	patient_info(&chain, &me).await?;
+	let names = chain.hospital_names().await?;
+	let name_of = |account: &AccountId| {
+		names.iter().find(|(a, _)| a == account).map(|(_, n)| n.clone()).unwrap_or_else(|| ss58(account))
+	};
+	let views: Vec<RecordView> = records_of(&chain, &me)
+		.await?
+		.into_iter()
+		.map(|(id, record)| {
+			let custodian = subxt::utils::AccountId32(record.custodian.clone().into());
+			RecordView {
+				id,
+				custodian: ss58(&custodian),
+				custodian_name: name_of(&custodian),
+				created_at: record.created_at,
+				body_size: record.body_size,
+				metadata: open(&record, &keys.umbral).ok(),
+			}
+		})
+		.collect();
+	context.output.print(&views, || {
+		if views.is_empty() {
+			return "You have no records yet.".into();
+		}
+		let mut text = format!("{:>6}  {:<22}  {:<20}  {:<25}  {:>8}  {}\n", "record", "hospital", "type", "date", "block", "file");
+		for view in &views {
+			let (kind, date, file) = match &view.metadata {
+				Some(m) => (
+					m.resource_type.clone().unwrap_or_else(|| "document".into()),
+					m.date.clone().unwrap_or_default(),
+					m.file_name.clone(),
+				),
+				None => ("(cannot decrypt)".into(), String::new(), String::new()),
+			};
+			text.push_str(&format!(
+				"{:>6}  {:<22}  {:<20}  {:<25}  {:>8}  {}\n",
+				view.id, view.custodian_name, kind, date, view.created_at, file
+			));
+		}
+		text.trim_end().to_owned()
+	});
+	Ok(())
+}

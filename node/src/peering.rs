@@ -1,0 +1,79 @@
+//! Node authorization: only member hospitals' nodes may sync with this node.
+//!
+//! At start and at every finalized block the node reads the peer ids the
+//! member hospitals published (`ConsortiumApi::authorized_peers`) and makes
+//! them the only peers its block-sync protocol accepts. A node that is not
+//! listed can open a connection but can neither announce nor request
+//! blocks, so it neither joins nor syncs. When no member has published a
+//! peer id (a development chain), the node does not restrict its peers.
+//!
+//! Finalized state is used, so a vote that admits or removes a hospital
+//! changes peering once it is final on every member node alike.
+
+use ehr_primitives::ConsortiumApi;
+use ehr_runtime::{opaque::Block, AccountId};
+use futures::StreamExt;
+use sc_client_api::BlockchainEvents;
+use sc_network::{service::traits::NetworkService, PeerId};
+use sp_api::ProvideRuntimeApi;
+use sp_blockchain::HeaderBackend;
+use std::{collections::HashSet, str::FromStr, sync::Arc};
+
+const LOG_TARGET: &str = "ehr-peering";
+
+/// The member peers at block `at`, without this node's own id. Peer ids that
+/// do not parse are logged and skipped (the runtime already refuses them).
+fn member_peers<C>(client: &C, at: <Block as sp_runtime::traits::Block>::Hash, local: &PeerId) -> Result<HashSet<PeerId>, String>
+where
+	C: ProvideRuntimeApi<Block>,
+	C::Api: ConsortiumApi<Block, AccountId>,
+{
+	let texts = client
+		.runtime_api()
+		.authorized_peers(at)
+		.map_err(|e| format!("cannot read the member hospitals' peer ids: {e}"))?;
+	let mut peers = HashSet::new();
+	for text in texts {
+		match std::str::from_utf8(&text).ok().and_then(|t| PeerId::from_str(t).ok()) {
+			Some(peer) if &peer != local => {
+				peers.insert(peer);
+			},
+			Some(_) => {},
+			None => log::warn!(target: LOG_TARGET, "skipping a member peer id that is not valid: {:?}", String::from_utf8_lossy(&text)),
+		}
+	}
+	Ok(peers)
+}
+
+/// Follows the member peers at each finalized block and applies them to the
+/// network. Runs until the node stops.
+pub async fn follow_member_peers<C>(client: Arc<C>, network: Arc<dyn NetworkService>)
+where
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + BlockchainEvents<Block> + Send + Sync + 'static,
+	C::Api: ConsortiumApi<Block, AccountId>,
+{
+	let local = network.local_peer_id();
+	// `None`: nothing applied yet; `Some(empty)`: open peering.
+	let mut applied: Option<HashSet<PeerId>> = None;
+	let mut apply = |at| match member_peers(&*client, at, &local) {
+		Ok(peers) if applied.as_ref() != Some(&peers) => {
+			if peers.is_empty() {
+				log::info!(target: LOG_TARGET, "no member hospital has published a peer id: accepting any peer");
+				network.set_authorized_only(false);
+			} else {
+				log::info!(target: LOG_TARGET, "accepting only the {} peers of member hospitals", peers.len());
+				network.set_authorized_peers(peers.clone());
+				network.set_authorized_only(true);
+			}
+			applied = Some(peers);
+		},
+		Ok(_) => {},
+		Err(error) => log::warn!(target: LOG_TARGET, "{error}"),
+	};
+
+	apply(client.info().finalized_hash);
+	let mut finality = client.finality_notification_stream();
+	while let Some(notification) = finality.next().await {
+		apply(notification.hash);
+	}
+}

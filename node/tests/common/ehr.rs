@@ -1,0 +1,71 @@
+//! Building pallet-ehr's inputs in tests: bounded byte strings, proxy keys
+//! and key fragments sealed to proxies, with real Umbral keys.
+
+#![allow(dead_code)]
+
+use ehr_primitives::{umbral_codec, GrantProxy};
+use ehr_runtime::AccountId;
+use umbral_pre::{encrypt, generate_kfrags, PublicKey, SecretKey, Signer};
+
+/// `data` as a bounded vector; panics if it does not fit.
+pub fn bytes<const N: u32>(data: Vec<u8>) -> sp_runtime::BoundedVec<u8, sp_core::ConstU32<N>> {
+	data.try_into().expect("fits its bound")
+}
+
+/// An Umbral public key from its canonical encoding in hex (as `ehr_status` gives it).
+pub fn umbral_public(hex_key: &str) -> PublicKey {
+	umbral_codec::decode_public_key(&hex::decode(hex_key.trim_start_matches("0x")).expect("hex key"))
+		.expect("a canonical public key")
+}
+
+/// Kfrags of `patient` for `grantee`, each sealed to one of `proxies`; the
+/// one at `garbage_for` (if any) is replaced by bytes that are no kfrag.
+pub fn sealed_kfrags(
+	patient: &SecretKey,
+	signer: &Signer,
+	grantee: &PublicKey,
+	threshold: usize,
+	proxies: &[(AccountId, PublicKey)],
+	garbage_for: Option<usize>,
+) -> Vec<GrantProxy<AccountId>> {
+	let kfrags = generate_kfrags(patient, grantee, signer, threshold, proxies.len(), true, true);
+	proxies
+		.iter()
+		.zip(kfrags.iter())
+		.enumerate()
+		.map(|(i, ((hospital, key), kfrag))| {
+			let plain = if garbage_for == Some(i) {
+				vec![0xEE; 300]
+			} else {
+				umbral_codec::encode(&kfrag.clone().unverify()).expect("kfrag encodes")
+			};
+			let (capsule, ciphertext) = encrypt(key, &plain).expect("encrypts");
+			let sealed = umbral_codec::encode(&umbral_codec::Sealed { capsule, ciphertext: ciphertext.to_vec() })
+				.expect("sealed encodes");
+			GrantProxy { hospital: hospital.clone(), encrypted_kfrag: bytes(sealed) }
+		})
+		.collect()
+}
+
+/// The hospital of `keyring` registers the proxy of `node` (its development
+/// proxy key, its account as the node account) through `chain`; returns the
+/// hospital's account and proxy key for sealing kfrags.
+pub fn register_proxy(
+	chain: &super::chain::Chain,
+	node: &super::Node,
+	keyring: sp_keyring::Sr25519Keyring,
+) -> (AccountId, PublicKey) {
+	let status = node.rpc("ehr_status", jsonrpsee::rpc_params![]).expect("ehr_status answers");
+	let key = status["proxyPublicKey"].as_str().expect("a development node has a proxy key").to_owned();
+	let account: AccountId = keyring.to_account_id();
+	chain
+		.submit(
+			&keyring.pair(),
+			ehr_runtime::EhrCall::register_proxy {
+				accounts: vec![account.clone()].try_into().expect("one account"),
+				public_key: bytes(hex::decode(key.trim_start_matches("0x")).expect("hex")),
+			},
+		)
+		.expect("register_proxy is accepted");
+	(account, umbral_public(&key))
+}

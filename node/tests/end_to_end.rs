@@ -1,0 +1,221 @@
+//! The whole flow on the four-hospital network, as its users run it: real
+//! ehr-node processes and the `ehr` binary, with key files and passphrases
+//! from the environment as a script would give them.
+//!
+//! Hospital A adds a FHIR record for a patient; the patient lists it; the
+//! patient grants a clinician of hospital B one record, 2 of 3 proxies
+//! (A, B, C), for treatment; the clinician requests and fetches a
+//! byte-identical body; a request for another record is refused; with one
+//! proxy node killed, two still deliver; after a revoke the clinician's
+//! request is refused; a grant with a short expiry stops working after it;
+//! the patient's log shows every step with its actor.
+
+mod common;
+
+use common::{chain::Chain, ehr::register_proxy, local_network, run_with_timeout, Finished, BIN};
+use ehr_runtime::AccountId;
+use serde_json::Value;
+use sp_keyring::Sr25519Keyring;
+use std::{
+	path::{Path, PathBuf},
+	process::Command,
+	time::Duration,
+};
+use tempfile::TempDir;
+
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(180);
+const CHAIN_TIMEOUT: Duration = Duration::from_secs(90);
+const PASSPHRASE: &str = "end-to-end test passphrase";
+
+fn step(text: &str) {
+	eprintln!("[end_to_end] {text}");
+}
+
+/// The `ehr` binary, built next to ehr-node by `cargo test --workspace`.
+fn ehr_binary() -> PathBuf {
+	let path = Path::new(BIN).with_file_name("ehr");
+	assert!(path.exists(), "{} is missing; build the workspace (scripts/test) so the client is built too", path.display());
+	path
+}
+
+/// A person at a terminal: their key file and the node they talk to.
+struct User {
+	key: PathBuf,
+	url: String,
+}
+
+impl User {
+	/// Runs `ehr --json ARGS` as this user.
+	fn run(&self, args: &[&str]) -> Finished {
+		let mut command = Command::new(ehr_binary());
+		command
+			.env("EHR_PASSPHRASE", PASSPHRASE)
+			.env("EHR_KEY_FILE", &self.key)
+			.env("EHR_URL", &self.url)
+			.env_remove("EHR_ACCOUNT_URI")
+			.arg("--json")
+			.args(args);
+		run_with_timeout(&mut command, COMMAND_TIMEOUT, &format!("ehr {}", args.join(" ")))
+	}
+
+	/// Runs `ehr --json ARGS`, expects success and returns the JSON it printed.
+	fn ok(&self, args: &[&str]) -> Value {
+		let out = self.run(args);
+		assert!(out.status.success(), "`ehr {}` failed ({}):\n{}\n{}", args.join(" "), out.status, out.stderr, out.stdout);
+		serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("`ehr {}` printed no JSON ({e}): {}", args.join(" "), out.stdout))
+	}
+
+	/// Runs `ehr --json ARGS`, expects a refusal and returns its one-line reason.
+	fn refused(&self, args: &[&str]) -> String {
+		let out = self.run(args);
+		assert!(!out.status.success(), "`ehr {}` should have been refused:\n{}", args.join(" "), out.stdout);
+		let reason = out.stderr.lines().find(|l| l.starts_with("error: ")).unwrap_or_default().to_owned();
+		assert!(!reason.is_empty(), "`ehr {}` failed without an `error:` line:\n{}", args.join(" "), out.stderr);
+		reason
+	}
+}
+
+fn new_user(dir: &TempDir, name: &str, url: &str, account_uri: Option<&str>) -> User {
+	let user = User { key: dir.path().join(format!("{name}.json")), url: url.to_owned() };
+	let mut command = Command::new(ehr_binary());
+	command.env("EHR_PASSPHRASE", PASSPHRASE).env("EHR_KEY_FILE", &user.key).args(["--json", "keys", "new"]);
+	if let Some(uri) = account_uri {
+		command.env("EHR_ACCOUNT_URI", uri);
+	}
+	let out = run_with_timeout(&mut command, COMMAND_TIMEOUT, "ehr keys new");
+	assert!(out.status.success(), "ehr keys new failed: {}", out.stderr);
+	user
+}
+
+fn ws(node: &common::Node) -> String {
+	format!("ws://127.0.0.1:{}", node.rpc_port())
+}
+
+#[test]
+fn a_record_travels_from_hospital_a_to_a_clinician_at_hospital_b_under_the_patients_control() {
+	let mut net = local_network();
+	net.alice.wait_for(CHAIN_TIMEOUT, "blocks to be produced", |n| Ok(n.best_number()? >= 2));
+	let dir = TempDir::with_prefix("ehr-end-to-end-").expect("a temporary folder");
+
+	step("operators: hospitals A, B and C register their nodes' proxies");
+	{
+		let chain = Chain::connect(&net.alice);
+		for (node, keyring) in
+			[(&net.alice, Sr25519Keyring::Alice), (&net.bob, Sr25519Keyring::Bob), (&net.charlie, Sr25519Keyring::Charlie)]
+		{
+			register_proxy(&chain, node, keyring);
+		}
+		chain.wait(CHAIN_TIMEOUT, "three proxies", |c| {
+			let proxies: Vec<(AccountId, ehr_primitives::ProxyInfo<AccountId>)> = c.call("EhrApi_proxies", ())?;
+			Ok((proxies.len() == 3).then_some(()))
+		});
+	}
+
+	step("staff of hospitals A and B, a patient and a clinician make key files");
+	let hospital_a = new_user(&dir, "hospital-a", &ws(&net.alice), Some("//Alice"));
+	let hospital_b = new_user(&dir, "hospital-b", &ws(&net.bob), Some("//Bob"));
+	let patient = new_user(&dir, "patient", &ws(&net.alice), None);
+	let clinician = new_user(&dir, "clinician", &ws(&net.bob), None);
+	let patient_public = dir.path().join("patient.public.json");
+	let clinician_public = dir.path().join("clinician.public.json");
+	patient.ok(&["keys", "export-public", "-o", patient_public.to_str().expect("utf-8 path")]);
+	clinician.ok(&["keys", "export-public", "-o", clinician_public.to_str().expect("utf-8 path")]);
+	let patient_account = patient.ok(&["keys", "show"])["account"].as_str().expect("account").to_owned();
+	let clinician_account = clinician.ok(&["keys", "show"])["account"].as_str().expect("account").to_owned();
+
+	step("hospital A registers the patient; hospital B registers the clinician");
+	hospital_a.ok(&["register", "patient", patient_public.to_str().expect("utf-8")]);
+	hospital_b.ok(&["register", "provider", clinician_public.to_str().expect("utf-8")]);
+
+	step("hospital A adds a FHIR Observation and a second record for the patient");
+	let fhir = br#"{"resourceType":"Observation","id":"bp-1","status":"final","code":{"text":"blood pressure"},"effectiveDateTime":"2026-11-20T09:30:00Z","valueQuantity":{"value":128,"unit":"mmHg"}}"#;
+	let fhir_path = dir.path().join("observation.json");
+	std::fs::write(&fhir_path, fhir).expect("writing the FHIR file");
+	let other_path = dir.path().join("discharge-letter.txt");
+	std::fs::write(&other_path, b"a second document").expect("writing the second file");
+	let added = hospital_a.ok(&["record", "add", fhir_path.to_str().expect("utf-8"), "--patient", &patient_account]);
+	let record = added["record"].as_u64().expect("a record id");
+	let other = hospital_a.ok(&["record", "add", other_path.to_str().expect("utf-8"), "--patient", &patient_account])["record"]
+		.as_u64()
+		.expect("a record id");
+
+	step("the patient lists their records and reads the metadata");
+	let listed = patient.ok(&["record", "list"]);
+	let entry = listed.as_array().expect("a list").iter().find(|r| r["id"].as_u64() == Some(record)).expect("the record is listed");
+	assert_eq!(entry["resourceType"], "Observation");
+	assert_eq!(entry["date"], "2026-11-20T09:30:00Z");
+	assert_eq!(entry["custodianName"], "Hospital A (Alice)");
+
+	step("the patient grants the clinician that record, 2 of 3 proxies A, B, C, for treatment");
+	let proxies = "Hospital A (Alice),Hospital B (Bob),Hospital C (Charlie)";
+	let record_text = record.to_string();
+	let grant = patient.ok(&[
+		"grant", "--to", &clinician_account, "--records", &record_text, "--threshold", "2", "--proxies", proxies, "--purpose",
+		"treatment",
+	])["grant"]
+		.as_u64()
+		.expect("a grant id");
+	let grant_text = grant.to_string();
+
+	step("the clinician requests and fetches a byte-identical body from hospital A");
+	let request = clinician.ok(&["request", &record_text, "--grant", &grant_text])["request"].as_u64().expect("a request id");
+	let fetched = dir.path().join("fetched.json");
+	let result = clinician.ok(&[
+		"fetch",
+		&request.to_string(),
+		"-o",
+		fetched.to_str().expect("utf-8"),
+		"--custodian-url",
+		&ws(&net.alice),
+	]);
+	assert_eq!(std::fs::read(&fetched).expect("the fetched file"), fhir, "the body round-trips byte for byte");
+	assert_eq!(result["metadata"]["resourceType"], "Observation");
+
+	step("a request for a record outside the grant is refused");
+	let reason = clinician.refused(&["request", &other.to_string(), "--grant", &grant_text]);
+	assert!(reason.contains("Ehr."), "the refusal names the chain's reason: {reason}");
+
+	step("with hospital C's node down, A and B still deliver");
+	net.charlie.kill();
+	let request = clinician.ok(&["request", &record_text, "--grant", &grant_text])["request"].as_u64().expect("a request id");
+	let fetched_again = dir.path().join("fetched-again.json");
+	clinician.ok(&[
+		"fetch",
+		&request.to_string(),
+		"-o",
+		fetched_again.to_str().expect("utf-8"),
+		"--custodian-url",
+		&ws(&net.alice),
+	]);
+	assert_eq!(std::fs::read(&fetched_again).expect("the fetched file"), fhir);
+
+	step("the patient revokes; the clinician's next request is refused");
+	patient.ok(&["revoke", &grant_text]);
+	let reason = clinician.refused(&["request", &record_text, "--grant", &grant_text]);
+	assert!(reason.contains("Ehr."), "the refusal names the chain's reason: {reason}");
+
+	step("a grant with a 15-second expiry stops working after it");
+	let short = patient.ok(&[
+		"grant", "--to", &clinician_account, "--records", &record_text, "--threshold", "2", "--proxies", proxies,
+		"--expires", "15s",
+	]);
+	let short_grant = short["grant"].as_u64().expect("a grant id").to_string();
+	let expires_at = short["expiresAt"].as_u64().expect("an expiry block");
+	net.alice.wait_for(CHAIN_TIMEOUT, "the expiry block", |n| Ok(n.best_number()? > expires_at));
+	let reason = clinician.refused(&["request", &record_text, "--grant", &short_grant]);
+	assert!(reason.contains("Ehr."), "the refusal names the chain's reason: {reason}");
+
+	step("the patient's log shows every step with its actor");
+	let log = patient.ok(&["log"]);
+	let entries = log.as_array().expect("a list");
+	let has = |action: &str, actor: &str| {
+		entries.iter().any(|e| e["action"] == action && e["actorName"].as_str().is_some_and(|a| a.contains(actor)))
+	};
+	assert!(has("record-created", "Hospital A"), "record creation by hospital A: {log}");
+	assert!(has("grant-created", "you"), "the patient's grant: {log}");
+	assert!(has("access-requested", &clinician_account), "the clinician's request: {log}");
+	assert!(has("cfrag-accepted", "Hospital B"), "hospital B's re-encryption: {log}");
+	assert!(has("request-ready", ""), "a ready request: {log}");
+	assert!(has("fetch-confirmed", "Hospital A"), "hospital A serving the body: {log}");
+	assert!(has("grant-revoked", "you"), "the revocation: {log}");
+}

@@ -1,0 +1,254 @@
+//! Benchmarks of the whole flow on the four-hospital network (run by
+//! scripts/bench; ignored by `cargo test`: they report figures, they do not
+//! judge them).
+//!
+//! - request-to-plaintext latency: from submitting `request_access` until
+//!   `ehr fetch` has written the decrypted body (wall clock, median and
+//!   p95), and in blocks from the block with the request to the block in
+//!   which it became ready (from the patient's audit log);
+//! - `create_record` throughput next to `system.remark` transactions of the
+//!   same encoded length, in the same run, signed by the same hospital;
+//! - sustained records per second one hospital registers.
+
+mod common;
+
+use codec::Encode;
+use common::{
+	chain::Chain,
+	ehr::{bytes, register_proxy, sealed_kfrags},
+	local_network, run_with_timeout, BIN,
+};
+use ehr_primitives::{umbral_codec, AuditAction, AuditEntry, Grant, Purpose, RecordId, Scope};
+use ehr_runtime::{AccountId, BlockNumber, EhrCall, RuntimeCall};
+use sp_core::{sr25519, Pair, H256};
+use sp_keyring::Sr25519Keyring;
+use std::{
+	path::Path,
+	process::Command,
+	time::{Duration, Instant},
+};
+use umbral_pre::{SecretKey, Signer};
+
+const CHAIN_TIMEOUT: Duration = Duration::from_secs(300);
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+	let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+	sorted[index.min(sorted.len() - 1)]
+}
+
+/// Submits `calls` from `signer` back to back with consecutive nonces and
+/// returns the seconds until the last one is in a block (observed through
+/// the signer's on-chain nonce).
+fn burst(chain: &Chain, signer: &sr25519::Pair, calls: Vec<RuntimeCall>) -> f64 {
+	let account: AccountId = signer.public().into();
+	let nonce_key = {
+		let raw: &[u8] = account.as_ref();
+		[&sp_core::hashing::blake2_128(raw)[..], raw].concat()
+	};
+	let on_chain_nonce = |chain: &Chain| -> Result<u32, String> {
+		let info: Option<(u32, u32, u32, u32)> = chain.storage("System", "Account", &nonce_key)?;
+		Ok(info.map_or(0, |(nonce, ..)| nonce))
+	};
+	let start_nonce = on_chain_nonce(chain).expect("the nonce");
+	let count = calls.len() as u32;
+	let start = Instant::now();
+	for call in calls {
+		chain.submit(signer, call).expect("the pool accepts the transaction");
+	}
+	chain.wait(CHAIN_TIMEOUT, "the burst to be included", |chain| {
+		Ok((on_chain_nonce(chain)? >= start_nonce + count).then_some(()))
+	});
+	start.elapsed().as_secs_f64()
+}
+
+#[test]
+#[ignore = "a benchmark: run by scripts/bench"]
+fn bench_request_latency_and_record_throughput() {
+	let mut net = local_network();
+	net.alice.wait_for(CHAIN_TIMEOUT, "blocks", |n| Ok(n.best_number()? >= 2));
+	let chain = Chain::connect(&net.alice);
+	let alice = Sr25519Keyring::Alice.pair();
+	let dir = tempfile::TempDir::with_prefix("ehr-bench-").expect("a temporary folder");
+	let ehr = Path::new(BIN).with_file_name("ehr");
+	assert!(ehr.exists(), "build the workspace so that the ehr client exists");
+
+	// Proxies, a patient and a clinician whose key file the client uses.
+	let proxies: Vec<_> =
+		[(&net.alice, Sr25519Keyring::Alice), (&net.bob, Sr25519Keyring::Bob), (&net.charlie, Sr25519Keyring::Charlie)]
+			.into_iter()
+			.map(|(node, keyring)| register_proxy(&chain, node, keyring))
+			.collect();
+	let clinician_key = dir.path().join("clinician.json");
+	let run_ehr = |args: &[&str]| {
+		let mut command = Command::new(&ehr);
+		command
+			.env("EHR_PASSPHRASE", "benchmark passphrase")
+			.env("EHR_KEY_FILE", &clinician_key)
+			.env("EHR_URL", format!("ws://127.0.0.1:{}", net.bob.rpc_port()))
+			.arg("--json")
+			.args(args);
+		let out = run_with_timeout(&mut command, Duration::from_secs(300), "ehr");
+		assert!(out.status.success(), "ehr {args:?} failed: {}", out.stderr);
+		serde_json::from_str::<serde_json::Value>(&out.stdout).expect("json")
+	};
+	run_ehr(&["keys", "new"]);
+	let public = run_ehr(&["keys", "show"]);
+	let clinician: AccountId =
+		sp_core::crypto::Ss58Codec::from_ss58check(public["account"].as_str().expect("account")).expect("ss58");
+	let clinician_umbral = umbral_codec::decode_public_key(&hex::decode(public["publicKey"].as_str().expect("key")).expect("hex"))
+		.expect("key");
+	let patient = sr25519::Pair::from_string("//BenchPatient", None).expect("seed");
+	let patient_id: AccountId = patient.public().into();
+	let (patient_sk, patient_signer) = (SecretKey::random(), Signer::new(SecretKey::random()));
+	chain
+		.submit(
+			&alice,
+			EhrCall::register_patient {
+				patient: patient_id.clone(),
+				public_key: bytes(umbral_codec::encode(&patient_sk.public_key()).expect("encodes")),
+				verifying_key: bytes(umbral_codec::encode(&patient_signer.verifying_key()).expect("encodes")),
+			},
+		)
+		.expect("register_patient");
+	chain
+		.submit(
+			&Sr25519Keyring::Bob.pair(),
+			EhrCall::register_provider {
+				provider: clinician.clone(),
+				public_key: bytes(public["publicKey"].as_str().map(|k| hex::decode(k).expect("hex")).expect("key")),
+				affiliation: Some(Sr25519Keyring::Bob.to_account_id()),
+			},
+		)
+		.expect("register_provider");
+
+	// A 64 KiB record through the hospital key file of Alice and the client.
+	let hospital_key = dir.path().join("hospital.json");
+	let mut command = Command::new(&ehr);
+	command
+		.env("EHR_PASSPHRASE", "benchmark passphrase")
+		.env("EHR_KEY_FILE", &hospital_key)
+		.env("EHR_ACCOUNT_URI", "//Alice")
+		.args(["--json", "keys", "new"]);
+	assert!(run_with_timeout(&mut command, Duration::from_secs(60), "ehr keys new").status.success());
+	let body_path = dir.path().join("body.bin");
+	std::fs::write(&body_path, (0..65536u32).map(|i| (i * 7) as u8).collect::<Vec<u8>>()).expect("body");
+	chain.wait(CHAIN_TIMEOUT, "the patient's registration", |c| {
+		let info: Option<ehr_primitives::PatientInfo<AccountId>> = c.call("EhrApi_patient", patient_id.clone())?;
+		Ok(info.map(|_| ()))
+	});
+	let mut command = Command::new(&ehr);
+	command
+		.env("EHR_PASSPHRASE", "benchmark passphrase")
+		.env("EHR_KEY_FILE", &hospital_key)
+		.env("EHR_URL", format!("ws://127.0.0.1:{}", net.alice.rpc_port()))
+		.args(["--json", "record", "add", body_path.to_str().expect("utf-8"), "--patient"])
+		.arg(sp_core::crypto::Ss58Codec::to_ss58check(&patient_id));
+	let out = run_with_timeout(&mut command, Duration::from_secs(300), "ehr record add");
+	assert!(out.status.success(), "record add: {}", out.stderr);
+	let record: RecordId = serde_json::from_str::<serde_json::Value>(&out.stdout).expect("json")["record"].as_u64().expect("id");
+
+	chain
+		.submit(
+			&patient,
+			EhrCall::grant {
+				grantee: clinician.clone(),
+				scope: Scope::Records(vec![record].try_into().expect("one")),
+				threshold: 2,
+				proxies: sealed_kfrags(&patient_sk, &patient_signer, &clinician_umbral, 2, &proxies, None)
+					.try_into()
+					.expect("three"),
+				expires_at: None,
+				purpose: Purpose::Treatment,
+			},
+		)
+		.expect("grant");
+	let grant = chain.wait(CHAIN_TIMEOUT, "the grant", |c| {
+		let grants: Vec<(u64, Grant<AccountId, BlockNumber>)> = c.call("EhrApi_grants_of_patient", patient_id.clone())?;
+		Ok(grants.first().map(|(id, _)| *id))
+	});
+
+	// Request-to-plaintext: `ehr request`, then `ehr fetch` until the file is written.
+	let block_ms = 3000.0;
+	let rounds = 10u64;
+	let mut seconds = Vec::new();
+	let mut requests = Vec::new();
+	for round in 0..rounds {
+		let start = Instant::now();
+		let request = run_ehr(&["request", &record.to_string(), "--grant", &grant.to_string()])["request"]
+			.as_u64()
+			.expect("a request id");
+		requests.push(request);
+		let out_path = dir.path().join(format!("plain-{round}.bin"));
+		run_ehr(&[
+			"fetch",
+			&request.to_string(),
+			"-o",
+			out_path.to_str().expect("utf-8"),
+			"--custodian-url",
+			&format!("ws://127.0.0.1:{}", net.alice.rpc_port()),
+		]);
+		seconds.push(start.elapsed().as_secs_f64());
+	}
+	let log_len: u32 = chain.call("EhrApi_audit_log_len", patient_id.clone()).expect("log length");
+	let log: Vec<AuditEntry<AccountId, BlockNumber>> =
+		chain.call("EhrApi_audit_log", (patient_id.clone(), 0u32, log_len.min(256))).expect("log");
+	let mut blocks = Vec::new();
+	for request in requests {
+		let at = |action: AuditAction| log.iter().find(|e| e.action == action && e.request == Some(request)).map(|e| e.block);
+		if let (Some(asked), Some(ready)) = (at(AuditAction::AccessRequested), at(AuditAction::RequestReady)) {
+			blocks.push(f64::from(ready.saturating_sub(asked)));
+		}
+	}
+	seconds.sort_by(|a, b| a.total_cmp(b));
+	blocks.sort_by(|a, b| a.total_cmp(b));
+	println!("request-to-plaintext, {rounds} requests of a 64 KiB record, 2 of 3 proxies:");
+	println!(
+		"  wall clock: median {:.2} s ({:.2} block times), p95 {:.2} s ({:.2} block times)",
+		percentile(&seconds, 0.5),
+		percentile(&seconds, 0.5) * 1000.0 / block_ms,
+		percentile(&seconds, 0.95),
+		percentile(&seconds, 0.95) * 1000.0 / block_ms
+	);
+	println!(
+		"  blocks from the request's block to the ready block: median {}, p95 {}",
+		percentile(&blocks, 0.5),
+		percentile(&blocks, 0.95)
+	);
+
+	// create_record against system.remark of the same encoded length.
+	let count = 400usize;
+	let (capsule, envelope) = umbral_pre::encrypt(&patient_sk.public_key(), &[0x42; 300]).expect("encrypts");
+	let record_call = |i: usize| -> RuntimeCall {
+		EhrCall::create_record {
+			patient: patient_id.clone(),
+			capsule: bytes(umbral_codec::encode(&capsule).expect("encodes")),
+			encrypted_metadata: bytes(envelope.to_vec()),
+			body_hash: H256(sp_core::hashing::blake2_256(&(i as u64, "bench").encode())),
+			body_size: 4096,
+		}
+		.into()
+	};
+	let record_len = record_call(0).encoded_size();
+	let remark_len = RuntimeCall::System(frame_system::Call::remark { remark: vec![] }).encoded_size();
+	let remarks: Vec<RuntimeCall> = (0..count)
+		.map(|i| {
+			let mut remark = vec![0u8; record_len - remark_len - 1];
+			remark[..8].copy_from_slice(&(i as u64).to_le_bytes());
+			RuntimeCall::System(frame_system::Call::remark { remark })
+		})
+		.collect();
+	let remark_secs = burst(&chain, &alice, remarks);
+	let records: Vec<RuntimeCall> = (0..count).map(record_call).collect();
+	let record_secs = burst(&chain, &alice, records);
+	let remark_rate = count as f64 / remark_secs;
+	let record_rate = count as f64 / record_secs;
+	println!("throughput, {count} transactions of {record_len} bytes each from one hospital account:");
+	println!("  system.remark (baseline): {remark_rate:.1} tx/s ({remark_secs:.1} s)");
+	println!("  create_record:            {record_rate:.1} tx/s ({record_secs:.1} s): {:.2}x remark", record_rate / remark_rate);
+
+	// Sustained registration: records one hospital gets on chain per second over a longer run.
+	let sustained = 1500usize;
+	let records: Vec<RuntimeCall> = (count..count + sustained).map(record_call).collect();
+	let secs = burst(&chain, &alice, records);
+	println!("sustained: {sustained} records in {secs:.1} s: {:.1} records/s", sustained as f64 / secs);
+}

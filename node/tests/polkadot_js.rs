@@ -1,0 +1,138 @@
+//! polkadot-js, as patients and operators use it: @polkadot/api connects to a
+//! running node with no type definitions, decodes all metadata, reads a
+//! patient's records, grants and audit log through the runtime API, asks for
+//! the (zero) fee, signs a revoke with a keyring account and sees its event.
+//!
+//! The JavaScript side is node/tests/polkadot-js/check.mjs; its npm
+//! dependencies are pinned in package-lock.json and installed by
+//! scripts/test (`npm ci`).
+
+mod common;
+
+use common::{
+	chain::Chain,
+	ehr::{bytes, register_proxy, sealed_kfrags},
+	run_with_timeout, Node,
+};
+use ehr_primitives::{umbral_codec, Grant, PatientInfo, ProxyInfo, Purpose, Record, RecordId, Scope};
+use ehr_runtime::{AccountId, BlockNumber, EhrCall};
+use sp_core::{sr25519, Pair, H256};
+use sp_keyring::Sr25519Keyring;
+use std::{path::Path, process::Command, time::Duration};
+use umbral_pre::{encrypt, SecretKey, Signer};
+
+const CHAIN_TIMEOUT: Duration = Duration::from_secs(90);
+/// The patient's polkadot-js keyring URI.
+const PATIENT_URI: &str = "//PolkadotJsPatient";
+
+fn step(text: &str) {
+	eprintln!("[polkadot_js] {text}");
+}
+
+#[test]
+fn polkadot_js_reads_a_patients_data_and_signs_a_revoke_without_type_definitions() {
+	let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/polkadot-js");
+	assert!(
+		dir.join("node_modules/@polkadot/api").is_dir(),
+		"the npm dependencies of {} are missing; run scripts/test, or `npm ci` in that folder",
+		dir.display()
+	);
+
+	let mut node = Node::start("alice", "dev", &[], None, None);
+	node.wait_for(CHAIN_TIMEOUT, "block #2", |node| Ok(node.best_number()? >= 2));
+	let chain = Chain::connect(&node);
+	let alice = Sr25519Keyring::Alice;
+
+	step("the development hospital registers its proxy, a patient and a clinician");
+	let proxies = [register_proxy(&chain, &node, alice)];
+	let patient = sr25519::Pair::from_string(PATIENT_URI, None).expect("dev seed");
+	let patient_id: AccountId = patient.public().into();
+	let clinician_id: AccountId = sr25519::Pair::from_string("//PolkadotJsClinician", None).expect("dev seed").public().into();
+	let (patient_sk, patient_signer, clinician_sk) = (SecretKey::random(), Signer::new(SecretKey::random()), SecretKey::random());
+	chain
+		.submit(
+			&alice.pair(),
+			EhrCall::register_patient {
+				patient: patient_id.clone(),
+				public_key: bytes(umbral_codec::encode(&patient_sk.public_key()).expect("encodes")),
+				verifying_key: bytes(umbral_codec::encode(&patient_signer.verifying_key()).expect("encodes")),
+			},
+		)
+		.expect("register_patient");
+	chain
+		.submit(
+			&alice.pair(),
+			EhrCall::register_provider {
+				provider: clinician_id.clone(),
+				public_key: bytes(umbral_codec::encode(&clinician_sk.public_key()).expect("encodes")),
+				affiliation: Some(alice.to_account_id()),
+			},
+		)
+		.expect("register_provider");
+	chain.wait(CHAIN_TIMEOUT, "proxy and patient on chain", |c| {
+		let proxies: Vec<(AccountId, ProxyInfo<AccountId>)> = c.call("EhrApi_proxies", ())?;
+		let registered: Option<PatientInfo<AccountId>> = c.call("EhrApi_patient", patient_id.clone())?;
+		Ok((!proxies.is_empty() && registered.is_some()).then_some(()))
+	});
+
+	step("the hospital creates a record; the patient grants the clinician access");
+	let body_hash = H256::repeat_byte(0x5a);
+	let (capsule, envelope) = encrypt(&patient_sk.public_key(), b"metadata envelope").expect("encrypts");
+	chain
+		.submit(
+			&alice.pair(),
+			EhrCall::create_record {
+				patient: patient_id.clone(),
+				capsule: bytes(umbral_codec::encode(&capsule).expect("encodes")),
+				encrypted_metadata: bytes(envelope.to_vec()),
+				body_hash,
+				body_size: 1234,
+			},
+		)
+		.expect("create_record");
+	let record = chain.wait(CHAIN_TIMEOUT, "the record", |c| {
+		let found: Option<(RecordId, Record<AccountId, BlockNumber>)> = c.call("EhrApi_record_by_body_hash", body_hash)?;
+		Ok(found.map(|(id, _)| id))
+	});
+	chain
+		.submit(
+			&patient,
+			EhrCall::grant {
+				grantee: clinician_id,
+				scope: Scope::Records(vec![record].try_into().expect("one record")),
+				threshold: 1,
+				proxies: sealed_kfrags(&patient_sk, &patient_signer, &clinician_sk.public_key(), 1, &proxies, None)
+					.try_into()
+					.expect("one proxy"),
+				expires_at: None,
+				purpose: Purpose::Treatment,
+			},
+		)
+		.expect("grant");
+	let grant = chain.wait(CHAIN_TIMEOUT, "the grant", |c| {
+		let grants: Vec<(u64, Grant<AccountId, BlockNumber>)> = c.call("EhrApi_grants_of_patient", patient_id.clone())?;
+		Ok(grants.first().map(|(id, _)| *id))
+	});
+
+	step("polkadot-js reads, asks the fee, signs the revoke and sees the event");
+	let mut command = Command::new("node");
+	command.current_dir(&dir).args([
+		"check.mjs",
+		"--url",
+		&format!("ws://127.0.0.1:{}", node.rpc_port()),
+		"--patient",
+		PATIENT_URI,
+		"--grant",
+		&grant.to_string(),
+	]);
+	let out = run_with_timeout(&mut command, Duration::from_secs(180), "node check.mjs");
+	assert!(out.status.success(), "the polkadot-js check failed ({}):\n{}\n{}", out.status, out.stderr, out.stdout);
+	eprintln!("{}", out.stdout);
+	let grants: Vec<(u64, Grant<AccountId, BlockNumber>)> =
+		chain.call("EhrApi_grants_of_patient", patient_id).expect("reading the grants");
+	assert!(
+		grants.iter().any(|(id, g)| *id == grant && g.revoked_at.is_some()),
+		"the grant polkadot-js revoked is not marked revoked"
+	);
+	node.assert_running();
+}

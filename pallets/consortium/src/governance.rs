@@ -1,0 +1,37 @@
+//! Decisions of the consortium: root dispatch and its own parameters.
+
+use crate::{pallet::*, types::*};
+use frame_support::{ensure, pallet_prelude::*, traits::UnfilteredDispatchable};
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::traits::Zero;
+
+impl<T: Config> Pallet<T> {
+	/// Dispatches `call` with the root origin and records its result.
+	pub(crate) fn do_dispatch_as_root(call: <T as Config>::RuntimeCall) {
+		let result = call.dispatch_bypass_filter(frame_system::RawOrigin::Root.into());
+		Self::deposit_event(Event::RootDispatched { result: result.map(|_| ()).map_err(|e| e.error) });
+	}
+
+	/// Checks that each limit admits at least one transaction per window of
+	/// at least one block.
+	pub(crate) fn ensure_limits(limits: &RateLimits) -> Result<(), Error<T>> {
+		for limit in [limits.person, limits.hospital] {
+			ensure!(limit.transactions > 0 && limit.blocks > 0, Error::<T>::InvalidRateLimit);
+		}
+		Ok(())
+	}
+
+	pub(crate) fn do_set_rate_limits(limits: RateLimits) -> DispatchResult {
+		Self::ensure_limits(&limits)?;
+		Limits::<T>::put(limits);
+		Self::deposit_event(Event::RateLimitsSet { limits });
+		Ok(())
+	}
+
+	pub(crate) fn do_set_session_length(blocks: BlockNumberFor<T>) -> DispatchResult {
+		ensure!(!blocks.is_zero(), Error::<T>::InvalidSessionLength);
+		SessionLength::<T>::put(blocks);
+		Self::deposit_event(Event::SessionLengthSet { blocks });
+		Ok(())
+	}
+}

@@ -1,0 +1,119 @@
+//! A mock runtime for pallet-consortium's tests: members, registered people
+//! and session keys are thread-local lists the tests change.
+
+use crate as pallet_consortium;
+use crate::types::*;
+use core::cell::RefCell;
+use frame_support::{
+	derive_impl,
+	traits::{Contains, SortedMembers},
+};
+use frame_system::EnsureRoot;
+use sp_runtime::BuildStorage;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Consortium: pallet_consortium,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+}
+
+pub const HOSPITAL_A: u64 = 1;
+pub const HOSPITAL_B: u64 = 2;
+pub const HOSPITAL_C: u64 = 3;
+pub const PATIENT: u64 = 100;
+pub const STRANGER: u64 = 999;
+
+/// Peer ids of node keys 1 and 2 (`ehr-node key inspect-node-key`).
+pub const PEER_1: &str = "12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp";
+pub const PEER_2: &str = "12D3KooWHdiAxVd8uMQR1hGWXccidmfCwLqcMpGwR6QcTP6QRMuD";
+
+thread_local! {
+	static MEMBERS: RefCell<Vec<u64>> = RefCell::new(vec![HOSPITAL_A, HOSPITAL_B, HOSPITAL_C]);
+	static PEOPLE: RefCell<Vec<u64>> = RefCell::new(vec![PATIENT]);
+	static WITH_KEYS: RefCell<Vec<u64>> = RefCell::new(vec![HOSPITAL_A, HOSPITAL_B]);
+}
+
+/// The mock's member hospitals.
+pub struct Members;
+impl SortedMembers<u64> for Members {
+	fn sorted_members() -> Vec<u64> {
+		MEMBERS.with(|m| {
+			let mut members = m.borrow().clone();
+			members.sort();
+			members
+		})
+	}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn add(who: &u64) {
+		MEMBERS.with(|m| m.borrow_mut().push(*who));
+	}
+}
+
+/// Sets the mock's member hospitals.
+pub fn set_members(members: &[u64]) {
+	MEMBERS.with(|m| *m.borrow_mut() = members.to_vec());
+}
+
+/// Marks `who` as having set session keys.
+pub fn set_session_keys(who: u64) {
+	WITH_KEYS.with(|k| k.borrow_mut().push(who));
+}
+
+/// Members are hospitals; the people list are persons.
+pub struct Registry;
+impl AccountRegistry<u64> for Registry {
+	fn class_of(who: &u64) -> Option<AccountClass> {
+		if Members::contains(who) {
+			Some(AccountClass::Hospital)
+		} else if PEOPLE.with(|p| p.borrow().contains(who)) {
+			Some(AccountClass::Person)
+		} else {
+			None
+		}
+	}
+}
+
+/// Hospitals that have set session keys.
+pub struct SessionKeys;
+impl Contains<u64> for SessionKeys {
+	fn contains(who: &u64) -> bool {
+		WITH_KEYS.with(|k| k.borrow().contains(who))
+	}
+}
+
+impl pallet_consortium::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
+	type RuntimeCall = RuntimeCall;
+	type Members = Members;
+	type GovernanceOrigin = EnsureRoot<u64>;
+	type Registry = Registry;
+	type SessionKeys = SessionKeys;
+	type WeightInfo = ();
+}
+
+/// Genesis with hospital A's profile (node key 1), person limit 3 per 5
+/// blocks and 10-block sessions.
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().expect("mock genesis builds");
+	pallet_consortium::GenesisConfig::<Test> {
+		profiles: vec![(HOSPITAL_A, "Hospital A".into(), vec![PEER_1.into()])],
+		rate_limits: Some(RateLimits {
+			person: RateLimit { transactions: 3, blocks: 5 },
+			hospital: RateLimit { transactions: 100, blocks: 5 },
+		}),
+		session_length: Some(10),
+	}
+	.assimilate_storage(&mut storage)
+	.expect("consortium genesis builds");
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}

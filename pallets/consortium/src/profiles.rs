@@ -1,0 +1,105 @@
+//! Hospital profiles: the public name and the libp2p peer ids of a member
+//! hospital's nodes, and their removal when the hospital leaves.
+
+use crate::{pallet::*, types::*};
+use alloc::{string::String, vec::Vec};
+use frame_support::{
+	ensure,
+	pallet_prelude::*,
+	traits::{ChangeMembers, InitializeMembers, SortedMembers},
+};
+
+/// Multihash code of the identity hash (ed25519 keys are inlined).
+const MULTIHASH_IDENTITY: u8 = 0x00;
+/// Multihash code of sha2-256 (keys longer than 42 bytes are hashed).
+const MULTIHASH_SHA2_256: u8 = 0x12;
+/// The longest public key libp2p inlines with the identity hash.
+const MAX_INLINE_KEY_LEN: usize = 42;
+
+/// Whether `text` is a libp2p peer id in base58: a multihash that is either
+/// the identity hash of a protobuf-encoded public key of at most 42 bytes or
+/// a sha2-256 hash.
+pub fn is_peer_id(text: &[u8]) -> bool {
+	let Ok(bytes) = bs58::decode(text).into_vec() else { return false };
+	match bytes.as_slice() {
+		[MULTIHASH_IDENTITY, len, key @ ..] =>
+			usize::from(*len) == key.len() && !key.is_empty() && key.len() <= MAX_INLINE_KEY_LEN,
+		[MULTIHASH_SHA2_256, 32, digest @ ..] => digest.len() == 32,
+		_ => false,
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// Checks and bounds a name and peer ids given as bytes.
+	pub(crate) fn profile_from_bytes(name: Vec<u8>, peer_ids: Vec<Vec<u8>>) -> Result<HospitalProfile, Error<T>> {
+		ensure!(!name.is_empty() && core::str::from_utf8(&name).is_ok(), Error::<T>::InvalidName);
+		let name: HospitalName = name.try_into().map_err(|_| Error::<T>::InvalidName)?;
+		ensure!(peer_ids.len() <= MAX_PEER_IDS as usize, Error::<T>::TooManyPeerIds);
+		let mut bounded = PeerIds::default();
+		for peer_id in peer_ids {
+			ensure!(is_peer_id(&peer_id), Error::<T>::InvalidPeerId);
+			let peer_id: PeerIdText = peer_id.try_into().map_err(|_| Error::<T>::InvalidPeerId)?;
+			ensure!(!bounded.contains(&peer_id), Error::<T>::PeerIdTaken);
+			bounded.try_push(peer_id).map_err(|_| Error::<T>::TooManyPeerIds)?;
+		}
+		Ok(HospitalProfile { name, peer_ids: bounded })
+	}
+
+	/// [`Self::profile_from_bytes`] for text (genesis), with the error as a sentence.
+	pub(crate) fn profile_from_text(name: &str, peer_ids: &[String]) -> Result<HospitalProfile, &'static str> {
+		Self::profile_from_bytes(name.as_bytes().to_vec(), peer_ids.iter().map(|p| p.as_bytes().to_vec()).collect())
+			.map_err(|e| match e {
+				Error::<T>::InvalidName => "the name must be 1 to 64 bytes of UTF-8",
+				Error::<T>::InvalidPeerId => "a peer id is not a base58 libp2p peer id",
+				Error::<T>::TooManyPeerIds => "a hospital may register at most 4 peer ids",
+				Error::<T>::PeerIdTaken => "a peer id is listed twice",
+				_ => "the profile is invalid",
+			})
+	}
+
+	/// Whether another hospital's profile lists one of `peer_ids`.
+	fn peer_id_used_elsewhere(hospital: &T::AccountId, peer_ids: &PeerIds) -> bool {
+		Profiles::<T>::iter()
+			.filter(|(owner, _)| owner != hospital)
+			.any(|(_, profile)| profile.peer_ids.iter().any(|p| peer_ids.contains(p)))
+	}
+
+	pub(crate) fn do_set_profile(hospital: T::AccountId, name: Vec<u8>, peer_ids: Vec<Vec<u8>>) -> DispatchResult {
+		ensure!(T::Members::contains(&hospital), Error::<T>::NotAMember);
+		let profile = Self::profile_from_bytes(name, peer_ids)?;
+		ensure!(!Self::peer_id_used_elsewhere(&hospital, &profile.peer_ids), Error::<T>::PeerIdTaken);
+		Profiles::<T>::insert(&hospital, profile);
+		Self::deposit_event(Event::ProfileSet { hospital });
+		Ok(())
+	}
+
+	/// The member hospitals with their profiles.
+	pub fn hospitals() -> Vec<(T::AccountId, Option<HospitalProfile>)> {
+		T::Members::sorted_members().into_iter().map(|m| (m.clone(), Profiles::<T>::get(&m))).collect()
+	}
+
+	/// The peer ids of all member hospitals' nodes.
+	pub fn authorized_peers() -> Vec<PeerIdText> {
+		T::Members::sorted_members()
+			.iter()
+			.filter_map(Profiles::<T>::get)
+			.flat_map(|profile| profile.peer_ids.into_iter())
+			.collect()
+	}
+}
+
+/// Founding members need nothing here: their profiles come from genesis.
+impl<T: Config> InitializeMembers<T::AccountId> for Pallet<T> {
+	fn initialize_members(_members: &[T::AccountId]) {}
+}
+
+/// A hospital that leaves loses its profile, so its nodes lose their peering.
+impl<T: Config> ChangeMembers<T::AccountId> for Pallet<T> {
+	fn change_members_sorted(_incoming: &[T::AccountId], outgoing: &[T::AccountId], _new: &[T::AccountId]) {
+		for hospital in outgoing {
+			if Profiles::<T>::take(hospital).is_some() {
+				Self::deposit_event(Event::ProfileRemoved { hospital: hospital.clone() });
+			}
+		}
+	}
+}

@@ -1,0 +1,36 @@
+//! Types of the consortium pallet. The shapes other crates read (profiles,
+//! rate limits, admission error codes) live in `ehr_primitives::consortium`.
+
+use codec::{Decode, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+use sp_runtime::RuntimeDebug;
+
+pub use ehr_primitives::consortium::{
+	admission_error, HospitalName, HospitalProfile, PeerIdText, PeerIds, RateLimit, RateLimits, MAX_HOSPITAL_NAME_LEN,
+	MAX_PEER_IDS, MAX_PEER_ID_LEN,
+};
+
+/// The two rate-limit classes of registered accounts.
+#[derive(Clone, Copy, PartialEq, Eq, RuntimeDebug)]
+pub enum AccountClass {
+	/// A member hospital or one of its node accounts.
+	Hospital,
+	/// A registered patient or provider.
+	Person,
+}
+
+/// Answers "may this account transact, and under which limit?"; the runtime
+/// implements it from membership and pallet-ehr's registries.
+pub trait AccountRegistry<AccountId> {
+	/// The class of a registered account; `None` if it is not registered.
+	fn class_of(who: &AccountId) -> Option<AccountClass>;
+}
+
+/// An account's use of its rate limit in the current window.
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, RuntimeDebug)]
+pub struct TxWindow<BlockNumber> {
+	/// The block at which the window began.
+	pub start: BlockNumber,
+	/// Transactions admitted in the window so far.
+	pub count: u32,
+}
