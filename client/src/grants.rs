@@ -306,3 +306,23 @@ pub async fn revoke(context: &Context, args: RevokeArgs) -> Result<()> {
 	context.output.print(&serde_json::json!({ "revoked": args.grant }), || format!("Revoked grant {}.", args.grant));
 	Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn durations_and_purposes_parse() {
+		assert_eq!(parse_duration("30d").expect("days"), 30 * 86_400);
+		assert_eq!(parse_duration("12h").expect("hours"), 12 * 3_600);
+		assert_eq!(parse_duration("90m").expect("minutes"), 5_400);
+		assert_eq!(parse_duration("45s").expect("seconds"), 45);
+		for bad in ["", "d", "0s", "10y", "-5m", "1.5h"] {
+			assert!(parse_duration(bad).is_err(), "{bad} should not parse");
+		}
+		for purpose in PURPOSES {
+			assert_eq!(parse_purpose(purpose_name(purpose)), Ok(purpose));
+		}
+		assert!(parse_purpose("curiosity").is_err());
+	}
+}

@@ -4,11 +4,9 @@
 
 mod common;
 
-use codec::{Decode, Encode};
-use common::{chain::Chain, local_network, node_key, peer_id, Node};
+use common::{chain::Chain, council::Council, local_network, node_key, peer_id, Node};
 use ehr_primitives::consortium::{admission_error, RateLimit, RateLimits};
-use ehr_runtime::{AccountId, Address, Hash, RuntimeCall, SessionKeys};
-use frame_support::dispatch::GetDispatchInfo;
+use ehr_runtime::{AccountId, Address, RuntimeCall, SessionKeys};
 use sp_core::{sr25519, Pair};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 use std::time::Duration;
@@ -23,78 +21,6 @@ fn step(text: &str) {
 
 fn signer(keyring: Sr25519Keyring) -> sr25519::Pair {
 	keyring.pair()
-}
-
-/// The council's tally of one motion (pallet-collective's `Votes`).
-#[derive(Decode)]
-#[allow(dead_code)]
-struct Votes {
-	index: u32,
-	threshold: u32,
-	ayes: Vec<AccountId>,
-	nays: Vec<AccountId>,
-	end: u32,
-}
-
-/// The council's motions, through one node.
-struct Council<'a> {
-	chain: &'a Chain<'a>,
-}
-
-impl Council<'_> {
-	fn proposals(&self) -> Vec<Hash> {
-		self.chain.storage("Council", "Proposals", &[]).expect("reading the council's proposals").unwrap_or_default()
-	}
-
-	/// `proposer` moves `call` with the given vote `threshold`; the proposer
-	/// and `ayes` vote for it (a proposal is not a vote); then it is closed.
-	/// Returns once the motion is gone.
-	fn decide(&self, call: RuntimeCall, threshold: u32, proposer: Sr25519Keyring, ayes: &[Sr25519Keyring]) {
-		let index: u32 = self.chain.storage("Council", "ProposalCount", &[]).expect("reading ProposalCount").unwrap_or(0);
-		let hash: Hash = sp_core::hashing::blake2_256(&call.encode()).into();
-		let length = call.encoded_size() as u32;
-		let weight = call.get_dispatch_info().call_weight;
-		self.chain
-			.submit(
-				&signer(proposer),
-				RuntimeCall::Council(pallet_collective::Call::propose {
-					threshold,
-					proposal: Box::new(call),
-					length_bound: length,
-				}),
-			)
-			.expect("the council accepts the motion");
-		self.chain.wait(CHAIN_TIMEOUT, "the motion to be open", |_| Ok(self.proposals().contains(&hash).then_some(())));
-		for voter in std::iter::once(&proposer).chain(ayes) {
-			self.chain
-				.submit(&signer(*voter), RuntimeCall::Council(pallet_collective::Call::vote { proposal: hash, index, approve: true }))
-				.expect("the council accepts the vote");
-		}
-		let votes = 1 + ayes.len() as u32;
-		self.chain.wait(CHAIN_TIMEOUT, "the ayes to be counted", |chain| {
-			let voting: Option<Votes> = chain.storage("Council", "Voting", hash.as_ref())?;
-			match voting {
-				Some(v) if v.ayes.len() as u32 >= votes => Ok(Some(())),
-				other => Err(format!(
-					"tally {:?}, failures in the best block {:?}",
-					other.map(|v| (v.ayes.len(), v.nays.len())),
-					chain.failures()
-				)),
-			}
-		});
-		self.chain
-			.submit(
-				&signer(proposer),
-				RuntimeCall::Council(pallet_collective::Call::close {
-					proposal_hash: hash,
-					index,
-					proposal_weight_bound: weight,
-					length_bound: length,
-				}),
-			)
-			.expect("the council accepts the close");
-		self.chain.wait(CHAIN_TIMEOUT, "the motion to be closed", |_| Ok((!self.proposals().contains(&hash)).then_some(())));
-	}
 }
 
 fn members(chain: &Chain) -> Vec<AccountId> {

@@ -60,6 +60,16 @@ impl<'a> Chain<'a> {
 		Ok(hash.to_string())
 	}
 
+	/// Signs `call` with `signer` at an explicit `nonce` and submits it
+	/// (for bursts, where asking the node for each nonce would be the bottleneck).
+	pub fn submit_with_nonce(&self, signer: &sr25519::Pair, call: RuntimeCall, nonce: u32) -> Result<String, String> {
+		let account: AccountId = signer.public().into();
+		let extrinsic =
+			signed_extrinsic(&self.context, call, account, nonce, |payload| Some(signer.sign(payload).into())).ok_or("signing failed")?;
+		let hash = self.node.rpc("author_submitExtrinsic", rpc_params![format!("0x{}", hex::encode(extrinsic.encode()))])?;
+		Ok(hash.to_string())
+	}
+
 	/// Calls runtime API `method` (e.g. `EhrApi_request`) with SCALE `args` at the best block.
 	pub fn call<R: Decode>(&self, method: &str, args: impl Encode) -> Result<R, String> {
 		let result = self.node.rpc("state_call", rpc_params![method, format!("0x{}", hex::encode(args.encode()))])?;

@@ -31,6 +31,7 @@ use std::{
 use tempfile::TempDir;
 
 pub mod chain;
+pub mod council;
 pub mod ehr;
 
 /// The `ehr-node` binary cargo built for these tests.

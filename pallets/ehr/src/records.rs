@@ -2,7 +2,6 @@
 
 use crate::{pallet::*, types::*};
 use alloc::vec::Vec;
-use ehr_primitives::umbral_codec;
 use frame_support::{ensure, pallet_prelude::*};
 use frame_system::pallet_prelude::BlockNumberFor;
 
@@ -16,7 +15,7 @@ impl<T: Config> Pallet<T> {
 		body_size: u64,
 	) -> DispatchResult {
 		ensure!(Patients::<T>::contains_key(&patient), Error::<T>::PatientNotRegistered);
-		umbral_codec::decode_capsule(&capsule).map_err(|_| Error::<T>::InvalidCapsule)?;
+		ensure!(ehr_primitives::host::ehr_crypto::capsule_is_valid(&capsule), Error::<T>::InvalidCapsule);
 		ensure!(!encrypted_metadata.is_empty(), Error::<T>::EmptyMetadata);
 		ensure!(!RecordByBodyHash::<T>::contains_key(body_hash), Error::<T>::DuplicateBody);
 

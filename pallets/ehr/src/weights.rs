@@ -58,9 +58,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Component `a` ranges over `[1, 4]`.
 	fn register_proxy(a: u32, ) -> Weight {
 		// Proof size measured: `629 + a * (18 ±0)`
-		// Minimum execution time: 76_583_000 picoseconds.
-		Weight::from_parts(54_748_185, 11146)
-			.saturating_add(Weight::from_parts(22_466_484, 0).saturating_mul(a.into()))
+		// Minimum execution time: 75_812_000 picoseconds.
+		Weight::from_parts(72_792_792, 11146)
+			.saturating_add(Weight::from_parts(8_029_079, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(9_u64))
@@ -69,29 +69,29 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	fn register_patient() -> Weight {
 		// Proof size measured: `102`
-		// Minimum execution time: 90_004_000 picoseconds.
-		Weight::from_parts(97_004_000, 3677)
+		// Minimum execution time: 58_817_000 picoseconds.
+		Weight::from_parts(60_249_000, 3677)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	fn register_provider() -> Weight {
 		// Proof size measured: `102`
-		// Minimum execution time: 54_090_000 picoseconds.
-		Weight::from_parts(68_401_000, 3677)
+		// Minimum execution time: 39_929_000 picoseconds.
+		Weight::from_parts(41_191_000, 3677)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	fn create_record() -> Weight {
 		// Proof size measured: `621`
-		// Minimum execution time: 488_634_000 picoseconds.
-		Weight::from_parts(496_205_000, 3677)
+		// Minimum execution time: 244_121_000 picoseconds.
+		Weight::from_parts(253_175_000, 3677)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	fn retire_record() -> Weight {
 		// Proof size measured: `1601`
-		// Minimum execution time: 31_898_000 picoseconds.
-		Weight::from_parts(37_175_000, 5774)
+		// Minimum execution time: 35_433_000 picoseconds.
+		Weight::from_parts(42_012_000, 5774)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -99,10 +99,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Component `r` ranges over `[1, 32]`.
 	fn grant(p: u32, r: u32, ) -> Weight {
 		// Proof size measured: `1595 + p * (86 ±0) + r * (238 ±0)`
-		// Minimum execution time: 119_747_000 picoseconds.
-		Weight::from_parts(14_559_718, 3677)
-			.saturating_add(Weight::from_parts(14_038_504, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(5_189_203, 0).saturating_mul(r.into()))
+		// Minimum execution time: 111_275_000 picoseconds.
+		Weight::from_parts(73_013_937, 3677)
+			.saturating_add(Weight::from_parts(8_253_083, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(3_746_539, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
@@ -112,17 +112,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	fn revoke() -> Weight {
 		// Proof size measured: `977`
-		// Minimum execution time: 38_387_000 picoseconds.
-		Weight::from_parts(44_536_000, 10236)
+		// Minimum execution time: 31_536_000 picoseconds.
+		Weight::from_parts(33_129_000, 10236)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Component `p` ranges over `[1, 8]`.
 	fn request_access(p: u32, ) -> Weight {
 		// Proof size measured: `1826 + p * (477 ±0)`
-		// Minimum execution time: 58_546_000 picoseconds.
-		Weight::from_parts(64_720_152, 10236)
-			.saturating_add(Weight::from_parts(3_153_993, 0).saturating_mul(p.into()))
+		// Minimum execution time: 47_280_000 picoseconds.
+		Weight::from_parts(61_215_963, 10236)
+			.saturating_add(Weight::from_parts(4_343_164, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
@@ -130,26 +130,26 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Component `p` ranges over `[1, 8]`.
 	fn submit_cfrag(p: u32, ) -> Weight {
 		// Proof size measured: `1913 + p * (913 ±0)`
-		// Minimum execution time: 826_163_000 picoseconds.
-		Weight::from_parts(869_707_077, 10236)
-			.saturating_add(Weight::from_parts(16_566_941, 0).saturating_mul(p.into()))
+		// Minimum execution time: 805_373_000 picoseconds.
+		Weight::from_parts(825_002_951, 10236)
+			.saturating_add(Weight::from_parts(4_794_648, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
 	}
 	fn confirm_fetch() -> Weight {
 		// Proof size measured: `2420`
-		// Minimum execution time: 59_028_000 picoseconds.
-		Weight::from_parts(88_130_000, 7943)
+		// Minimum execution time: 44_656_000 picoseconds.
+		Weight::from_parts(49_833_000, 7943)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Component `r` ranges over `[1, 64]`.
 	fn expire_requests(r: u32, ) -> Weight {
 		// Proof size measured: `4339 + r * (125 ±0)`
-		// Minimum execution time: 60_059_000 picoseconds.
-		Weight::from_parts(11_386_771, 10236)
-			.saturating_add(Weight::from_parts(32_282_246, 0).saturating_mul(r.into()))
+		// Minimum execution time: 58_848_000 picoseconds.
+		Weight::from_parts(131_780_034, 10236)
+			.saturating_add(Weight::from_parts(27_860_668, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -161,8 +161,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measurements with ParityDB's weights, for mocks and tests.
 impl WeightInfo for () {
 	fn register_proxy(a: u32, ) -> Weight {
-		Weight::from_parts(54_748_185, 11146)
-			.saturating_add(Weight::from_parts(22_466_484, 0).saturating_mul(a.into()))
+		Weight::from_parts(72_792_792, 11146)
+			.saturating_add(Weight::from_parts(8_029_079, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().writes(9_u64))
@@ -170,29 +170,29 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2555).saturating_mul(a.into()))
 	}
 	fn register_patient() -> Weight {
-		Weight::from_parts(97_004_000, 3677)
+		Weight::from_parts(60_249_000, 3677)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn register_provider() -> Weight {
-		Weight::from_parts(68_401_000, 3677)
+		Weight::from_parts(41_191_000, 3677)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn create_record() -> Weight {
-		Weight::from_parts(496_205_000, 3677)
+		Weight::from_parts(253_175_000, 3677)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn retire_record() -> Weight {
-		Weight::from_parts(37_175_000, 5774)
+		Weight::from_parts(42_012_000, 5774)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn grant(p: u32, r: u32, ) -> Weight {
-		Weight::from_parts(14_559_718, 3677)
-			.saturating_add(Weight::from_parts(14_038_504, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(5_189_203, 0).saturating_mul(r.into()))
+		Weight::from_parts(73_013_937, 3677)
+			.saturating_add(Weight::from_parts(8_253_083, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(3_746_539, 0).saturating_mul(r.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(r.into())))
@@ -201,32 +201,32 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 4784).saturating_mul(r.into()))
 	}
 	fn revoke() -> Weight {
-		Weight::from_parts(44_536_000, 10236)
+		Weight::from_parts(33_129_000, 10236)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn request_access(p: u32, ) -> Weight {
-		Weight::from_parts(64_720_152, 10236)
-			.saturating_add(Weight::from_parts(3_153_993, 0).saturating_mul(p.into()))
+		Weight::from_parts(61_215_963, 10236)
+			.saturating_add(Weight::from_parts(4_343_164, 0).saturating_mul(p.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(p.into())))
 	}
 	fn submit_cfrag(p: u32, ) -> Weight {
-		Weight::from_parts(869_707_077, 10236)
-			.saturating_add(Weight::from_parts(16_566_941, 0).saturating_mul(p.into()))
+		Weight::from_parts(825_002_951, 10236)
+			.saturating_add(Weight::from_parts(4_794_648, 0).saturating_mul(p.into()))
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(p.into())))
 	}
 	fn confirm_fetch() -> Weight {
-		Weight::from_parts(88_130_000, 7943)
+		Weight::from_parts(49_833_000, 7943)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn expire_requests(r: u32, ) -> Weight {
-		Weight::from_parts(11_386_771, 10236)
-			.saturating_add(Weight::from_parts(32_282_246, 0).saturating_mul(r.into()))
+		Weight::from_parts(131_780_034, 10236)
+			.saturating_add(Weight::from_parts(27_860_668, 0).saturating_mul(r.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
