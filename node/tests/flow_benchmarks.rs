@@ -16,7 +16,7 @@ use codec::Encode;
 use common::{
 	chain::Chain,
 	council::Council,
-	ehr::{bytes, register_proxy, sealed_kfrags},
+	ehr::{bytes, register_patient, register_proxy, sealed_kfrags},
 	local_network, run_with_timeout, BIN,
 };
 use ehr_primitives::consortium::{RateLimit, RateLimits};
@@ -124,16 +124,7 @@ fn bench_request_latency_and_record_throughput() {
 	let patient = sr25519::Pair::from_string("//BenchPatient", None).expect("seed");
 	let patient_id: AccountId = patient.public().into();
 	let (patient_sk, patient_signer) = (SecretKey::random(), Signer::new(SecretKey::random()));
-	chain
-		.submit(
-			&alice,
-			EhrCall::register_patient {
-				patient: patient_id.clone(),
-				public_key: bytes(umbral_codec::encode(&patient_sk.public_key()).expect("encodes")),
-				verifying_key: bytes(umbral_codec::encode(&patient_signer.verifying_key()).expect("encodes")),
-			},
-		)
-		.expect("register_patient");
+	register_patient(&chain, &alice, &patient_id, &patient_sk, &patient_signer);
 	chain
 		.submit(
 			&Sr25519Keyring::Bob.pair(),

@@ -6,7 +6,7 @@ mod common;
 
 use common::{
 	chain::Chain,
-	ehr::{bytes, register_proxy, sealed_kfrags},
+	ehr::{bytes, register_patient, register_proxy, sealed_kfrags},
 	local_network_with, Node,
 };
 use ehr_node::blob_store::BlobStore;
@@ -140,16 +140,7 @@ fn proxies_deliver_and_the_custodian_serves_only_authorized_readers() {
 	let (patient_sk, patient_signer, clinician_sk) = (SecretKey::random(), Signer::new(SecretKey::random()), SecretKey::random());
 	let patient_id: AccountId = patient.public().into();
 	let clinician_id: AccountId = clinician.public().into();
-	chain
-		.submit(
-			&Sr25519Keyring::Alice.pair(),
-			EhrCall::register_patient {
-				patient: patient_id.clone(),
-				public_key: bytes(umbral_codec::encode(&patient_sk.public_key()).unwrap()),
-				verifying_key: bytes(umbral_codec::encode(&patient_signer.verifying_key()).unwrap()),
-			},
-		)
-		.expect("register_patient");
+	register_patient(&chain, &Sr25519Keyring::Alice.pair(), &patient_id, &patient_sk, &patient_signer);
 	chain
 		.submit(
 			&Sr25519Keyring::Bob.pair(),
@@ -421,16 +412,7 @@ fn bench_get_blob_latency() {
 	let patient = sr25519::Pair::from_string("//Patient", None).expect("seed");
 	let patient_sk = SecretKey::random();
 	let patient_id: AccountId = patient.public().into();
-	chain
-		.submit(
-			&alice.pair(),
-			EhrCall::register_patient {
-				patient: patient_id.clone(),
-				public_key: bytes(umbral_codec::encode(&patient_sk.public_key()).unwrap()),
-				verifying_key: bytes(umbral_codec::encode(&Signer::new(SecretKey::random()).verifying_key()).unwrap()),
-			},
-		)
-		.expect("register_patient");
+	register_patient(&chain, &alice.pair(), &patient_id, &patient_sk, &Signer::new(SecretKey::random()));
 	chain.wait(CHAIN_TIMEOUT, "the patient", |c| {
 		Ok(c.call::<Option<PatientInfo<AccountId>>>("EhrApi_patient", patient_id.clone())?.map(|_| ()))
 	});

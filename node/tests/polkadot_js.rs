@@ -11,7 +11,7 @@ mod common;
 
 use common::{
 	chain::Chain,
-	ehr::{bytes, register_proxy, sealed_kfrags},
+	ehr::{bytes, register_patient, register_proxy, sealed_kfrags},
 	run_with_timeout, Node,
 };
 use ehr_primitives::{umbral_codec, Grant, PatientInfo, ProxyInfo, Purpose, Record, RecordId, Scope};
@@ -49,16 +49,7 @@ fn polkadot_js_reads_a_patients_data_and_signs_a_revoke_without_type_definitions
 	let patient_id: AccountId = patient.public().into();
 	let clinician_id: AccountId = sr25519::Pair::from_string("//PolkadotJsClinician", None).expect("dev seed").public().into();
 	let (patient_sk, patient_signer, clinician_sk) = (SecretKey::random(), Signer::new(SecretKey::random()), SecretKey::random());
-	chain
-		.submit(
-			&alice.pair(),
-			EhrCall::register_patient {
-				patient: patient_id.clone(),
-				public_key: bytes(umbral_codec::encode(&patient_sk.public_key()).expect("encodes")),
-				verifying_key: bytes(umbral_codec::encode(&patient_signer.verifying_key()).expect("encodes")),
-			},
-		)
-		.expect("register_patient");
+	register_patient(&chain, &alice.pair(), &patient_id, &patient_sk, &patient_signer);
 	chain
 		.submit(
 			&alice.pair(),

@@ -69,3 +69,24 @@ pub fn register_proxy(
 		.expect("register_proxy is accepted");
 	(account, umbral_public(&key))
 }
+
+/// `hospital` registers `patient` with the Umbral public key of `secret`
+/// and the verifying key of `signer`.
+pub fn register_patient(
+	chain: &super::chain::Chain,
+	hospital: &sp_core::sr25519::Pair,
+	patient: &AccountId,
+	secret: &SecretKey,
+	signer: &Signer,
+) {
+	chain
+		.submit(
+			hospital,
+			ehr_runtime::EhrCall::register_patient {
+				patient: patient.clone(),
+				public_key: bytes(umbral_codec::encode(&secret.public_key()).expect("a public key encodes")),
+				verifying_key: bytes(umbral_codec::encode(&signer.verifying_key()).expect("a verifying key encodes")),
+			},
+		)
+		.expect("register_patient is accepted");
+}
