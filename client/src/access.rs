@@ -3,7 +3,7 @@
 
 use crate::{
 	blobs,
-	chain::{runtime, ss58, Chain},
+	chain::{from_sp, runtime, ss58, Chain},
 	envelope,
 	records::ChainRecord,
 	Context,
@@ -50,9 +50,9 @@ pub struct FetchArgs {
 pub async fn request(context: &Context, args: RequestArgs) -> Result<()> {
 	let keys = context.unlock()?;
 	let chain = context.chain().await?;
-	let spinner = context.output.spinner(format!("requesting record {}", args.record));
-	let events = chain.submit_in_block(&runtime::tx().ehr().request_access(args.grant, args.record), &keys.account).await?;
-	spinner.finish_and_clear();
+	let call = runtime::tx().ehr().request_access(args.grant, args.record);
+	let events =
+		context.output.waiting(format!("requesting record {}", args.record), chain.submit_in_block(&call, &keys.account)).await?;
 	let requested = events
 		.find_first::<runtime::ehr::events::AccessRequested>()?
 		.ok_or_else(|| anyhow!("the chain took the transaction but reported no request"))?;
@@ -93,7 +93,7 @@ pub async fn fetch(context: &Context, args: FetchArgs) -> Result<()> {
 	}
 	let keys = context.unlock()?;
 	let chain = context.chain().await?;
-	let me: SpAccount = sp_core::Pair::public(&keys.account).into();
+	let me: SpAccount = keys.account_id();
 	let request = wait_ready(&chain, args.request, Duration::from_secs(args.wait), context).await?;
 	if request.grantee != me {
 		bail!("request {} is not yours; use the key file of its grantee", args.request);
@@ -144,7 +144,7 @@ pub async fn fetch(context: &Context, args: FetchArgs) -> Result<()> {
 	temp.persist_noclobber(&args.output)
 		.map_err(|e| anyhow!("cannot write {} ({})", args.output.display(), e.error))?;
 
-	let custodian_account = subxt::utils::AccountId32(record.custodian.clone().into());
+	let custodian_account = from_sp(&record.custodian);
 	let result = serde_json::json!({
 		"request": args.request,
 		"record": request.record,

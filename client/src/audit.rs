@@ -1,7 +1,7 @@
 //! `ehr log`: the patient's audit log, for a person to read.
 
 use crate::{
-	chain::{ss58, AccountId},
+	chain::{from_sp, ss58},
 	Context,
 };
 use anyhow::Result;
@@ -53,7 +53,7 @@ fn describe(action: AuditAction) -> (&'static str, &'static str) {
 pub async fn log(context: &Context, args: LogArgs) -> Result<()> {
 	let keys = context.unlock()?;
 	let chain = context.chain().await?;
-	let me: SpAccount = sp_core::Pair::public(&keys.account).into();
+	let me: SpAccount = keys.account_id();
 	let length: u32 = chain.call("EhrApi_audit_log_len", me.clone()).await?;
 	let mut entries: Vec<AuditEntry<SpAccount, u32>> = Vec::new();
 	for page in 0..length.div_ceil(MAX_PAGE_SIZE) {
@@ -68,7 +68,7 @@ pub async fn log(context: &Context, args: LogArgs) -> Result<()> {
 	let views: Vec<EntryView> = entries
 		.into_iter()
 		.map(|entry| {
-			let actor = AccountId::from(<[u8; 32]>::from(entry.actor.clone()));
+			let actor = from_sp(&entry.actor);
 			let actor_name = if entry.actor == me {
 				"you".to_owned()
 			} else {

@@ -3,29 +3,13 @@
 
 use crate::{chain::Chain, output::Output};
 use anyhow::{anyhow, bail, Result};
-use ehr_primitives::access::blob_read_message;
-use serde::Deserialize;
-use sp_core::{crypto::Ss58Codec, sr25519, Pair, H256};
+use ehr_primitives::access::{BlobChunk, BlobRead, PutBlobResponse};
+use sp_core::{sr25519, H256};
 use std::time::{SystemTime, UNIX_EPOCH};
 use subxt::backend::rpc::RpcParams;
 
 /// Bytes per upload chunk and per read.
 pub const CHUNK: usize = 1 << 20;
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PutBlobResponse {
-	complete: bool,
-	next_offset: u64,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct BlobChunk {
-	data: sp_core::Bytes,
-	total_size: u64,
-	body_hash: H256,
-}
 
 fn params(values: Vec<serde_json::Value>) -> Result<RpcParams> {
 	let mut params = RpcParams::new();
@@ -83,24 +67,11 @@ pub async fn download(
 	output: Output,
 ) -> Result<Vec<u8>> {
 	let genesis = custodian.genesis();
-	let signer = sp_core::crypto::AccountId32::from(reader.public()).to_ss58check();
 	let bar = output.bytes(size, "downloading");
 	let mut body = Vec::with_capacity(size as usize);
 	loop {
-		let offset = body.len() as u64;
-		let timestamp = now_ms();
-		let message = blob_read_message(genesis, request, record, offset, CHUNK as u32, timestamp);
-		let signature = reader.sign(&message);
-		let read = serde_json::json!({
-			"request": request,
-			"record": record,
-			"offset": offset,
-			"length": CHUNK as u32,
-			"signer": signer,
-			"timestampMs": timestamp,
-			"signature": format!("0x{}", hex::encode(signature.0)),
-		});
-		let chunk: BlobChunk = custodian.rpc("ehr_getBlob", params(vec![read])?).await?;
+		let read = BlobRead::signed(genesis, request, record, body.len() as u64, CHUNK as u32, now_ms(), reader);
+		let chunk: BlobChunk = custodian.rpc("ehr_getBlob", params(vec![serde_json::to_value(read)?])?).await?;
 		if chunk.body_hash != expected {
 			bail!("the custodian serves a body whose hash is not the record's; report it to the hospital");
 		}

@@ -207,6 +207,11 @@ fn rpc_error(error: &subxt::Error) -> String {
 	}
 }
 
+/// The generated account id of sp-core's one (same 32 bytes).
+pub fn from_sp(account: &sp_core::crypto::AccountId32) -> AccountId {
+	AccountId32(account.clone().into())
+}
+
 /// sp-core's account id of a generated one (same 32 bytes).
 pub fn to_sp(account: &AccountId) -> sp_core::crypto::AccountId32 {
 	sp_core::crypto::AccountId32::from(account.0)

@@ -1,7 +1,7 @@
 //! `ehr grant`, `ehr grants`, `ehr revoke`: the patient's consent.
 
 use crate::{
-	chain::{parse_account, runtime, ss58, to_sp, AccountId, Chain},
+	chain::{from_sp, parse_account, runtime, ss58, to_sp, AccountId, Chain},
 	Context,
 };
 use anyhow::{anyhow, bail, Result};
@@ -193,9 +193,7 @@ pub async fn grant(context: &Context, args: GrantArgs) -> Result<()> {
 		ChainPurpose::decode(&mut &args.purpose.encode()[..])
 			.map_err(|_| anyhow!("this client's purposes do not match the runtime's; update the client"))?,
 	);
-	let spinner = context.output.spinner("granting");
-	let events = chain.submit(&call, &keys.account).await?;
-	spinner.finish_and_clear();
+	let events = context.output.waiting("granting", chain.submit(&call, &keys.account)).await?;
 	let created = events
 		.find_first::<runtime::ehr::events::GrantCreated>()?
 		.ok_or_else(|| anyhow!("the chain took the transaction but reported no grant"))?;
@@ -239,15 +237,15 @@ struct GrantView {
 pub async fn list(context: &Context, args: GrantsArgs) -> Result<()> {
 	let keys = context.unlock()?;
 	let chain = context.chain().await?;
-	let me: SpAccount = sp_core::Pair::public(&keys.account).into();
+	let me: SpAccount = keys.account_id();
 	let method = if args.received { "EhrApi_grants_to_grantee" } else { "EhrApi_grants_of_patient" };
 	let grants: Vec<(GrantId, ChainGrant)> = chain.call(method, me).await?;
 	let views: Vec<GrantView> = grants
 		.into_iter()
 		.map(|(id, g)| GrantView {
 			id,
-			patient: ss58(&subxt::utils::AccountId32(g.patient.into())),
-			grantee: ss58(&subxt::utils::AccountId32(g.grantee.into())),
+			patient: ss58(&from_sp(&g.patient)),
+			grantee: ss58(&from_sp(&g.grantee)),
 			records: match &g.scope {
 				Scope::Records(ids) => Some(ids.to_vec()),
 				Scope::AllRecords => None,
@@ -300,9 +298,8 @@ pub fn purpose_name(purpose: Purpose) -> &'static str {
 pub async fn revoke(context: &Context, args: RevokeArgs) -> Result<()> {
 	let keys = context.unlock()?;
 	let chain = context.chain().await?;
-	let spinner = context.output.spinner(format!("revoking grant {}", args.grant));
-	chain.submit(&runtime::tx().ehr().revoke(args.grant), &keys.account).await?;
-	spinner.finish_and_clear();
+	let call = runtime::tx().ehr().revoke(args.grant);
+	context.output.waiting(format!("revoking grant {}", args.grant), chain.submit(&call, &keys.account)).await?;
 	context.output.print(&serde_json::json!({ "revoked": args.grant }), || format!("Revoked grant {}.", args.grant));
 	Ok(())
 }

@@ -37,6 +37,15 @@ impl Output {
 		bar
 	}
 
+	/// Awaits `work` behind a spinner saying `message`, and clears the
+	/// spinner whether the work succeeds or fails.
+	pub async fn waiting<T>(&self, message: impl Into<String>, work: impl std::future::Future<Output = T>) -> T {
+		let spinner = self.spinner(message);
+		let result = work.await;
+		spinner.finish_and_clear();
+		result
+	}
+
 	/// A spinner for waiting on blocks (hidden with `--json` or without a terminal).
 	pub fn spinner(&self, message: impl Into<String>) -> ProgressBar {
 		if self.json {

@@ -2,7 +2,7 @@
 //! public keys the person exported (`ehr keys export-public`).
 
 use crate::{
-	chain::{parse_account, runtime},
+	chain::{from_sp, parse_account, runtime},
 	keyfile::PublicKeys,
 	Context,
 };
@@ -59,22 +59,18 @@ pub async fn run(context: &Context, command: RegisterCommand) -> Result<()> {
 				BoundedVec(public_key),
 				BoundedVec(verifying_key),
 			);
-			let spinner = context.output.spinner("registering the patient");
-			chain.submit(&call, &hospital.account).await?;
-			spinner.finish_and_clear();
+			context.output.waiting("registering the patient", chain.submit(&call, &hospital.account)).await?;
 			("patient", person)
 		},
 		RegisterCommand::Provider { public, affiliation } => {
 			let (person, public_key, _) = read_public(&public)?;
 			let affiliation = match affiliation {
 				Some(text) => parse_account(&text)?,
-				None => subxt::utils::AccountId32(sp_core::Pair::public(&hospital.account).0),
+				None => from_sp(&hospital.account_id()),
 			};
 			let call =
 				runtime::tx().ehr().register_provider(parse_account(&person.account)?, BoundedVec(public_key), Some(affiliation.clone()));
-			let spinner = context.output.spinner("registering the provider");
-			chain.submit(&call, &hospital.account).await?;
-			spinner.finish_and_clear();
+			context.output.waiting("registering the provider", chain.submit(&call, &hospital.account)).await?;
 			("provider", person)
 		},
 	};

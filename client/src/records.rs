@@ -2,7 +2,7 @@
 
 use crate::{
 	blobs,
-	chain::{parse_account, runtime, ss58, to_sp, AccountId, Chain},
+	chain::{from_sp, parse_account, runtime, ss58, to_sp, AccountId, Chain},
 	envelope::{self, Envelope},
 	Context,
 };
@@ -71,9 +71,8 @@ pub async fn run(context: &Context, command: RecordCommand) -> Result<()> {
 		RecordCommand::Retire { record } => {
 			let keys = context.unlock()?;
 			let chain = context.chain().await?;
-			let spinner = context.output.spinner(format!("retiring record {record}"));
-			chain.submit(&runtime::tx().ehr().retire_record(record), &keys.account).await?;
-			spinner.finish_and_clear();
+			let call = runtime::tx().ehr().retire_record(record);
+			context.output.waiting(format!("retiring record {record}"), chain.submit(&call, &keys.account)).await?;
 			context.output.print(&serde_json::json!({ "retired": record }), || format!("Retired record {record}."));
 			Ok(())
 		},
@@ -106,9 +105,7 @@ async fn add(context: &Context, file: PathBuf, patient: &str) -> Result<()> {
 		subxt::utils::H256(body_hash.0),
 		sealed.blob.len() as u64,
 	);
-	let spinner = context.output.spinner("creating the record");
-	let events = chain.submit(&call, &keys.account).await?;
-	spinner.finish_and_clear();
+	let events = context.output.waiting("creating the record", chain.submit(&call, &keys.account)).await?;
 	let created = events
 		.find_first::<runtime::ehr::events::RecordCreated>()?
 		.ok_or_else(|| anyhow!("the chain took the transaction but reported no new record"))?;
@@ -150,7 +147,7 @@ pub async fn records_of(chain: &Chain, patient: &AccountId) -> Result<Vec<(Recor
 async fn list(context: &Context) -> Result<()> {
 	let keys = context.unlock()?;
 	let chain = context.chain().await?;
-	let me = subxt::utils::AccountId32(sp_core::Pair::public(&keys.account).0);
+	let me = from_sp(&keys.account_id());
 	patient_info(&chain, &me).await?;
 	let names = chain.hospital_names().await?;
 	let name_of = |account: &AccountId| {
@@ -160,7 +157,7 @@ async fn list(context: &Context) -> Result<()> {
 		.await?
 		.into_iter()
 		.map(|(id, record)| {
-			let custodian = subxt::utils::AccountId32(record.custodian.clone().into());
+			let custodian = from_sp(&record.custodian);
 			RecordView {
 				id,
 				custodian: ss58(&custodian),

@@ -18,8 +18,8 @@ use crate::{
 	proxy_worker::{hospital_of, NodeSubmitter},
 	service::FullClient,
 };
-use codec::Decode;
-use ehr_primitives::{access, EhrApi, RecordId, RequestId, RequestStatus};
+pub use ehr_primitives::access::{BlobChunk, BlobRead, PutBlobResponse};
+use ehr_primitives::{access, EhrApi, RequestId, RequestStatus};
 use ehr_runtime::{AccountId, EhrCall};
 use jsonrpsee::{
 	core::RpcResult,
@@ -31,7 +31,7 @@ use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
-use sp_core::{sr25519, Bytes, Pair, H256};
+use sp_core::{Bytes, H256};
 use std::{
 	collections::{HashSet, VecDeque},
 	sync::Arc,
@@ -135,50 +135,6 @@ impl From<BlobError> for EhrRpcError {
 			BlobError::Io(e) => EhrRpcError::Internal(e.to_string()),
 		}
 	}
-}
-
-/// Where an upload stands after `ehr_putBlob`.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct PutBlobResponse {
-	/// Whether the body is complete, verified and stored.
-	pub complete: bool,
-	/// The offset of the next chunk to send (the total size when complete).
-	pub next_offset: u64,
-}
-
-/// A signed read of part of a body (`ehr_getBlob`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct BlobRead {
-	/// A ready request of the signer (as grantee).
-	pub request: Option<RequestId>,
-	/// A record of the signer (as patient).
-	pub record: Option<RecordId>,
-	/// First byte to read.
-	pub offset: u64,
-	/// Bytes to read (at most 4 MiB are returned).
-	pub length: u32,
-	/// The reader's account (SS58).
-	pub signer: AccountId,
-	/// When the reader signed, in milliseconds since the Unix epoch.
-	pub timestamp_ms: u64,
-	/// sr25519 signature over `ehr_primitives::access::blob_read_message`.
-	pub signature: Bytes,
-}
-
-/// Part of a body.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct BlobChunk {
-	/// The bytes read.
-	pub data: Bytes,
-	/// Where they start.
-	pub offset: u64,
-	/// The body's total size.
-	pub total_size: u64,
-	/// The body's blake2-256 hash (as on chain).
-	pub body_hash: H256,
 }
 
 /// What `ehr_status` reports.
@@ -300,11 +256,7 @@ impl EhrRpc {
 			return Err(EhrRpcError::StaleSignature);
 		}
 		let info = self.client.info();
-		let message =
-			access::blob_read_message(info.genesis_hash, read.request, read.record, read.offset, read.length, read.timestamp_ms);
-		let signature = sr25519::Signature::decode(&mut &read.signature[..]).map_err(|_| EhrRpcError::BadSignature)?;
-		let public = sr25519::Public::from_raw(read.signer.clone().into());
-		if !sr25519::Pair::verify(&signature, &message, &public) {
+		if !read.signature_is_valid(info.genesis_hash) {
 			return Err(EhrRpcError::BadSignature);
 		}
 		if !self.replay.lock().accept(&read.signature, now_ms) {

@@ -19,10 +19,6 @@ fn step(text: &str) {
 	eprintln!("[consortium] {text}");
 }
 
-fn signer(keyring: Sr25519Keyring) -> sr25519::Pair {
-	keyring.pair()
-}
-
 fn members(chain: &Chain) -> Vec<AccountId> {
 	chain.storage("HospitalMembership", "Members", &[]).expect("reading the members").unwrap_or_default()
 }
@@ -78,7 +74,7 @@ fn hospitals_are_voted_in_and_out_and_validators_and_peers_follow() {
 	assert!(members(&chain).contains(&eve), "three of four ayes did not admit Eve");
 
 	step("Eve publishes its node and sets session keys; its node syncs");
-	let eve_signer = signer(Sr25519Keyring::Eve);
+	let eve_signer = Sr25519Keyring::Eve.pair();
 	chain
 		.submit(
 			&eve_signer,
@@ -153,7 +149,7 @@ fn the_runtime_is_upgraded_by_vote() {
 	step("transactions work on the new runtime");
 	let chain = Chain::connect(alice);
 	chain
-		.submit(&signer(Sr25519Keyring::Bob), RuntimeCall::System(frame_system::Call::remark { remark: b"after".to_vec() }))
+		.submit(&Sr25519Keyring::Bob.pair(), RuntimeCall::System(frame_system::Call::remark { remark: b"after".to_vec() }))
 		.expect("a member's transaction is accepted after the upgrade");
 }
 
@@ -175,7 +171,7 @@ fn unregistered_accounts_are_refused_and_rate_limits_hold() {
 	};
 	chain
 		.submit(
-			&signer(Sr25519Keyring::Alice),
+			&Sr25519Keyring::Alice.pair(),
 			RuntimeCall::Ehr(pallet_ehr::Call::register_patient {
 				patient: patient.public().into(),
 				public_key: umbral_key(umbral_pre::SecretKey::random()),
@@ -196,7 +192,7 @@ fn unregistered_accounts_are_refused_and_rate_limits_hold() {
 	};
 	chain
 		.submit(
-			&signer(Sr25519Keyring::Alice),
+			&Sr25519Keyring::Alice.pair(),
 			RuntimeCall::Sudo(pallet_sudo::Call::sudo {
 				call: Box::new(RuntimeCall::Consortium(pallet_consortium::Call::set_rate_limits { limits })),
 			}),

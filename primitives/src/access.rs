@@ -26,3 +26,93 @@ pub fn blob_read_message(
 ) -> Vec<u8> {
 	(BLOB_READ_CONTEXT, genesis, request, record, offset, length, timestamp_ms).encode()
 }
+
+#[cfg(feature = "std")]
+pub use wire::{BlobChunk, BlobRead, PutBlobResponse};
+
+/// The JSON shapes of the blob methods (`ehr_putBlob`, `ehr_getBlob`), shared
+/// by the node that serves them and the client that calls them.
+#[cfg(feature = "std")]
+mod wire {
+	use super::*;
+	use serde::{Deserialize, Serialize};
+	use sp_core::{crypto::AccountId32, sr25519, Bytes, Pair};
+
+	/// Where an upload stands after `ehr_putBlob`.
+	#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+	#[serde(rename_all = "camelCase")]
+	pub struct PutBlobResponse {
+		/// Whether the body is complete, verified and stored.
+		pub complete: bool,
+		/// The offset of the next chunk to send (the total size when complete).
+		pub next_offset: u64,
+	}
+
+	/// A signed read of part of a body (`ehr_getBlob`).
+	#[derive(Clone, Debug, Serialize, Deserialize)]
+	#[serde(rename_all = "camelCase")]
+	pub struct BlobRead {
+		/// A ready request of the signer (as grantee).
+		pub request: Option<RequestId>,
+		/// A record of the signer (as patient).
+		pub record: Option<RecordId>,
+		/// First byte to read.
+		pub offset: u64,
+		/// Bytes to read (at most 4 MiB are returned).
+		pub length: u32,
+		/// The reader's account (SS58).
+		pub signer: AccountId32,
+		/// When the reader signed, in milliseconds since the Unix epoch.
+		pub timestamp_ms: u64,
+		/// sr25519 signature over [`blob_read_message`].
+		pub signature: Bytes,
+	}
+
+	impl BlobRead {
+		/// A read of `length` bytes at `offset`, signed by `reader` for the
+		/// chain with `genesis` at `timestamp_ms`.
+		pub fn signed(
+			genesis: H256,
+			request: Option<RequestId>,
+			record: Option<RecordId>,
+			offset: u64,
+			length: u32,
+			timestamp_ms: u64,
+			reader: &sr25519::Pair,
+		) -> BlobRead {
+			let message = blob_read_message(genesis, request, record, offset, length, timestamp_ms);
+			BlobRead {
+				request,
+				record,
+				offset,
+				length,
+				signer: reader.public().into(),
+				timestamp_ms,
+				signature: reader.sign(&message).0.to_vec().into(),
+			}
+		}
+
+		/// Whether the signer signed this read for the chain with `genesis`.
+		pub fn signature_is_valid(&self, genesis: H256) -> bool {
+			let message =
+				blob_read_message(genesis, self.request, self.record, self.offset, self.length, self.timestamp_ms);
+			let Ok(signature) = sr25519::Signature::try_from(&self.signature[..]) else { return false };
+			let public = sr25519::Public::from_raw(self.signer.clone().into());
+			sr25519::Pair::verify(&signature, &message, &public)
+		}
+	}
+
+	/// Part of a body.
+	#[derive(Clone, Debug, Serialize, Deserialize)]
+	#[serde(rename_all = "camelCase")]
+	pub struct BlobChunk {
+		/// The bytes read.
+		pub data: Bytes,
+		/// Where they start.
+		pub offset: u64,
+		/// The body's total size.
+		pub total_size: u64,
+		/// The body's blake2-256 hash (as on chain).
+		pub body_hash: H256,
+	}
+}

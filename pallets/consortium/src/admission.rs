@@ -42,23 +42,25 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Checks that `who` is registered and has room in its window.
-	pub fn check_admission(who: &T::AccountId) -> Result<(), TransactionValidityError> {
+	/// `who`'s current window, if `who` is registered and the window has
+	/// room for one more transaction.
+	fn window_with_room(who: &T::AccountId) -> Result<TxWindow<BlockNumberFor<T>>, TransactionValidityError> {
 		let limit = Self::limit_of(who)?;
 		let window = Self::current_window(who, &limit, frame_system::Pallet::<T>::block_number());
 		if window.count >= limit.transactions {
 			return Err(InvalidTransaction::Custom(admission_error::RATE_LIMITED).into());
 		}
-		Ok(())
+		Ok(window)
+	}
+
+	/// Checks that `who` is registered and has room in its window.
+	pub fn check_admission(who: &T::AccountId) -> Result<(), TransactionValidityError> {
+		Self::window_with_room(who).map(|_| ())
 	}
 
 	/// Checks admission again and counts one transaction of `who` in its window.
 	pub fn note_transaction(who: &T::AccountId) -> Result<(), TransactionValidityError> {
-		let limit = Self::limit_of(who)?;
-		let mut window = Self::current_window(who, &limit, frame_system::Pallet::<T>::block_number());
-		if window.count >= limit.transactions {
-			return Err(InvalidTransaction::Custom(admission_error::RATE_LIMITED).into());
-		}
+		let mut window = Self::window_with_room(who)?;
 		window.count = window.count.saturating_add(1);
 		Windows::<T>::insert(who, window);
 		Ok(())
