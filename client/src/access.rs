@@ -50,15 +50,24 @@ pub struct FetchArgs {
 pub async fn request(context: &Context, args: RequestArgs) -> Result<()> {
 	let keys = context.unlock()?;
 	let chain = context.chain().await?;
-	let call = runtime::tx().ehr().request_access(args.grant, args.record);
-	let events =
-		context.output.waiting(format!("requesting record {}", args.record), chain.submit_in_block(&call, &keys.account)).await?;
+	let call = runtime::transactions().ehr().request_access(args.grant, args.record);
+	let events = context
+		.output
+		.waiting(format!("requesting record {}", args.record), chain.submit_in_block(&call, &keys.account))
+		.await?;
 	let requested = events
-		.find_first::<runtime::ehr::events::AccessRequested>()?
+		.find_first::<runtime::ehr::events::AccessRequested>()
+		.transpose()?
 		.ok_or_else(|| anyhow!("the chain took the transaction but reported no request"))?;
-	context.output.print(&serde_json::json!({ "request": requested.request, "record": args.record, "grant": args.grant }), || {
-		format!("Opened request {} for record {}. Fetch it with `ehr fetch {} -o FILE`.", requested.request, args.record, requested.request)
-	});
+	context.output.print(
+		&serde_json::json!({ "request": requested.request, "record": args.record, "grant": args.grant }),
+		|| {
+			format!(
+				"Opened request {} for record {}. Fetch it with `ehr fetch {} -o FILE`.",
+				requested.request, args.record, requested.request
+			)
+		},
+	);
 	Ok(())
 }
 
@@ -68,19 +77,25 @@ async fn wait_ready(chain: &Chain, request: RequestId, wait: Duration, context: 
 	let start = Instant::now();
 	loop {
 		let found: Option<ChainRequest> = chain.call("EhrApi_request", request).await?;
-		let found = found.ok_or_else(|| anyhow!("there is no request {request}; check the number `ehr request` printed"))?;
+		let found =
+			found.ok_or_else(|| anyhow!("there is no request {request}; check the number `ehr request` printed"))?;
 		match found.status {
 			RequestStatus::Ready => {
 				spinner.finish_and_clear();
 				return Ok(found);
 			},
-			RequestStatus::Expired => bail!("request {request} expired before enough proxies answered; open a new one with `ehr request`"),
+			RequestStatus::Expired => {
+				bail!("request {request} expired before enough proxies answered; open a new one with `ehr request`")
+			},
 			RequestStatus::Open => {
 				spinner.set_message(format!("request {request}: {} of the proxies' cfrags so far", found.cfrags.len()));
 			},
 		}
 		if start.elapsed() > wait {
-			bail!("request {request} is not ready after {}s; try `ehr fetch` again later or with a longer --wait", wait.as_secs());
+			bail!(
+				"request {request} is not ready after {}s; try `ehr fetch` again later or with a longer --wait",
+				wait.as_secs()
+			);
 		}
 		tokio::time::sleep(Duration::from_millis(500)).await;
 	}
@@ -108,13 +123,17 @@ pub async fn fetch(context: &Context, args: FetchArgs) -> Result<()> {
 		.ok_or_else(|| anyhow!("the record's patient is not registered any more"))?;
 
 	// Check every cfrag against the patient's keys and ours, then open the envelope.
-	let capsule = umbral_codec::decode_capsule(&record.capsule).map_err(|_| anyhow!("the record's capsule is not valid"))?;
-	let delegating = umbral_codec::decode_public_key(&patient.public_key).map_err(|_| anyhow!("the patient's key is not valid"))?;
-	let verifying = umbral_codec::decode_public_key(&patient.verifying_key).map_err(|_| anyhow!("the patient's verifying key is not valid"))?;
+	let capsule =
+		umbral_codec::decode_capsule(&record.capsule).map_err(|_| anyhow!("the record's capsule is not valid"))?;
+	let delegating =
+		umbral_codec::decode_public_key(&patient.public_key).map_err(|_| anyhow!("the patient's key is not valid"))?;
+	let verifying = umbral_codec::decode_public_key(&patient.verifying_key)
+		.map_err(|_| anyhow!("the patient's verifying key is not valid"))?;
 	let receiving = keys.umbral.public_key();
 	let mut cfrags = Vec::new();
 	for delivered in request.cfrags.iter() {
-		let cfrag = umbral_codec::decode_cfrag(&delivered.cfrag).map_err(|_| anyhow!("a cfrag on chain is not valid"))?;
+		let cfrag =
+			umbral_codec::decode_cfrag(&delivered.cfrag).map_err(|_| anyhow!("a cfrag on chain is not valid"))?;
 		let verified = cfrag
 			.verify(&capsule, &verifying, &delegating, &receiving)
 			.map_err(|_| anyhow!("a cfrag from {} does not verify for this key file", delivered.hospital))?;
@@ -137,8 +156,10 @@ pub async fn fetch(context: &Context, args: FetchArgs) -> Result<()> {
 	let body = envelope::open_body(&blob, &envelope)?;
 
 	// Write to a temporary file next to the target, then rename: no half files.
-	let dir = args.output.parent().filter(|d| !d.as_os_str().is_empty()).map(PathBuf::from).unwrap_or_else(|| ".".into());
-	let mut temp = tempfile::NamedTempFile::new_in(&dir).with_context(|| format!("cannot write in {}", dir.display()))?;
+	let dir =
+		args.output.parent().filter(|d| !d.as_os_str().is_empty()).map(PathBuf::from).unwrap_or_else(|| ".".into());
+	let mut temp =
+		tempfile::NamedTempFile::new_in(&dir).with_context(|| format!("cannot write in {}", dir.display()))?;
 	temp.write_all(&body)?;
 	temp.as_file().sync_all()?;
 	temp.persist_noclobber(&args.output)

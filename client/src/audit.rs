@@ -57,7 +57,8 @@ pub async fn log(context: &Context, args: LogArgs) -> Result<()> {
 	let length: u32 = chain.call("EhrApi_audit_log_len", me.clone()).await?;
 	let mut entries: Vec<AuditEntry<SpAccount, u32>> = Vec::new();
 	for page in 0..length.div_ceil(MAX_PAGE_SIZE) {
-		let batch: Vec<AuditEntry<SpAccount, u32>> = chain.call("EhrApi_audit_log", (me.clone(), page, MAX_PAGE_SIZE)).await?;
+		let batch: Vec<AuditEntry<SpAccount, u32>> =
+			chain.call("EhrApi_audit_log", (me.clone(), page, MAX_PAGE_SIZE)).await?;
 		entries.extend(batch);
 	}
 	if let Some(last) = args.last {

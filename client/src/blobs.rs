@@ -6,7 +6,7 @@ use anyhow::{anyhow, bail, Result};
 use ehr_primitives::access::{BlobChunk, BlobRead, PutBlobResponse};
 use sp_core::{sr25519, H256};
 use std::time::{SystemTime, UNIX_EPOCH};
-use subxt::backend::rpc::RpcParams;
+use subxt::rpcs::client::RpcParams;
 
 /// Bytes per upload chunk and per read.
 pub const CHUNK: usize = 1 << 20;
@@ -22,7 +22,7 @@ fn params(values: Vec<serde_json::Value>) -> Result<RpcParams> {
 /// Uploads `blob` to the node behind `chain` (which must be the hospital's
 /// own node: `ehr_putBlob` is an unsafe RPC method). Returns its hash.
 pub async fn upload(chain: &Chain, blob: &[u8], output: Output) -> Result<H256> {
-	let hash = H256(sp_core::hashing::blake2_256(blob));
+	let hash = H256(sp_crypto_hashing::blake2_256(blob));
 	let bar = output.bytes(blob.len() as u64, "uploading");
 	let mut offset = 0usize;
 	loop {
@@ -82,7 +82,7 @@ pub async fn download(
 		}
 	}
 	bar.finish_and_clear();
-	if H256(sp_core::hashing::blake2_256(&body)) != expected {
+	if H256(sp_crypto_hashing::blake2_256(&body)) != expected {
 		bail!("the body read does not match the record's hash; try the fetch again");
 	}
 	Ok(body)

@@ -8,12 +8,19 @@ use anyhow::{anyhow, bail, Context, Result};
 use codec::{Decode, Encode};
 use ehr_primitives::consortium::{admission_error, HospitalProfile};
 use sp_core::{crypto::Ss58Codec, sr25519, Pair};
+use std::sync::Arc;
 use subxt::{
-	backend::rpc::{RpcClient, RpcParams},
-	blocks::ExtrinsicEvents,
-	tx::{Payload, Signer},
-	utils::{AccountId32, MultiAddress, MultiSignature},
-	OnlineClient, PolkadotConfig,
+	backend::LegacyBackend,
+	client::OnlineClientAtBlockImpl,
+	config::DefaultExtrinsicParamsBuilder,
+	error::{
+		BackendError, DispatchError, ExtrinsicError, RpcError, TransactionEventsError, TransactionFinalizedSuccessError,
+	},
+	extrinsics::ExtrinsicEvents,
+	rpcs::{client::RpcParams, RpcClient},
+	tx::{Payload, Signer, TransactionProgress},
+	utils::{AccountId32, MultiSignature},
+	OnlineClient, OnlineClientAtBlock, PolkadotConfig,
 };
 
 /// The runtime's calls, events and types, generated from its metadata.
@@ -23,10 +30,24 @@ pub mod runtime {}
 /// The runtime's account id type as generated (same bytes as `sp_runtime`'s).
 pub type AccountId = AccountId32;
 
+/// How many blocks a transaction the client signs stays valid for (its
+/// mortal era): counted from the finalized block the client reads when
+/// signing, 64 blocks, about three minutes at 3 s blocks and well within the
+/// runtime's `BlockHashCount`. A transaction not in a block by then is
+/// dropped by the pool instead of lingering to land much later, so once the
+/// era has passed a failed command can be retried without acting twice.
+pub const TX_MORTALITY_BLOCKS: u64 = 64;
+
+/// The progress of a submitted transaction.
+type Progress = TransactionProgress<PolkadotConfig, OnlineClientAtBlockImpl<PolkadotConfig>>;
+
 /// A connection to one ehr-chain node.
 pub struct Chain {
 	/// The subxt client.
 	pub api: OnlineClient<PolkadotConfig>,
+	/// The client at the finalized block read on connecting: the runtime's
+	/// metadata and constants.
+	pub connected: OnlineClientAtBlock<PolkadotConfig>,
 	rpc: RpcClient,
 	url: String,
 }
@@ -37,9 +58,6 @@ pub struct AccountSigner(pub sr25519::Pair);
 impl Signer<PolkadotConfig> for AccountSigner {
 	fn account_id(&self) -> AccountId32 {
 		AccountId32(self.0.public().0)
-	}
-	fn address(&self) -> MultiAddress<AccountId32, ()> {
-		MultiAddress::Id(self.account_id())
 	}
 	fn sign(&self, payload: &[u8]) -> MultiSignature {
 		MultiSignature::Sr25519(self.0.sign(payload).0)
@@ -58,20 +76,50 @@ pub fn ss58(account: &AccountId) -> String {
 	sp_core::crypto::AccountId32::from(account.0).to_ss58check()
 }
 
+/// The dispatch error a transaction failed with, if that is why it failed.
+fn dispatch_error(error: &subxt::Error) -> Option<&DispatchError> {
+	match error {
+		subxt::Error::TransactionEventsError(TransactionEventsError::ExtrinsicFailed(dispatch))
+		| subxt::Error::TransactionFinalizedSuccessError(TransactionFinalizedSuccessError::SuccessError(
+			TransactionEventsError::ExtrinsicFailed(dispatch),
+		)) => Some(dispatch),
+		_ => None,
+	}
+}
+
+/// The text of a subxt error. When the node refused the transaction on
+/// submission, this is the node's JSON-RPC error with its data (where the
+/// pool says why, e.g. `Custom error: 1`), which subxt's own text leaves out.
+fn error_text(error: &subxt::Error) -> String {
+	match error {
+		subxt::Error::ExtrinsicError(ExtrinsicError::ErrorSubmittingTransaction(BackendError::Rpc(
+			RpcError::ClientError(refusal),
+		))) => rpc_error(refusal),
+		other => other.to_string(),
+	}
+}
+
 /// One sentence for a refused or failed transaction.
-fn explain(error: subxt::Error) -> anyhow::Error {
-	let text = error.to_string();
+fn explain(error: impl Into<subxt::Error>) -> anyhow::Error {
+	let error = error.into();
+	let text = error_text(&error);
 	for code in [admission_error::UNREGISTERED, admission_error::RATE_LIMITED] {
-		if text.contains(&format!("Custom error: {code}")) {
+		// The first is the author RPC's wording, the second transactionWatch's.
+		if text.contains(&format!("Custom error: {code}")) || text.contains(&format!("custom error: {code}")) {
 			if let Some(sentence) = admission_error::describe(code) {
 				return anyhow!("{sentence}");
 			}
 		}
 	}
-	if let subxt::Error::Runtime(subxt::error::DispatchError::Module(module)) = &error {
+	if let Some(DispatchError::Module(module)) = dispatch_error(&error) {
 		if let Ok(details) = module.details() {
 			let docs = details.variant.docs.join(" ");
-			return anyhow!("the chain refused the transaction: {}.{}: {}", details.pallet.name(), details.variant.name, docs.trim());
+			return anyhow!(
+				"the chain refused the transaction: {}.{}: {}",
+				details.pallet.name(),
+				details.variant.name,
+				docs.trim()
+			);
 		}
 	}
 	anyhow!("the transaction failed: {text}")
@@ -84,13 +132,24 @@ impl Chain {
 		let rpc = RpcClient::from_insecure_url(url)
 			.await
 			.map_err(|e| anyhow!("cannot connect to {url} ({e}); is the node running and is --url right?"))?;
-		let api = OnlineClient::<PolkadotConfig>::from_rpc_client(rpc.clone())
+		// The legacy JSON-RPC methods, as subxt 0.38 used: runtime API calls at
+		// any block, and the pool's own words when it refuses a transaction.
+		let backend = LegacyBackend::<PolkadotConfig>::builder().build(rpc.clone());
+		// ehr-chain has served metadata v14+ since genesis: no legacy (pre-v14)
+		// type registry to load.
+		let config = PolkadotConfig::builder().use_historic_types(false).build();
+		let api = OnlineClient::from_backend_with_config(config, Arc::new(backend))
 			.await
 			.map_err(|e| anyhow!("{url} does not answer like an ehr-chain node ({e})"))?;
-		if !runtime::is_codegen_valid_for(&api.metadata()) {
-			bail!("{url} runs a runtime (spec version {}) this ehr client was not built for; update the client", api.runtime_version().spec_version);
+		let connected =
+			api.at_current_block().await.map_err(|e| anyhow!("{url} does not answer like an ehr-chain node ({e})"))?;
+		if !runtime::is_codegen_valid_for(connected.metadata_ref()) {
+			bail!(
+				"{url} runs a runtime (spec version {}) this ehr client was not built for; update the client",
+				connected.spec_version()
+			);
 		}
-		Ok(Chain { api, rpc, url: url.to_owned() })
+		Ok(Chain { api, connected, rpc, url: url.to_owned() })
 	}
 
 	/// The node's URL.
@@ -108,12 +167,13 @@ impl Chain {
 	pub async fn call<R: Decode>(&self, name: &str, args: impl Encode) -> Result<R> {
 		let best = self.best_hash().await?;
 		let bytes = args.encode();
-		self.api
-			.runtime_api()
-			.at(best)
-			.call_raw::<R>(name, Some(&bytes))
+		let at_best = self.api.at_block(best).await.with_context(|| format!("{name} failed on {}", self.url))?;
+		let reply = at_best
+			.runtime_apis()
+			.call_raw(name, Some(&bytes))
 			.await
-			.with_context(|| format!("{name} failed on {}", self.url))
+			.with_context(|| format!("{name} failed on {}", self.url))?;
+		R::decode(&mut &reply[..]).with_context(|| format!("{name} failed on {}", self.url))
 	}
 
 	async fn best_hash(&self) -> Result<subxt::utils::H256> {
@@ -139,20 +199,24 @@ impl Chain {
 		self.rpc("system_accountNextIndex", params).await
 	}
 
-	/// Signs `call` with `signer` and submits it, watching its progress.
-	async fn sign_and_watch<Call: Payload>(
-		&self,
-		call: &Call,
-		signer: &sr25519::Pair,
-	) -> Result<subxt::tx::TxProgress<PolkadotConfig, OnlineClient<PolkadotConfig>>> {
+	/// Signs `call` with `signer`, mortal for [`TX_MORTALITY_BLOCKS`] from the
+	/// finalized block, and submits it, watching its progress.
+	async fn sign_and_watch<Call: Payload>(&self, call: &Call, signer: &sr25519::Pair) -> Result<Progress> {
 		let nonce = self.next_nonce(signer).await?;
-		let params = subxt::config::DefaultExtrinsicParamsBuilder::<PolkadotConfig>::new().nonce(nonce).build();
-		self.api.tx().sign_and_submit_then_watch(call, &AccountSigner(signer.clone()), params).await.map_err(explain)
+		let params =
+			DefaultExtrinsicParamsBuilder::<PolkadotConfig>::new().nonce(nonce).mortal(TX_MORTALITY_BLOCKS).build();
+		let mut transactions = self.api.at_current_block().await.map_err(explain)?.transactions();
+		let progress = transactions.sign_and_submit_then_watch(call, &AccountSigner(signer.clone()), params).await;
+		progress.map_err(explain)
 	}
 
 	/// Signs `call` with `signer`, submits it and waits until it is in a
 	/// finalized block; returns its events, or one sentence on refusal or failure.
-	pub async fn submit<Call: Payload>(&self, call: &Call, signer: &sr25519::Pair) -> Result<ExtrinsicEvents<PolkadotConfig>> {
+	pub async fn submit<Call: Payload>(
+		&self,
+		call: &Call,
+		signer: &sr25519::Pair,
+	) -> Result<ExtrinsicEvents<PolkadotConfig>> {
 		self.sign_and_watch(call, signer).await?.wait_for_finalized_success().await.map_err(explain)
 	}
 
@@ -164,14 +228,18 @@ impl Chain {
 		call: &Call,
 		signer: &sr25519::Pair,
 	) -> Result<ExtrinsicEvents<PolkadotConfig>> {
-		use subxt::{error::TransactionError, tx::TxStatus};
+		use subxt::{error::TransactionStatusError, tx::TransactionStatus};
 		let mut progress = self.sign_and_watch(call, signer).await?;
 		while let Some(status) = progress.next().await {
 			let in_block = match status.map_err(explain)? {
-				TxStatus::InBestBlock(in_block) | TxStatus::InFinalizedBlock(in_block) => in_block,
-				TxStatus::Error { message } => return Err(explain(TransactionError::Error(message).into())),
-				TxStatus::Invalid { message } => return Err(explain(TransactionError::Invalid(message).into())),
-				TxStatus::Dropped { message } => return Err(explain(TransactionError::Dropped(message).into())),
+				TransactionStatus::InBestBlock(in_block) | TransactionStatus::InFinalizedBlock(in_block) => in_block,
+				TransactionStatus::Error { message } => return Err(explain(TransactionStatusError::Error(message))),
+				TransactionStatus::Invalid { message } => {
+					return Err(explain(TransactionStatusError::Invalid(message)))
+				},
+				TransactionStatus::Dropped { message } => {
+					return Err(explain(TransactionStatusError::Dropped(message)))
+				},
 				_ => continue,
 			};
 			return in_block.wait_for_success().await.map_err(explain);
@@ -199,10 +267,16 @@ impl Chain {
 	}
 }
 
-/// The message of an RPC error, without the transport's wrapping.
-fn rpc_error(error: &subxt::Error) -> String {
+/// The message of an RPC error, without the transport's wrapping. A call the
+/// node refused reads as before subxt 0.51: jsonrpsee's error object (code,
+/// message and data).
+fn rpc_error(error: &subxt::rpcs::Error) -> String {
 	match error {
-		subxt::Error::Rpc(subxt::error::RpcError::ClientError(inner)) => inner.to_string(),
+		subxt::rpcs::Error::User(refusal) => {
+			jsonrpsee::types::ErrorObjectOwned::owned(refusal.code, refusal.message.clone(), refusal.data.clone())
+				.to_string()
+		},
+		subxt::rpcs::Error::Client(inner) => inner.to_string(),
 		other => other.to_string(),
 	}
 }

@@ -146,8 +146,9 @@ pub fn open_reencrypted(
 	cfrags: Vec<VerifiedCapsuleFrag>,
 	ciphertext: &[u8],
 ) -> Result<Envelope> {
-	let plaintext = umbral_pre::decrypt_reencrypted(secret, patient, capsule, cfrags, ciphertext)
-		.map_err(|e| anyhow!("the re-encrypted envelope does not open ({e}); the request may not be for this key file"))?;
+	let plaintext = umbral_pre::decrypt_reencrypted(secret, patient, capsule, cfrags, ciphertext).map_err(|e| {
+		anyhow!("the re-encrypted envelope does not open ({e}); the request may not be for this key file")
+	})?;
 	parse(&plaintext)
 }
 

@@ -5,7 +5,6 @@ use crate::{
 	Context,
 };
 use anyhow::{anyhow, bail, Result};
-use codec::{Decode, Encode};
 use clap::Args;
 use ehr_primitives::{umbral_codec, Grant, GrantId, PatientInfo, ProviderInfo, ProxyInfo, Purpose, RecordId, Scope};
 use runtime::runtime_types::{
@@ -47,6 +46,19 @@ pub struct GrantArgs {
 }
 
 /// Every purpose of use, for parsing and help.
+/// The runtime's purpose (as generated from its metadata) for one of ours.
+fn chain_purpose(purpose: Purpose) -> ChainPurpose {
+	match purpose {
+		Purpose::Treatment => ChainPurpose::Treatment,
+		Purpose::Payment => ChainPurpose::Payment,
+		Purpose::Operations => ChainPurpose::Operations,
+		Purpose::Research => ChainPurpose::Research,
+		Purpose::Emergency => ChainPurpose::Emergency,
+		Purpose::PatientRequest => ChainPurpose::PatientRequest,
+		Purpose::Legal => ChainPurpose::Legal,
+	}
+}
+
 const PURPOSES: [Purpose; 7] = [
 	Purpose::Treatment,
 	Purpose::Payment,
@@ -85,7 +97,8 @@ pub fn parse_duration(text: &str) -> Result<u64> {
 	let text = text.trim();
 	let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
 	let (number, unit) = text.split_at(split);
-	let number: u64 = number.parse().map_err(|_| anyhow!("`{text}` is not a duration; write it like 30d, 12h, 90m or 45s"))?;
+	let number: u64 =
+		number.parse().map_err(|_| anyhow!("`{text}` is not a duration; write it like 30d, 12h, 90m or 45s"))?;
 	let unit = match unit {
 		"d" => 86_400,
 		"h" => 3_600,
@@ -98,7 +111,7 @@ pub fn parse_duration(text: &str) -> Result<u64> {
 
 /// Milliseconds per block, from the runtime's constants.
 pub fn block_time_ms(chain: &Chain) -> Result<u64> {
-	let minimum_period = chain.api.constants().at(&runtime::constants().timestamp().minimum_period())?;
+	let minimum_period = chain.connected.constants().entry(runtime::constants().timestamp().minimum_period())?;
 	Ok(minimum_period.saturating_mul(2).max(1))
 }
 
@@ -110,7 +123,12 @@ async fn grantee_key(chain: &Chain, grantee: &AccountId) -> Result<PublicKey> {
 		None => {
 			let patient: Option<PatientInfo<SpAccount>> = chain.call("EhrApi_patient", to_sp(grantee)).await?;
 			patient
-				.ok_or_else(|| anyhow!("{} is neither a registered provider nor a patient; a hospital must register them", ss58(grantee)))?
+				.ok_or_else(|| {
+					anyhow!(
+						"{} is neither a registered provider nor a patient; a hospital must register them",
+						ss58(grantee)
+					)
+				})?
 				.public_key
 		},
 	};
@@ -125,11 +143,11 @@ async fn resolve_proxies(chain: &Chain, names: &[String]) -> Result<Vec<(Account
 	for name in names {
 		let account = match parse_account(name) {
 			Ok(account) => account,
-			Err(_) => hospitals
-				.iter()
-				.find(|(_, n)| n.eq_ignore_ascii_case(name.trim()))
-				.map(|(a, _)| a.clone())
-				.ok_or_else(|| anyhow!("no member hospital is called `{name}`; give its SS58 account or exact name"))?,
+			Err(_) => {
+				hospitals.iter().find(|(_, n)| n.eq_ignore_ascii_case(name.trim())).map(|(a, _)| a.clone()).ok_or_else(
+					|| anyhow!("no member hospital is called `{name}`; give its SS58 account or exact name"),
+				)?
+			},
 		};
 		let info = proxies
 			.iter()
@@ -176,7 +194,8 @@ pub async fn grant(context: &Context, args: GrantArgs) -> Result<()> {
 	);
 	let mut sealed = Vec::new();
 	for ((hospital, proxy_key), kfrag) in proxies.iter().zip(kfrags.iter()) {
-		let plain = umbral_codec::encode(&kfrag.clone().unverify()).map_err(|e| anyhow!("cannot encode a kfrag: {e:?}"))?;
+		let plain =
+			umbral_codec::encode(&kfrag.clone().unverify()).map_err(|e| anyhow!("cannot encode a kfrag: {e:?}"))?;
 		let (capsule, ciphertext) =
 			umbral_pre::encrypt(proxy_key, &plain).map_err(|e| anyhow!("cannot seal a kfrag: {e}"))?;
 		let bytes = umbral_codec::encode(&umbral_codec::Sealed { capsule, ciphertext: ciphertext.to_vec() })
@@ -184,18 +203,18 @@ pub async fn grant(context: &Context, args: GrantArgs) -> Result<()> {
 		sealed.push(ChainGrantProxy { hospital: hospital.clone(), encrypted_kfrag: BoundedVec(bytes) });
 	}
 	let scope = if args.all { ChainScope::AllRecords } else { ChainScope::Records(BoundedVec(args.records.clone())) };
-	let call = runtime::tx().ehr().grant(
+	let call = runtime::transactions().ehr().grant(
 		grantee.clone(),
 		scope,
 		args.threshold,
 		BoundedVec(sealed),
 		expires_at,
-		ChainPurpose::decode(&mut &args.purpose.encode()[..])
-			.map_err(|_| anyhow!("this client's purposes do not match the runtime's; update the client"))?,
+		chain_purpose(args.purpose),
 	);
 	let events = context.output.waiting("granting", chain.submit(&call, &keys.account)).await?;
 	let created = events
-		.find_first::<runtime::ehr::events::GrantCreated>()?
+		.find_first::<runtime::ehr::events::GrantCreated>()
+		.transpose()?
 		.ok_or_else(|| anyhow!("the chain took the transaction but reported no grant"))?;
 	let result = serde_json::json!({
 		"grant": created.grant,
@@ -298,7 +317,7 @@ pub fn purpose_name(purpose: Purpose) -> &'static str {
 pub async fn revoke(context: &Context, args: RevokeArgs) -> Result<()> {
 	let keys = context.unlock()?;
 	let chain = context.chain().await?;
-	let call = runtime::tx().ehr().revoke(args.grant);
+	let call = runtime::transactions().ehr().revoke(args.grant);
 	context.output.waiting(format!("revoking grant {}", args.grant), chain.submit(&call, &keys.account)).await?;
 	context.output.print(&serde_json::json!({ "revoked": args.grant }), || format!("Revoked grant {}.", args.grant));
 	Ok(())

@@ -96,7 +96,12 @@ impl Keys {
 	fn from_parts(account: sr25519::Pair, umbral_seed: Vec<u8>) -> Result<Keys> {
 		let factory = SecretKeyFactory::from_secure_randomness(&umbral_seed)
 			.map_err(|_| anyhow!("the Umbral seed has the wrong length; the key file is damaged"))?;
-		Ok(Keys { account, umbral: factory.make_key(UMBRAL_KEY_LABEL), signing: factory.make_key(SIGNING_KEY_LABEL), umbral_seed })
+		Ok(Keys {
+			account,
+			umbral: factory.make_key(UMBRAL_KEY_LABEL),
+			signing: factory.make_key(SIGNING_KEY_LABEL),
+			umbral_seed,
+		})
 	}
 
 	/// Fresh Umbral keys, with a fresh account or the one of `account_uri`
@@ -146,7 +151,6 @@ fn derive_key(passphrase: &str, salt: &[u8], kdf: &KdfJson) -> Result<[u8; 32]> 
 		.map_err(|e| anyhow!("cannot derive the key file's key ({e})"))?;
 	Ok(key)
 }
-
 
 /// Writes `keys` to `path`, sealed with `passphrase`; refuses to overwrite.
 pub fn write(path: &Path, keys: &Keys, passphrase: &str) -> Result<()> {
@@ -226,14 +230,16 @@ pub fn unlock(path: &Path, passphrase: &str) -> Result<Keys> {
 	if nonce.len() != 24 {
 		bail!("the key file's nonce is not 24 bytes; the file is damaged");
 	}
-	let ciphertext = hex::decode(&file.ciphertext).context("the key file's ciphertext is not hex; the file is damaged")?;
+	let ciphertext =
+		hex::decode(&file.ciphertext).context("the key file's ciphertext is not hex; the file is damaged")?;
 	let plaintext = XChaCha20Poly1305::new(&key.into())
 		.decrypt(XNonce::from_slice(&nonce), ciphertext.as_slice())
 		.map_err(|_| anyhow!("wrong passphrase for {} (or the file was altered); try again", path.display()))?;
 	let secrets: Secrets = serde_json::from_slice(&plaintext).context("the key file's secrets are damaged")?;
-	let umbral_seed = hex::decode(&secrets.umbral_seed).context("the key file's Umbral seed is not hex; the file is damaged")?;
-	let account_secret =
-		hex::decode(&secrets.account_secret).context("the key file's account secret is not hex; the file is damaged")?;
+	let umbral_seed =
+		hex::decode(&secrets.umbral_seed).context("the key file's Umbral seed is not hex; the file is damaged")?;
+	let account_secret = hex::decode(&secrets.account_secret)
+		.context("the key file's account secret is not hex; the file is damaged")?;
 	let account = sr25519::Pair::from_seed_slice(&account_secret)
 		.map_err(|_| anyhow!("the key file's account secret is invalid; the file is damaged"))?;
 	let keys = Keys::from_parts(account, umbral_seed)?;

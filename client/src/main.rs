@@ -90,11 +90,8 @@ impl Context {
 }
 
 async fn run(cli: Cli) -> Result<()> {
-	let context = Context {
-		url: cli.url,
-		key: cli.key.unwrap_or_else(keyfile::default_path),
-		output: Output { json: cli.json },
-	};
+	let context =
+		Context { url: cli.url, key: cli.key.unwrap_or_else(keyfile::default_path), output: Output { json: cli.json } };
 	match cli.command {
 		Command::Keys(command) => keys::run(&context, command),
 		Command::Register(command) => people::run(&context, command).await,

@@ -54,7 +54,7 @@ pub async fn run(context: &Context, command: RegisterCommand) -> Result<()> {
 	let (kind, person) = match command {
 		RegisterCommand::Patient { public } => {
 			let (person, public_key, verifying_key) = read_public(&public)?;
-			let call = runtime::tx().ehr().register_patient(
+			let call = runtime::transactions().ehr().register_patient(
 				parse_account(&person.account)?,
 				BoundedVec(public_key),
 				BoundedVec(verifying_key),
@@ -68,8 +68,11 @@ pub async fn run(context: &Context, command: RegisterCommand) -> Result<()> {
 				Some(text) => parse_account(&text)?,
 				None => from_sp(&hospital.account_id()),
 			};
-			let call =
-				runtime::tx().ehr().register_provider(parse_account(&person.account)?, BoundedVec(public_key), Some(affiliation.clone()));
+			let call = runtime::transactions().ehr().register_provider(
+				parse_account(&person.account)?,
+				BoundedVec(public_key),
+				Some(affiliation.clone()),
+			);
 			context.output.waiting("registering the provider", chain.submit(&call, &hospital.account)).await?;
 			("provider", person)
 		},

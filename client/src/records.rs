@@ -71,7 +71,7 @@ pub async fn run(context: &Context, command: RecordCommand) -> Result<()> {
 		RecordCommand::Retire { record } => {
 			let keys = context.unlock()?;
 			let chain = context.chain().await?;
-			let call = runtime::tx().ehr().retire_record(record);
+			let call = runtime::transactions().ehr().retire_record(record);
 			context.output.waiting(format!("retiring record {record}"), chain.submit(&call, &keys.account)).await?;
 			context.output.print(&serde_json::json!({ "retired": record }), || format!("Retired record {record}."));
 			Ok(())
@@ -98,7 +98,7 @@ async fn add(context: &Context, file: PathBuf, patient: &str) -> Result<()> {
 	let body_hash = blobs::upload(&chain, &sealed.blob, context.output).await?;
 
 	let capsule = umbral_codec::encode(&capsule).map_err(|e| anyhow!("cannot encode the capsule: {e:?}"))?;
-	let call = runtime::tx().ehr().create_record(
+	let call = runtime::transactions().ehr().create_record(
 		patient.clone(),
 		BoundedVec(capsule),
 		BoundedVec(ciphertext),
@@ -107,7 +107,8 @@ async fn add(context: &Context, file: PathBuf, patient: &str) -> Result<()> {
 	);
 	let events = context.output.waiting("creating the record", chain.submit(&call, &keys.account)).await?;
 	let created = events
-		.find_first::<runtime::ehr::events::RecordCreated>()?
+		.find_first::<runtime::ehr::events::RecordCreated>()
+		.transpose()?
 		.ok_or_else(|| anyhow!("the chain took the transaction but reported no new record"))?;
 	let result = serde_json::json!({
 		"record": created.record,
@@ -172,7 +173,10 @@ async fn list(context: &Context) -> Result<()> {
 		if views.is_empty() {
 			return "You have no records yet.".into();
 		}
-		let mut text = format!("{:>6}  {:<22}  {:<20}  {:<25}  {:>8}  {}\n", "record", "hospital", "type", "date", "block", "file");
+		let mut text = format!(
+			"{:>6}  {:<22}  {:<20}  {:<25}  {:>8}  {}\n",
+			"record", "hospital", "type", "date", "block", "file"
+		);
 		for view in &views {
 			let (kind, date, file) = match &view.metadata {
 				Some(m) => (

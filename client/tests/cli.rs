@@ -67,10 +67,30 @@ fn bad_input_is_refused_with_one_sentence() {
 	let run = |args: &[&str]| refusal(&ehr(&key, "a good passphrase", args));
 
 	assert!(run(&["grant", "--to", "not-an-address", "--records", "1", "--proxies", "A,B"]).contains("SS58"));
-	assert!(run(&["grant", "--to", "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY", "--records", "1", "--proxies", "A", "--threshold", "2"])
-		.contains("--threshold"));
-	assert!(run(&["grant", "--to", "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY", "--records", "1", "--proxies", "A", "--purpose", "curiosity"])
-		.contains("purpose"));
+	assert!(run(&[
+		"grant",
+		"--to",
+		"5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY",
+		"--records",
+		"1",
+		"--proxies",
+		"A",
+		"--threshold",
+		"2"
+	])
+	.contains("--threshold"));
+	assert!(run(&[
+		"grant",
+		"--to",
+		"5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY",
+		"--records",
+		"1",
+		"--proxies",
+		"A",
+		"--purpose",
+		"curiosity"
+	])
+	.contains("purpose"));
 	assert!(run(&["record", "add", "/nonexistent/file.json", "--patient", "not-an-address"]).contains("SS58"));
 	let existing = dir.path().join("exists.bin");
 	std::fs::write(&existing, b"keep me").expect("a file");

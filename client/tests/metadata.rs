@@ -8,7 +8,7 @@ use std::path::Path;
 #[test]
 fn metadata_matches_the_runtime() {
 	let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("metadata/ehr-runtime.scale");
-	let fresh = ehr_runtime::Runtime::metadata_at_version(15).expect("the runtime serves metadata v15");
+	let fresh = ehr_runtime::Runtime::metadata_at_version(16).expect("the runtime serves metadata v16");
 	let fresh: &[u8] = &fresh;
 	if std::env::var_os("EHR_UPDATE_METADATA").is_some() {
 		std::fs::write(&path, fresh).expect("writing the metadata file");

@@ -27,10 +27,13 @@ fn main() {
 	let root: PathBuf = std::env::args().nth(1).map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
 	let dir = tempfile::Builder::new().prefix("ehr-blob-bench-").tempdir_in(&root).expect("a temporary folder");
 	println!("blob store vs plain files in {}", dir.path().display());
-	println!("{:>8}  {:>12} {:>12} {:>6}  {:>12} {:>12} {:>6}", "size", "put MB/s", "file MB/s", "ratio", "get MB/s", "file MB/s", "ratio");
+	println!(
+		"{:>8}  {:>12} {:>12} {:>6}  {:>12} {:>12} {:>6}",
+		"size", "put MB/s", "file MB/s", "ratio", "get MB/s", "file MB/s", "ratio"
+	);
 	for size in [1usize << 20, 8 << 20, 32 << 20, 128 << 20] {
 		let body: Vec<u8> = (0..size).map(|i| (i as u64 * 2_654_435_761 >> 9) as u8).collect();
-		let hash = H256::from(sp_core::hashing::blake2_256(&body));
+		let hash = H256::from(sp_crypto_hashing::blake2_256(&body));
 
 		let plain = dir.path().join(format!("plain-{size}"));
 		let start = Instant::now();

@@ -10,12 +10,11 @@ use sc_cli::SubstrateCli;
 pub fn run(cli: &Cli, cmd: &BenchmarkCmd) -> sc_cli::Result<()> {
 	let runner = cli.create_runner(cmd)?;
 	runner.sync_run(|config| match cmd {
-		BenchmarkCmd::Pallet(cmd) =>
-			cmd.run_with_spec::<sp_runtime::traits::HashingFor<Block>, ehr_primitives::host::ehr_crypto::HostFunctions>(Some(
-				config.chain_spec,
-			)),
-		BenchmarkCmd::Machine(cmd) =>
-			cmd.run(&config, frame_benchmarking_cli::SUBSTRATE_REFERENCE_HARDWARE.clone()),
+		BenchmarkCmd::Pallet(cmd) => cmd
+			.run_with_spec::<sp_runtime::traits::HashingFor<Block>, ehr_primitives::host::ehr_crypto::HostFunctions>(
+				Some(config.chain_spec),
+			),
+		BenchmarkCmd::Machine(cmd) => cmd.run(&config, frame_benchmarking_cli::SUBSTRATE_REFERENCE_HARDWARE.clone()),
 		_ => Err("ehr-node offers `benchmark pallet` and `benchmark machine` only".into()),
 	})
 }

@@ -66,16 +66,25 @@ impl From<io::Error> for BlobError {
 impl std::fmt::Display for BlobError {
 	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
 		match self {
-			BlobError::TooLarge { size, max } =>
-				write!(f, "the body is {size} bytes but this node accepts at most {max} (--ehr-blob-max-bytes)"),
-			BlobError::WrongOffset { expected } =>
-				write!(f, "the upload stands at byte {expected}: resend from that offset"),
+			BlobError::TooLarge { size, max } => {
+				write!(f, "the body is {size} bytes but this node accepts at most {max} (--ehr-blob-max-bytes)")
+			},
+			BlobError::WrongOffset { expected } => {
+				write!(f, "the upload stands at byte {expected}: resend from that offset")
+			},
 			BlobError::PastEnd => write!(f, "the chunk goes past the announced total size"),
-			BlobError::HashMismatch =>
-				write!(f, "the uploaded bytes do not hash to the announced body hash; the upload was discarded, start again"),
+			BlobError::HashMismatch => write!(
+				f,
+				"the uploaded bytes do not hash to the announced body hash; the upload was discarded, start again"
+			),
 			BlobError::NotFound => write!(f, "this node holds no body with that hash"),
-			BlobError::Corrupt => write!(f, "the stored body no longer matches its hash and was removed; the custodian must upload it again"),
-			BlobError::RangeOutOfBounds { size } => write!(f, "the range starts past the end of the body ({size} bytes)"),
+			BlobError::Corrupt => write!(
+				f,
+				"the stored body no longer matches its hash and was removed; the custodian must upload it again"
+			),
+			BlobError::RangeOutOfBounds { size } => {
+				write!(f, "the range starts past the end of the body ({size} bytes)")
+			},
 			BlobError::Io(error) => write!(f, "blob store I/O error: {error}"),
 		}
 	}
@@ -331,7 +340,7 @@ mod tests {
 	use super::*;
 
 	fn blake2(data: &[u8]) -> H256 {
-		H256::from(sp_core::hashing::blake2_256(data))
+		H256::from(sp_crypto_hashing::blake2_256(data))
 	}
 
 	#[test]

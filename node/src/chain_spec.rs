@@ -45,9 +45,7 @@ pub fn local() -> Result<ChainSpec, String> {
 pub fn from_file(path: &str) -> Result<ChainSpec, String> {
 	let file = std::path::PathBuf::from(path);
 	if !file.exists() {
-		return Err(format!(
-			"unknown chain `{path}`: use `dev`, `local` or the path of a chain spec JSON file"
-		));
+		return Err(format!("unknown chain `{path}`: use `dev`, `local` or the path of a chain spec JSON file"));
 	}
 	ChainSpec::from_json_file(file).map_err(|e| format!("chain spec `{path}` is not a valid ehr-chain spec: {e}"))
 }

@@ -9,7 +9,8 @@ pub struct Cli {
 	#[command(subcommand)]
 	pub subcommand: Option<Subcommand>,
 
-	/// Options of a running node.
+	/// Options of a running node. `--network-backend` defaults to `libp2p`
+	/// here, the only backend ehr-node runs (see `service::NodeNetwork`).
 	#[clap(flatten)]
 	pub run: RunCmd,
 

@@ -41,7 +41,32 @@ impl SubstrateCli for Cli {
 			path => Box::new(chain_spec::from_file(path)?),
 		})
 	}
+
+	/// Substrate's command line settings (as `SubstrateCli::setup_command`
+	/// makes them), with `--network-backend` defaulting to `libp2p`, the
+	/// only backend ehr-node runs (see [`service::NodeNetwork`]).
+	fn setup_command(cmd: clap::Command) -> clap::Command {
+		let mut full_version = Self::impl_version();
+		full_version.push('\n');
+
+		cmd.name(Self::executable_name())
+			.version(full_version)
+			.author(Self::author())
+			.about(Self::description())
+			.long_about(Self::description())
+			.after_help(format!("Support: {}", Self::support_url()))
+			.propagate_version(true)
+			.args_conflicts_with_subcommands(true)
+			.subcommand_negates_reqs(true)
+			.mut_args(|arg| if arg.get_id() == NETWORK_BACKEND_ARG { arg.default_value(NETWORK_BACKEND) } else { arg })
+	}
 }
+
+/// The id of sc-cli's `--network-backend` option (`NetworkParams::network_backend`).
+const NETWORK_BACKEND_ARG: &str = "network_backend";
+
+/// The `--network-backend` ehr-node runs: libp2p (see [`service::NodeNetwork`]).
+const NETWORK_BACKEND: &str = "libp2p";
 
 /// Parses the command line and runs it.
 pub fn run() -> sc_cli::Result<()> {
@@ -122,15 +147,16 @@ pub fn run() -> sc_cli::Result<()> {
 						endpoint.retry_random_port = false;
 					}
 				}
-				ensure_p2p_ports_free(&config.network.listen_addresses)?;
-				match config.network.network_backend.unwrap_or_default() {
-					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
-						sc_network::NetworkWorker<Block, <Block as sp_runtime::traits::Block>::Hash>,
-					>(config, ehr)
-					.map_err(sc_cli::Error::Service),
-					sc_network::config::NetworkBackendType::Litep2p =>
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config, ehr).map_err(sc_cli::Error::Service),
+				// Member-only peering relies on libp2p's reserved-only peer
+				// set (see `service::NodeNetwork`): litep2p is refused.
+				if let sc_network::config::NetworkBackendType::Litep2p = config.network.network_backend {
+					return Err(sc_cli::Error::Input(format!(
+						"ehr-node runs the {NETWORK_BACKEND} network backend only: member-only peering needs its \
+						 reserved-only peer set; drop `--network-backend litep2p`"
+					)));
 				}
+				ensure_p2p_ports_free(&config.network.listen_addresses)?;
+				service::new_full(config, ehr).map_err(sc_cli::Error::Service)
 			})
 		},
 	}

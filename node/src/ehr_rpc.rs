@@ -79,18 +79,34 @@ impl EhrRpcError {
 		match self {
 			EhrRpcError::TooLarge(m) => (1001, m.clone()),
 			EhrRpcError::WrongOffset(at) => (1002, format!("the upload stands at byte {at}: resend from that offset")),
-			EhrRpcError::HashMismatch => (1003, "the uploaded bytes do not hash to the body hash; the upload was discarded, start again".into()),
-			EhrRpcError::BodyNotFound => (1004, "this node holds no body with that hash; the custodian must upload it".into()),
+			EhrRpcError::HashMismatch => {
+				(1003, "the uploaded bytes do not hash to the body hash; the upload was discarded, start again".into())
+			},
+			EhrRpcError::BodyNotFound => {
+				(1004, "this node holds no body with that hash; the custodian must upload it".into())
+			},
 			EhrRpcError::BadRange(m) => (1005, m.clone()),
-			EhrRpcError::StaleSignature => (1010, "the signed timestamp is more than 60 s from the node's clock: sign the read again now".into()),
+			EhrRpcError::StaleSignature => {
+				(1010, "the signed timestamp is more than 60 s from the node's clock: sign the read again now".into())
+			},
 			EhrRpcError::ReplayedSignature => (1011, "this signed read was already used: sign a new one".into()),
-			EhrRpcError::BadSignature => (1012, "the signature does not verify for the signer account (sr25519 over the read message)".into()),
-			EhrRpcError::BadTarget => (1013, "name exactly one of `request` (as grantee) or `record` (as patient)".into()),
+			EhrRpcError::BadSignature => {
+				(1012, "the signature does not verify for the signer account (sr25519 over the read message)".into())
+			},
+			EhrRpcError::BadTarget => {
+				(1013, "name exactly one of `request` (as grantee) or `record` (as patient)".into())
+			},
 			EhrRpcError::UnknownTarget => (1014, "no such request or record on chain".into()),
 			EhrRpcError::NotAuthorized(m) => (1015, m.clone()),
-			EhrRpcError::NotReady => (1016, "the request is not ready: wait until enough proxies delivered cfrags".into()),
-			EhrRpcError::NotCustodian => (1017, "this hospital's node does not hold this record: ask its custodian's node".into()),
-			EhrRpcError::NotConfigured => (1018, "this node has no proxy account registered to a hospital: register its proxy first".into()),
+			EhrRpcError::NotReady => {
+				(1016, "the request is not ready: wait until enough proxies delivered cfrags".into())
+			},
+			EhrRpcError::NotCustodian => {
+				(1017, "this hospital's node does not hold this record: ask its custodian's node".into())
+			},
+			EhrRpcError::NotConfigured => {
+				(1018, "this node has no proxy account registered to a hospital: register its proxy first".into())
+			},
 			EhrRpcError::Internal(m) => (1099, format!("internal error: {m}")),
 		}
 	}
@@ -271,7 +287,9 @@ impl EhrRpc {
 			(Some(id), None) => {
 				let request = api.request(at, id).map_err(chain)?.ok_or(EhrRpcError::UnknownTarget)?;
 				if request.grantee != read.signer {
-					return Err(EhrRpcError::NotAuthorized("only the grantee of the request may read through it".into()));
+					return Err(EhrRpcError::NotAuthorized(
+						"only the grantee of the request may read through it".into(),
+					));
 				}
 				if request.status != RequestStatus::Ready {
 					return Err(EhrRpcError::NotReady);
@@ -290,7 +308,9 @@ impl EhrRpc {
 			(None, Some(id)) => {
 				let record = api.record(at, id).map_err(chain)?.ok_or(EhrRpcError::UnknownTarget)?;
 				if record.patient != read.signer {
-					return Err(EhrRpcError::NotAuthorized("only the record's patient may read it without a request".into()));
+					return Err(EhrRpcError::NotAuthorized(
+						"only the record's patient may read it without a request".into(),
+					));
 				}
 				if record.retired_at.is_some() {
 					return Err(EhrRpcError::NotAuthorized("the record is retired".into()));
@@ -319,7 +339,14 @@ impl EhrRpc {
 
 #[jsonrpsee::core::async_trait]
 impl EhrRpcApiServer for EhrRpc {
-	fn put_blob(&self, ext: &Extensions, body_hash: H256, total_size: u64, offset: u64, data: Bytes) -> RpcResult<PutBlobResponse> {
+	fn put_blob(
+		&self,
+		ext: &Extensions,
+		body_hash: H256,
+		total_size: u64,
+		offset: u64,
+		data: Bytes,
+	) -> RpcResult<PutBlobResponse> {
 		sc_rpc_api::check_if_safe(ext)?;
 		match self.store.put_chunk(body_hash, total_size, offset, &data) {
 			Ok(PutProgress::Complete) => {
@@ -348,9 +375,12 @@ impl EhrRpcApiServer for EhrRpc {
 	fn status(&self) -> RpcResult<EhrStatus> {
 		let at = self.client.info().best_hash;
 		let hospital = self.hospital(at).map_err(|e| self.count(e))?;
-		let (blob_count, blob_bytes) = self.store.stats().map_err(|e| self.count(EhrRpcError::Internal(e.to_string())))?;
+		let (blob_count, blob_bytes) =
+			self.store.stats().map_err(|e| self.count(EhrRpcError::Internal(e.to_string())))?;
 		let open_requests = match &hospital {
-			Some(h) => self.client.runtime_api().open_requests_for_proxy(at, h.clone()).map(|r| r.len() as u64).unwrap_or(0),
+			Some(h) => {
+				self.client.runtime_api().open_requests_for_proxy(at, h.clone()).map(|r| r.len() as u64).unwrap_or(0)
+			},
 			None => 0,
 		};
 		Ok(EhrStatus {

@@ -32,8 +32,11 @@ impl EhrMetrics {
 				&["outcome"],
 			)?,
 			reencryption_seconds: Histogram::with_opts(
-				HistogramOpts::new("ehr_proxy_reencryption_seconds", "Kfrag decryption, verification and re-encryption time")
-					.buckets(vec![0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.1]),
+				HistogramOpts::new(
+					"ehr_proxy_reencryption_seconds",
+					"Kfrag decryption, verification and re-encryption time",
+				)
+				.buckets(vec![0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.1]),
 			)?,
 			open_requests: Gauge::new("ehr_proxy_open_requests", "Open requests naming this hospital's proxy")?,
 			blob_count: Gauge::new("ehr_blob_store_count", "Bodies in the blob store")?,

@@ -9,6 +9,12 @@
 //!
 //! Finalized state is used, so a vote that admits or removes a hospital
 //! changes peering once it is final on every member node alike.
+//!
+//! The peer ids are the base58 text of the members' node keys' ids
+//! (`12D3KooW…` for ed25519 node keys), parsed as `sc_network::PeerId`.
+//! Peering works on the reserved set and reserved-only mode of the
+//! block-announce protocol, whose semantics this module relies on are those
+//! of the libp2p backend the node runs (see `service::NodeNetwork`).
 
 use ehr_primitives::ConsortiumApi;
 use ehr_runtime::{opaque::Block, AccountId};
@@ -23,7 +29,11 @@ const LOG_TARGET: &str = "ehr-peering";
 
 /// The member peers at block `at`, without this node's own id. Peer ids that
 /// do not parse are logged and skipped (the runtime already refuses them).
-fn member_peers<C>(client: &C, at: <Block as sp_runtime::traits::Block>::Hash, local: &PeerId) -> Result<HashSet<PeerId>, String>
+fn member_peers<C>(
+	client: &C,
+	at: <Block as sp_runtime::traits::Block>::Hash,
+	local: &PeerId,
+) -> Result<HashSet<PeerId>, String>
 where
 	C: ProvideRuntimeApi<Block>,
 	C::Api: ConsortiumApi<Block, AccountId>,
@@ -39,7 +49,9 @@ where
 				peers.insert(peer);
 			},
 			Some(_) => {},
-			None => log::warn!(target: LOG_TARGET, "skipping a member peer id that is not valid: {:?}", String::from_utf8_lossy(&text)),
+			None => {
+				log::warn!(target: LOG_TARGET, "skipping a member peer id that is not valid: {:?}", String::from_utf8_lossy(&text))
+			},
 		}
 	}
 	Ok(peers)
@@ -57,13 +69,21 @@ where
 	let mut applied: Option<HashSet<PeerId>> = None;
 	let mut apply = |at| match member_peers(&*client, at, &local) {
 		Ok(peers) if applied.as_ref() != Some(&peers) => {
+			let restricted = applied.as_ref().is_some_and(|previous| !previous.is_empty());
 			if peers.is_empty() {
 				log::info!(target: LOG_TARGET, "no member hospital has published a peer id: accepting any peer");
 				network.set_authorized_only(false);
 			} else {
 				log::info!(target: LOG_TARGET, "accepting only the {} peers of member hospitals", peers.len());
+				// The reserved set first, so that turning reserved-only mode
+				// on keeps the members' connections and drops the others'.
+				// The mode is turned on once, when peering becomes
+				// restricted; later changes only replace the reserved set,
+				// which disconnects the peers it no longer holds.
 				network.set_authorized_peers(peers.clone());
-				network.set_authorized_only(true);
+				if !restricted {
+					network.set_authorized_only(true);
+				}
 			}
 			applied = Some(peers);
 		},

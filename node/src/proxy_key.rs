@@ -2,13 +2,13 @@
 //! mode 0600. Patients encrypt kfrags to its public key; the proxy worker
 //! decrypts them with the secret key, which never leaves this file.
 
+use rand_core::{OsRng, RngCore};
 use std::{
 	fs::{self, OpenOptions},
 	io::Write,
 	os::unix::fs::{OpenOptionsExt, PermissionsExt},
 	path::{Path, PathBuf},
 };
-use rand_core::{OsRng, RngCore};
 use umbral_pre::{PublicKey, SecretKey, SecretKeyFactory};
 
 /// The label under which the proxy key is derived from the file's seed.

@@ -184,11 +184,12 @@ impl ProxyWorker {
 					api.patient(at, grant.patient.clone()).map_err(read)?.ok_or("the patient is not registered")?;
 				let grantee_key = match api.provider(at, grant.grantee.clone()).map_err(read)? {
 					Some(provider) => provider.public_key,
-					None =>
+					None => {
 						api.patient(at, grant.grantee.clone())
 							.map_err(read)?
 							.ok_or("the grantee is not registered")?
-							.public_key,
+							.public_key
+					},
 				};
 				let sealed = &grant
 					.proxies
@@ -196,7 +197,8 @@ impl ProxyWorker {
 					.find(|p| &p.hospital == hospital)
 					.ok_or("this hospital is not a proxy of the grant")?
 					.encrypted_kfrag;
-				let kfrag = open_kfrag(&self.secret, sealed, &patient.verifying_key, &patient.public_key, &grantee_key)?;
+				let kfrag =
+					open_kfrag(&self.secret, sealed, &patient.verifying_key, &patient.public_key, &grantee_key)?;
 				let mut cache = self.kfrags.lock();
 				if cache.len() >= KFRAG_CACHE_SIZE {
 					cache.clear();
@@ -265,7 +267,12 @@ pub async fn tidy_blob_store(
 }
 
 /// One pass of [`tidy_blob_store`]; returns how many bodies were deleted.
-pub fn tidy_once(client: &FullClient, store: &BlobStore, metrics: &EhrMetrics, orphan_ttl: Duration) -> Result<usize, String> {
+pub fn tidy_once(
+	client: &FullClient,
+	store: &BlobStore,
+	metrics: &EhrMetrics,
+	orphan_ttl: Duration,
+) -> Result<usize, String> {
 	let at = client.info().finalized_hash;
 	let api = client.runtime_api();
 	let now = SystemTime::now();

@@ -1,8 +1,14 @@
 //! Builds and signs ehr-chain transactions, and submits the node's own
 //! (cfrags, fetch confirmations) signed with its proxy account.
+//!
+//! The node's own transactions are mortal: each is valid for
+//! [`TX_MORTALITY_PERIOD`] blocks from the best block it was signed at.
 
 use codec::Encode;
-use ehr_runtime::{opaque::Block, AccountId, Address, Hash, Nonce, Runtime, RuntimeCall, Signature, SignedPayload, TxExtension, UncheckedExtrinsic};
+use ehr_runtime::{
+	opaque::Block, AccountId, Address, BlockNumber, Hash, Nonce, Runtime, RuntimeCall, Signature, SignedPayload,
+	TxExtension, UncheckedExtrinsic,
+};
 use frame_system_rpc_runtime_api::AccountNonceApi;
 use parking_lot::Mutex;
 use sc_transaction_pool_api::{TransactionPool, TransactionSource};
@@ -10,16 +16,28 @@ use sp_api::{Core, ProvideRuntimeApi};
 use sp_blockchain::HeaderBackend;
 use sp_core::{crypto::KeyTypeId, sr25519};
 use sp_keystore::KeystorePtr;
+use sp_runtime::generic::Era;
 use std::sync::Arc;
 
 /// The keystore key type of a hospital node's proxy account (`ehrp`):
 /// `ehr-node key insert --key-type ehrp --scheme sr25519 --suri ...`.
 pub const PROXY_ACCOUNT_KEY_TYPE: KeyTypeId = KeyTypeId(*b"ehrp");
 
+/// How many blocks a transaction the node signs stays valid: 64 blocks
+/// (about 3 minutes at 3 s blocks) from the best block it is signed at, its
+/// era's birth block. A transaction that has not made it into a block by
+/// then is dropped instead of lingering in pools.
+///
+/// A power of two: `Era::mortal` rounds other periods up, and with 64
+/// (below 4096 blocks, so no phase quantization) the era starts exactly at
+/// the block it is signed at. Well below the runtime's `BlockHashCount`
+/// (2400), which bounds how far back the birth block's hash is kept.
+pub const TX_MORTALITY_PERIOD: BlockNumber = 64;
+
 /// What a signature commits to besides the call: the chain and runtime.
 #[derive(Clone, Copy, Debug)]
 pub struct ChainContext {
-	/// The genesis hash (also the era's birth block: transactions are immortal).
+	/// The genesis hash (also the era's birth block of immortal transactions).
 	pub genesis: Hash,
 	/// The runtime's spec version.
 	pub spec_version: u32,
@@ -27,14 +45,33 @@ pub struct ChainContext {
 	pub transaction_version: u32,
 }
 
-/// The transaction extensions of ehr-runtime for a transaction with `nonce`.
-pub fn tx_extension(nonce: Nonce) -> TxExtension {
+/// The birth block of a mortal transaction's era: the best block when it
+/// is signed. `CheckEra` commits to its hash.
+#[derive(Clone, Copy, Debug)]
+pub struct EraCheckpoint {
+	/// The block's number.
+	pub number: BlockNumber,
+	/// The block's hash.
+	pub hash: Hash,
+}
+
+impl EraCheckpoint {
+	/// The era of a transaction signed at this block: [`TX_MORTALITY_PERIOD`]
+	/// blocks starting at it.
+	pub fn era(&self) -> Era {
+		Era::mortal(u64::from(TX_MORTALITY_PERIOD), u64::from(self.number))
+	}
+}
+
+/// The transaction extensions of ehr-runtime for a transaction with `nonce`
+/// and `era`.
+pub fn tx_extension(nonce: Nonce, era: Era) -> TxExtension {
 	(
 		frame_system::CheckNonZeroSender::<Runtime>::new(),
 		frame_system::CheckSpecVersion::<Runtime>::new(),
 		frame_system::CheckTxVersion::<Runtime>::new(),
 		frame_system::CheckGenesis::<Runtime>::new(),
-		frame_system::CheckEra::<Runtime>::from(sp_runtime::generic::Era::Immortal),
+		frame_system::CheckEra::<Runtime>::from(era),
 		pallet_consortium::CheckRegistered::<Runtime>::new(),
 		frame_system::CheckNonce::<Runtime>::from(nonce),
 		frame_system::CheckWeight::<Runtime>::new(),
@@ -43,8 +80,10 @@ pub fn tx_extension(nonce: Nonce) -> TxExtension {
 	)
 }
 
-/// Builds `call` as a transaction of `account` with `nonce`, signed by
-/// `sign` (given the signing payload). `None` if the signer refused.
+/// Builds `call` as an immortal transaction of `account` with `nonce`,
+/// signed by `sign` (given the signing payload). `None` if the signer
+/// refused. For signers that know no recent block (tests, tools); the node
+/// signs its own with [`signed_mortal_extrinsic`].
 pub fn signed_extrinsic(
 	chain: &ChainContext,
 	call: RuntimeCall,
@@ -52,21 +91,52 @@ pub fn signed_extrinsic(
 	nonce: Nonce,
 	sign: impl FnOnce(&[u8]) -> Option<Signature>,
 ) -> Option<UncheckedExtrinsic> {
-	let extension = tx_extension(nonce);
-	let implicit = ((), chain.spec_version, chain.transaction_version, chain.genesis, chain.genesis, (), (), (), None, ());
+	sign_with_era(chain, Era::Immortal, chain.genesis, call, account, nonce, sign)
+}
+
+/// Builds `call` as a transaction of `account` with `nonce` that is valid
+/// for [`TX_MORTALITY_PERIOD`] blocks from `checkpoint`, signed by `sign`
+/// (given the signing payload). `None` if the signer refused.
+pub fn signed_mortal_extrinsic(
+	chain: &ChainContext,
+	checkpoint: &EraCheckpoint,
+	call: RuntimeCall,
+	account: AccountId,
+	nonce: Nonce,
+	sign: impl FnOnce(&[u8]) -> Option<Signature>,
+) -> Option<UncheckedExtrinsic> {
+	sign_with_era(chain, checkpoint.era(), checkpoint.hash, call, account, nonce, sign)
+}
+
+/// Signs `call` with `era`, whose birth block has hash `birth_hash` (what
+/// `CheckEra` adds to the signed payload).
+fn sign_with_era(
+	chain: &ChainContext,
+	era: Era,
+	birth_hash: Hash,
+	call: RuntimeCall,
+	account: AccountId,
+	nonce: Nonce,
+	sign: impl FnOnce(&[u8]) -> Option<Signature>,
+) -> Option<UncheckedExtrinsic> {
+	let extension = tx_extension(nonce, era);
+	let implicit = ((), chain.spec_version, chain.transaction_version, chain.genesis, birth_hash, (), (), (), None, ());
 	let payload = SignedPayload::from_raw(call.clone(), extension.clone(), implicit);
 	let signature = payload.using_encoded(sign)?;
 	Some(UncheckedExtrinsic::new_signed(call, Address::Id(account), signature, extension))
 }
 
 /// Signs and submits the node's own transactions with its proxy account
-/// key from the keystore, keeping its nonces in order.
+/// key from the keystore, keeping its nonces in order. The transactions
+/// are mortal ([`TX_MORTALITY_PERIOD`]).
 pub struct Submitter<C, P> {
 	client: Arc<C>,
 	pool: Arc<P>,
 	keystore: KeystorePtr,
 	account: sr25519::Public,
-	next_nonce: Mutex<Option<Nonce>>,
+	/// The next nonce to use, and the best block number the last
+	/// transaction was signed at.
+	next_nonce: Mutex<Option<(Nonce, BlockNumber)>>,
 }
 
 impl<C, P> Submitter<C, P>
@@ -85,7 +155,8 @@ where
 		self.account.into()
 	}
 
-	/// Signs `call` and puts it in the transaction pool; returns its hash.
+	/// Signs `call`, mortal from the best block, and puts it in the
+	/// transaction pool; returns its hash.
 	pub async fn submit(&self, call: RuntimeCall) -> Result<sc_transaction_pool_api::TxHash<P>, String> {
 		let info = self.client.info();
 		let api = self.client.runtime_api();
@@ -95,8 +166,16 @@ where
 			.map_err(|e| format!("cannot read the proxy account's nonce: {e}"))?;
 		let nonce = {
 			let mut next = self.next_nonce.lock();
-			let nonce = next.map_or(chain_nonce, |local| local.max(chain_nonce));
-			*next = Some(nonce.saturating_add(1));
+			let nonce = match *next {
+				// Nonces handed out since the chain's count may still be in
+				// the pool, unless the last of them has expired by now
+				// (then the chain's count is the next nonce again).
+				Some((local, signed_at)) if info.best_number < signed_at.saturating_add(TX_MORTALITY_PERIOD) => {
+					local.max(chain_nonce)
+				},
+				_ => chain_nonce,
+			};
+			*next = Some((nonce.saturating_add(1), info.best_number));
 			nonce
 		};
 		let chain = ChainContext {
@@ -104,14 +183,14 @@ where
 			spec_version: version.spec_version,
 			transaction_version: version.transaction_version,
 		};
+		let checkpoint = EraCheckpoint { number: info.best_number, hash: info.best_hash };
 		let keystore = self.keystore.clone();
 		let public = self.account;
-		let extrinsic = signed_extrinsic(&chain, call, self.account(), nonce, |payload| {
+		let extrinsic = signed_mortal_extrinsic(&chain, &checkpoint, call, self.account(), nonce, |payload| {
 			keystore.sr25519_sign(PROXY_ACCOUNT_KEY_TYPE, &public, payload).ok().flatten().map(Signature::from)
 		})
 		.ok_or("the keystore holds no key for the proxy account")?;
-		let opaque = sp_runtime::OpaqueExtrinsic::from_bytes(&extrinsic.encode())
-			.map_err(|e| format!("cannot encode the transaction: {e}"))?;
+		let opaque: sp_runtime::OpaqueExtrinsic = extrinsic.into();
 		match self.pool.submit_one(info.best_hash, TransactionSource::Local, opaque).await {
 			Ok(hash) => Ok(hash),
 			Err(error) => {

@@ -31,6 +31,8 @@ fn main() {
 	samples.sort_by(|a, b| a.total_cmp(b));
 	let median = samples[samples.len() / 2];
 	let p95 = samples[(samples.len() * 95 / 100).min(samples.len() - 1)];
-	println!("native verify_cfrag (decode + verify), {rounds} rounds: median {median:.1} us, p95 {p95:.1} us, min {:.1} us", samples[0]);
+	println!(
+		"native verify_cfrag (decode + verify), {rounds} rounds: median {median:.1} us, p95 {p95:.1} us, min {:.1} us",
+		samples[0]
+	);
 }
-

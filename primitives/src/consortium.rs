@@ -6,7 +6,7 @@
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use sp_core::ConstU32;
-use sp_runtime::{BoundedVec, RuntimeDebug};
+use sp_runtime::BoundedVec;
 
 /// Longest hospital name, in bytes of UTF-8.
 pub const MAX_HOSPITAL_NAME_LEN: u32 = 64;
@@ -23,7 +23,7 @@ pub type PeerIdText = BoundedVec<u8, ConstU32<MAX_PEER_ID_LEN>>;
 pub type PeerIds = BoundedVec<PeerIdText, ConstU32<MAX_PEER_IDS>>;
 
 /// What the consortium publishes about a member hospital.
-#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, RuntimeDebug)]
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug)]
 pub struct HospitalProfile {
 	/// The hospital's public name (UTF-8).
 	pub name: HospitalName,
@@ -33,8 +33,20 @@ pub struct HospitalProfile {
 
 /// At most `transactions` signed transactions per account in each window of
 /// `blocks` blocks.
-#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, RuntimeDebug)]
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
+)]
 pub struct RateLimit {
 	/// Transactions admitted per window.
 	pub transactions: u32,
@@ -43,8 +55,20 @@ pub struct RateLimit {
 }
 
 /// The rate limits of the two classes of registered accounts.
-#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, RuntimeDebug)]
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
+	serde::Serialize,
+	serde::Deserialize,
+)]
 pub struct RateLimits {
 	/// Patients and providers (people).
 	pub person: RateLimit,
@@ -76,9 +100,9 @@ pub mod admission_error {
 	/// A sentence for a code, for people.
 	pub fn describe(code: u8) -> Option<&'static str> {
 		match code {
-			UNREGISTERED => Some(
-				"the signing account is not registered on ehr-chain; ask a member hospital to register it",
-			),
+			UNREGISTERED => {
+				Some("the signing account is not registered on ehr-chain; ask a member hospital to register it")
+			},
 			RATE_LIMITED => Some("the signing account reached its transaction rate limit; wait for the next window"),
 			_ => None,
 		}

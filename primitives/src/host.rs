@@ -12,7 +12,7 @@
 
 #[cfg(feature = "std")]
 use crate::umbral_codec::{self, CfragCheckError, CodecError};
-use sp_runtime_interface::runtime_interface;
+use sp_runtime_interface::{pass_by::PassFatPointerAndRead, runtime_interface};
 
 /// The cfrag verified.
 pub const CFRAG_VALID: u32 = 0;
@@ -30,13 +30,14 @@ pub trait EhrCrypto {
 	/// patient's verifying and public keys and the grantee's public key.
 	/// Returns one of the `CFRAG_*` codes.
 	fn verify_cfrag(
-		cfrag: &[u8],
-		capsule: &[u8],
-		patient_verifying_key: &[u8],
-		patient_public_key: &[u8],
-		grantee_public_key: &[u8],
+		cfrag: PassFatPointerAndRead<&[u8]>,
+		capsule: PassFatPointerAndRead<&[u8]>,
+		patient_verifying_key: PassFatPointerAndRead<&[u8]>,
+		patient_public_key: PassFatPointerAndRead<&[u8]>,
+		grantee_public_key: PassFatPointerAndRead<&[u8]>,
 	) -> u32 {
-		match umbral_codec::verify_cfrag(cfrag, capsule, patient_verifying_key, patient_public_key, grantee_public_key) {
+		match umbral_codec::verify_cfrag(cfrag, capsule, patient_verifying_key, patient_public_key, grantee_public_key)
+		{
 			Ok(()) => CFRAG_VALID,
 			Err(CfragCheckError::Malformed(CodecError::Malformed | CodecError::Unencodable)) => CFRAG_MALFORMED,
 			Err(CfragCheckError::WrongKeyFragSignature) => CFRAG_WRONG_KEY_FRAG,
@@ -48,7 +49,7 @@ pub trait EhrCrypto {
 	/// holds (what decoding one checks). Natively this takes about a third of
 	/// the time the same check takes compiled to wasm, and `create_record`
 	/// runs it for every record.
-	fn capsule_is_valid(capsule: &[u8]) -> bool {
+	fn capsule_is_valid(capsule: PassFatPointerAndRead<&[u8]>) -> bool {
 		umbral_codec::decode_capsule(capsule).is_ok()
 	}
 }

@@ -6,7 +6,7 @@
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use sp_core::{ConstU32, H256};
-use sp_runtime::{BoundedVec, RuntimeDebug};
+use sp_runtime::BoundedVec;
 
 /// Identifies a record; assigned in creation order, never reused.
 pub type RecordId = u64;
@@ -50,9 +50,7 @@ pub type ScopeRecords = BoundedVec<RecordId, ConstU32<MAX_SCOPE_RECORDS>>;
 
 /// Standard purposes of use (after HL7's PurposeOfUse), stated by the patient
 /// in a grant.
-#[derive(
-	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, RuntimeDebug,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug)]
 pub enum Purpose {
 	/// Treatment of the patient.
 	Treatment,
@@ -71,9 +69,7 @@ pub enum Purpose {
 }
 
 /// Which of the patient's records a grant covers.
-#[derive(
-	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, RuntimeDebug,
-)]
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug)]
 pub enum Scope {
 	/// Only these records.
 	Records(ScopeRecords),
@@ -92,9 +88,7 @@ impl Scope {
 }
 
 /// One proxy hospital of a grant, with the kfrag the patient encrypted to it.
-#[derive(
-	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, RuntimeDebug,
-)]
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug)]
 pub struct GrantProxy<AccountId> {
 	/// The proxy hospital (its controller account).
 	pub hospital: AccountId,
@@ -103,7 +97,7 @@ pub struct GrantProxy<AccountId> {
 }
 
 /// A record's locator entry. The body stays encrypted with its custodian.
-#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, RuntimeDebug)]
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
 pub struct Record<AccountId, BlockNumber> {
 	/// The patient the record is about; its capsule is made for their key.
 	pub patient: AccountId,
@@ -124,7 +118,7 @@ pub struct Record<AccountId, BlockNumber> {
 }
 
 /// A patient's grant of access to a grantee.
-#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, RuntimeDebug)]
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
 pub struct Grant<AccountId, BlockNumber> {
 	/// The patient who made the grant.
 	pub patient: AccountId,
@@ -159,7 +153,7 @@ impl<AccountId: PartialEq, BlockNumber: PartialOrd> Grant<AccountId, BlockNumber
 }
 
 /// Where an access request stands.
-#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, RuntimeDebug)]
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
 pub enum RequestStatus {
 	/// Waiting for verified cfrags.
 	Open,
@@ -170,7 +164,7 @@ pub enum RequestStatus {
 }
 
 /// A verified cfrag delivered by one proxy hospital.
-#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, RuntimeDebug)]
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
 pub struct DeliveredCfrag<AccountId> {
 	/// The proxy hospital that delivered it.
 	pub hospital: AccountId,
@@ -179,7 +173,7 @@ pub struct DeliveredCfrag<AccountId> {
 }
 
 /// A grantee's request to open one record under one grant.
-#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, RuntimeDebug)]
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
 pub struct AccessRequest<AccountId, BlockNumber> {
 	/// The grant the request is made under.
 	pub grant: GrantId,
@@ -202,7 +196,7 @@ pub struct AccessRequest<AccountId, BlockNumber> {
 }
 
 /// A hospital's registered proxy.
-#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, RuntimeDebug)]
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
 pub struct ProxyInfo<AccountId> {
 	/// The node accounts that may submit cfrags and confirm fetches for it.
 	pub accounts: BoundedVec<AccountId, ConstU32<MAX_PROXY_ACCOUNTS>>,
@@ -211,7 +205,7 @@ pub struct ProxyInfo<AccountId> {
 }
 
 /// A registered patient's keys.
-#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, RuntimeDebug)]
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
 pub struct PatientInfo<AccountId> {
 	/// The Umbral public key records are encrypted to.
 	pub public_key: PublicKeyBytes,
@@ -222,7 +216,7 @@ pub struct PatientInfo<AccountId> {
 }
 
 /// A registered provider (clinician, lab, insurer, researcher).
-#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, RuntimeDebug)]
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
 pub struct ProviderInfo<AccountId> {
 	/// The Umbral public key grants re-encrypt to.
 	pub public_key: PublicKeyBytes,
@@ -233,7 +227,7 @@ pub struct ProviderInfo<AccountId> {
 }
 
 /// What an audit entry records.
-#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, RuntimeDebug)]
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
 pub enum AuditAction {
 	/// A custodian created a record.
 	RecordCreated,
@@ -256,7 +250,7 @@ pub enum AuditAction {
 }
 
 /// One entry of a patient's on-chain access log.
-#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, RuntimeDebug)]
+#[derive(Clone, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
 pub struct AuditEntry<AccountId, BlockNumber> {
 	/// The block the action happened in.
 	pub block: BlockNumber,

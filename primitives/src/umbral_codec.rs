@@ -95,15 +95,10 @@ pub fn verify_cfrag(
 	let verifying = decode_public_key(patient_verifying_key).map_err(CfragCheckError::Malformed)?;
 	let delegating = decode_public_key(patient_public_key).map_err(CfragCheckError::Malformed)?;
 	let receiving = decode_public_key(grantee_public_key).map_err(CfragCheckError::Malformed)?;
-	cfrag
-		.verify(&capsule, &verifying, &delegating, &receiving)
-		.map(|_| ())
-		.map_err(|(error, _)| match error {
-			CapsuleFragVerificationError::IncorrectKeyFragSignature =>
-				CfragCheckError::WrongKeyFragSignature,
-			CapsuleFragVerificationError::IncorrectReencryption =>
-				CfragCheckError::IncorrectReencryption,
-		})
+	cfrag.verify(&capsule, &verifying, &delegating, &receiving).map(|_| ()).map_err(|(error, _)| match error {
+		CapsuleFragVerificationError::IncorrectKeyFragSignature => CfragCheckError::WrongKeyFragSignature,
+		CapsuleFragVerificationError::IncorrectReencryption => CfragCheckError::IncorrectReencryption,
+	})
 }
 
 #[cfg(test)]
@@ -157,10 +152,7 @@ mod tests {
 		let grantee = encode(&p.grantee.public_key()).unwrap();
 		assert_eq!(verify_cfrag(&cfrag, &capsule, &vk, &pk, &grantee), Ok(()));
 		let other = encode(&SecretKey::random().public_key()).unwrap();
-		assert_eq!(
-			verify_cfrag(&cfrag, &capsule, &vk, &pk, &other),
-			Err(CfragCheckError::WrongKeyFragSignature)
-		);
+		assert_eq!(verify_cfrag(&cfrag, &capsule, &vk, &pk, &other), Err(CfragCheckError::WrongKeyFragSignature));
 	}
 
 	proptest::proptest! {

@@ -2,23 +2,32 @@
 
 use alloc::vec::Vec;
 use frame_support::{
-	derive_impl, parameter_types,
-	traits::{ChangeMembers, ConstBool, ConstU32, ConstU64, Contains, EitherOfDiverse, InitializeMembers},
+	derive_impl,
+	dispatch::DispatchClass,
+	parameter_types,
+	traits::{
+		fungible,
+		tokens::{DepositConsequence, Fortitude, Preservation, Provenance, WithdrawConsequence},
+		ChangeMembers, ConstBool, ConstU128, ConstU32, ConstU64, Contains, EitherOfDiverse, InitializeMembers,
+	},
 	weights::{
 		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
 		Weight,
 	},
 };
-use frame_system::{limits::{BlockLength, BlockWeights}, EnsureRoot};
-use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use frame_system::{
+	limits::{BlockLength, BlockWeights},
+	EnsureRoot,
+};
 use pallet_consortium::{AccountClass, AccountRegistry};
-use sp_runtime::{traits::Convert, Perbill, Permill};
+use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use sp_runtime::{traits::Convert, DispatchError, DispatchResult, Perbill, Permill, TokenError};
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Block, BlockNumber, Consortium, Ehr, Hash, Council, HospitalMembership, Nonce,
-	PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeOrigin, RuntimeTask, SessionKeys, DAYS, SLOT_DURATION,
-	VERSION,
+	AccountId, Aura, Balance, Block, BlockNumber, Consortium, Council, Ehr, Hash, HospitalMembership, Nonce,
+	PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, SessionKeys, DAYS,
+	SLOT_DURATION, VERSION,
 };
 
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
@@ -31,7 +40,10 @@ parameter_types! {
 		Weight::from_parts(WEIGHT_REF_TIME_PER_SECOND * 3 / 2, u64::MAX),
 		NORMAL_DISPATCH_RATIO,
 	);
-	pub RuntimeBlockLength: BlockLength = BlockLength::max_with_normal_ratio(5 * 1024 * 1024, NORMAL_DISPATCH_RATIO);
+	pub RuntimeBlockLength: BlockLength = BlockLength::builder()
+		.max_length(5 * 1024 * 1024)
+		.modify_max_length_for_class(DispatchClass::Normal, |max| *max = NORMAL_DISPATCH_RATIO * *max)
+		.build();
 	pub const SS58Prefix: u8 = 42;
 }
 
@@ -171,12 +183,12 @@ impl pallet_collective::Config<CouncilInstance> for Runtime {
 pub struct RegisteredAccounts;
 impl AccountRegistry<AccountId> for RegisteredAccounts {
 	fn class_of(who: &AccountId) -> Option<AccountClass> {
-		let node_of_member = || {
-			pallet_ehr::ProxyAccountOf::<Runtime>::get(who).is_some_and(|h| HospitalMembership::contains(&h))
-		};
+		let node_of_member =
+			|| pallet_ehr::ProxyAccountOf::<Runtime>::get(who).is_some_and(|h| HospitalMembership::contains(&h));
 		if HospitalMembership::contains(who) || node_of_member() {
 			Some(AccountClass::Hospital)
-		} else if pallet_ehr::Patients::<Runtime>::contains_key(who) || pallet_ehr::Providers::<Runtime>::contains_key(who)
+		} else if pallet_ehr::Patients::<Runtime>::contains_key(who)
+			|| pallet_ehr::Providers::<Runtime>::contains_key(who)
 		{
 			Some(AccountClass::Person)
 		} else {
@@ -194,7 +206,6 @@ impl Contains<AccountId> for HasSessionKeys {
 }
 
 impl pallet_consortium::Config for Runtime {
-	type RuntimeEvent = RuntimeEvent;
 	type RuntimeCall = RuntimeCall;
 	type Members = HospitalMembership;
 	type GovernanceOrigin = GovernanceOrigin;
@@ -241,6 +252,82 @@ impl Convert<AccountId, Option<AccountId>> for MemberValidatorId {
 	}
 }
 
+/// The "currency" pallet-session holds a key deposit in. ehr-chain has no
+/// currency (see docs/architecture.md): nobody holds a balance, so setting
+/// session keys costs nothing (`KeyDeposit` is zero) and any attempt to hold
+/// or mint a non-zero amount fails with `TokenError::Unsupported`. Who may
+/// set keys at all is decided by [`MemberValidatorId`], not by a deposit.
+pub struct NoCurrency;
+
+impl fungible::Inspect<AccountId> for NoCurrency {
+	type Balance = Balance;
+	fn total_issuance() -> Balance {
+		0
+	}
+	fn minimum_balance() -> Balance {
+		0
+	}
+	fn total_balance(_: &AccountId) -> Balance {
+		0
+	}
+	fn balance(_: &AccountId) -> Balance {
+		0
+	}
+	fn reducible_balance(_: &AccountId, _: Preservation, _: Fortitude) -> Balance {
+		0
+	}
+	fn can_deposit(_: &AccountId, amount: Balance, _: Provenance) -> DepositConsequence {
+		if amount == 0 {
+			DepositConsequence::Success
+		} else {
+			DepositConsequence::UnknownAsset
+		}
+	}
+	fn can_withdraw(_: &AccountId, amount: Balance) -> WithdrawConsequence<Balance> {
+		if amount == 0 {
+			WithdrawConsequence::Success
+		} else {
+			WithdrawConsequence::BalanceLow
+		}
+	}
+}
+
+impl fungible::Unbalanced<AccountId> for NoCurrency {
+	fn handle_dust(_: fungible::Dust<AccountId, Self>) {}
+	fn write_balance(_: &AccountId, amount: Balance) -> Result<Option<Balance>, DispatchError> {
+		if amount == 0 {
+			Ok(None)
+		} else {
+			Err(TokenError::Unsupported.into())
+		}
+	}
+	fn set_total_issuance(_: Balance) {}
+}
+
+impl fungible::Mutate<AccountId> for NoCurrency {}
+
+impl fungible::hold::Inspect<AccountId> for NoCurrency {
+	type Reason = RuntimeHoldReason;
+	fn total_balance_on_hold(_: &AccountId) -> Balance {
+		0
+	}
+	fn balance_on_hold(_: &Self::Reason, _: &AccountId) -> Balance {
+		0
+	}
+}
+
+impl fungible::hold::Unbalanced<AccountId> for NoCurrency {
+	fn set_balance_on_hold(_: &Self::Reason, _: &AccountId, amount: Balance) -> DispatchResult {
+		if amount == 0 {
+			Ok(())
+		} else {
+			Err(TokenError::Unsupported.into())
+		}
+	}
+}
+
+impl fungible::hold::Mutate<AccountId> for NoCurrency {}
+
 impl pallet_session::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type ValidatorId = AccountId;
@@ -252,6 +339,8 @@ impl pallet_session::Config for Runtime {
 	type Keys = SessionKeys;
 	type DisablingStrategy = ();
 	type WeightInfo = pallet_session::weights::SubstrateWeight<Runtime>;
+	type Currency = NoCurrency;
+	type KeyDeposit = ConstU128<0>;
 }
 
 /// Answers pallet-ehr's question "is this a hospital?" from the membership.
@@ -274,7 +363,6 @@ parameter_types! {
 }
 
 impl pallet_ehr::Config for Runtime {
-	type RuntimeEvent = RuntimeEvent;
 	type Hospitals = MemberHospitals;
 	type RequestTimeout = RequestTimeout;
 	type MaxRequestsPerBlock = ConstU32<64>;

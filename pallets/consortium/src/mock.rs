@@ -90,7 +90,6 @@ impl Contains<u64> for SessionKeys {
 }
 
 impl pallet_consortium::Config for Test {
-	type RuntimeEvent = RuntimeEvent;
 	type RuntimeCall = RuntimeCall;
 	type Members = Members;
 	type GovernanceOrigin = EnsureRoot<u64>;

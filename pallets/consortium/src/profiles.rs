@@ -22,8 +22,9 @@ const MAX_INLINE_KEY_LEN: usize = 42;
 pub fn is_peer_id(text: &[u8]) -> bool {
 	let Ok(bytes) = bs58::decode(text).into_vec() else { return false };
 	match bytes.as_slice() {
-		[MULTIHASH_IDENTITY, len, key @ ..] =>
-			usize::from(*len) == key.len() && !key.is_empty() && key.len() <= MAX_INLINE_KEY_LEN,
+		[MULTIHASH_IDENTITY, len, key @ ..] => {
+			usize::from(*len) == key.len() && !key.is_empty() && key.len() <= MAX_INLINE_KEY_LEN
+		},
 		[MULTIHASH_SHA2_256, 32, digest @ ..] => digest.len() == 32,
 		_ => false,
 	}

@@ -1,11 +1,7 @@
 //! Unit tests of pallet-consortium on the mock runtime.
 
 use crate::{mock::*, pallet::*, types::*, CheckRegistered};
-use frame_support::{
-	assert_noop, assert_ok,
-	dispatch::DispatchInfo,
-	traits::ChangeMembers,
-};
+use frame_support::{assert_noop, assert_ok, dispatch::DispatchInfo, traits::ChangeMembers};
 use sp_runtime::{
 	traits::{BadOrigin, DispatchTransaction, TransactionExtension, TxBaseImplication},
 	transaction_validity::{InvalidTransaction, TransactionSource, TransactionValidityError},
@@ -76,14 +72,8 @@ fn bad_profiles_are_refused() {
 			Consortium::set_profile(b.clone(), name.clone(), vec![peer(PEER_2), peer(PEER_2)]),
 			Error::<Test>::PeerIdTaken
 		);
-		assert_noop!(
-			Consortium::set_profile(b.clone(), name.clone(), vec![peer(PEER_1)]),
-			Error::<Test>::PeerIdTaken
-		);
-		assert_noop!(
-			Consortium::set_profile(b, name, vec![peer(PEER_2); 5]),
-			Error::<Test>::TooManyPeerIds
-		);
+		assert_noop!(Consortium::set_profile(b.clone(), name.clone(), vec![peer(PEER_1)]), Error::<Test>::PeerIdTaken);
+		assert_noop!(Consortium::set_profile(b, name, vec![peer(PEER_2); 5]), Error::<Test>::TooManyPeerIds);
 	});
 }
 

@@ -3,7 +3,6 @@
 
 use codec::{Decode, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
-use sp_runtime::RuntimeDebug;
 
 pub use ehr_primitives::consortium::{
 	admission_error, HospitalName, HospitalProfile, PeerIdText, PeerIds, RateLimit, RateLimits, MAX_HOSPITAL_NAME_LEN,
@@ -11,7 +10,7 @@ pub use ehr_primitives::consortium::{
 };
 
 /// The two rate-limit classes of registered accounts.
-#[derive(Clone, Copy, PartialEq, Eq, RuntimeDebug)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum AccountClass {
 	/// A member hospital or one of its node accounts.
 	Hospital,
@@ -27,7 +26,7 @@ pub trait AccountRegistry<AccountId> {
 }
 
 /// An account's use of its rate limit in the current window.
-#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, RuntimeDebug)]
+#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
 pub struct TxWindow<BlockNumber> {
 	/// The block at which the window began.
 	pub start: BlockNumber,

@@ -7,7 +7,10 @@ use crate::Pallet as Ehr;
 use alloc::{vec, vec::Vec};
 use ehr_primitives::umbral_codec::{self, Sealed};
 use frame_benchmarking::v2::*;
-use frame_support::{traits::{Get, Hooks}, BoundedVec};
+use frame_support::{
+	traits::{Get, Hooks},
+	BoundedVec,
+};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
 use sp_runtime::traits::{One, Saturating};
@@ -32,7 +35,10 @@ impl Fixture {
 	}
 
 	fn party(&mut self) -> Party {
-		Party { secret: SecretKey::random_with_rng(&mut self.rng), signer: Signer::new(SecretKey::random_with_rng(&mut self.rng)) }
+		Party {
+			secret: SecretKey::random_with_rng(&mut self.rng),
+			signer: Signer::new(SecretKey::random_with_rng(&mut self.rng)),
+		}
 	}
 
 	fn bytes<const N: u32>(object: &impl serde::Serialize) -> BoundedVec<u8, sp_core::ConstU32<N>> {
@@ -49,9 +55,24 @@ impl Fixture {
 		(capsule, ciphertext.to_vec())
 	}
 
-	fn kfrags(&mut self, patient: &Party, grantee: &PublicKey, threshold: usize, shares: usize) -> Vec<VerifiedKeyFrag> {
-		generate_kfrags_with_rng(&mut self.rng, &patient.secret, grantee, &patient.signer, threshold, shares, true, true)
-			.into_vec()
+	fn kfrags(
+		&mut self,
+		patient: &Party,
+		grantee: &PublicKey,
+		threshold: usize,
+		shares: usize,
+	) -> Vec<VerifiedKeyFrag> {
+		generate_kfrags_with_rng(
+			&mut self.rng,
+			&patient.secret,
+			grantee,
+			&patient.signer,
+			threshold,
+			shares,
+			true,
+			true,
+		)
+		.into_vec()
 	}
 
 	fn sealed(&mut self, to: &PublicKey, kfrag: &VerifiedKeyFrag) -> EncryptedKfragBytes {
@@ -79,8 +100,12 @@ fn proxies<T: Config>(fx: &mut Fixture, n: u32) -> Vec<(T::AccountId, T::Account
 			let h = hospital::<T>(i);
 			let node = account::<T>("node", i);
 			let keys = fx.party();
-			Ehr::<T>::do_register_proxy(h.clone(), vec![node.clone()].try_into().expect("one account"), Fixture::public(&keys))
-				.expect("proxy registers");
+			Ehr::<T>::do_register_proxy(
+				h.clone(),
+				vec![node.clone()].try_into().expect("one account"),
+				Fixture::public(&keys),
+			)
+			.expect("proxy registers");
 			(h, node, keys)
 		})
 		.collect()
@@ -102,8 +127,13 @@ fn scenario<T: Config>(fx: &mut Fixture, n: u32, m: u32) -> Scenario<T> {
 	let custodian = proxies[0].0.clone();
 	let patient = (account::<T>("patient", 0), fx.party());
 	let grantee = (account::<T>("grantee", 0), fx.party());
-	Ehr::<T>::do_register_patient(custodian.clone(), patient.0.clone(), Fixture::public(&patient.1), Fixture::bytes(&patient.1.signer.verifying_key()))
-		.expect("patient registers");
+	Ehr::<T>::do_register_patient(
+		custodian.clone(),
+		patient.0.clone(),
+		Fixture::public(&patient.1),
+		Fixture::bytes(&patient.1.signer.verifying_key()),
+	)
+	.expect("patient registers");
 	Ehr::<T>::do_register_provider(custodian.clone(), grantee.0.clone(), Fixture::public(&grantee.1), None)
 		.expect("provider registers");
 	let (capsule, ciphertext) = fx.capsule(&patient.1.secret.public_key());
@@ -121,11 +151,17 @@ fn scenario<T: Config>(fx: &mut Fixture, n: u32, m: u32) -> Scenario<T> {
 	Scenario { proxies, patient, grantee, record, capsule, kfrags }
 }
 
-fn grant_proxies<T: Config>(fx: &mut Fixture, s: &Scenario<T>) -> BoundedVec<GrantProxy<T::AccountId>, sp_core::ConstU32<MAX_PROXIES>> {
+fn grant_proxies<T: Config>(
+	fx: &mut Fixture,
+	s: &Scenario<T>,
+) -> BoundedVec<GrantProxy<T::AccountId>, sp_core::ConstU32<MAX_PROXIES>> {
 	s.proxies
 		.iter()
 		.zip(s.kfrags.iter())
-		.map(|((h, _, keys), kfrag)| GrantProxy { hospital: h.clone(), encrypted_kfrag: fx.sealed(&keys.secret.public_key(), kfrag) })
+		.map(|((h, _, keys), kfrag)| GrantProxy {
+			hospital: h.clone(),
+			encrypted_kfrag: fx.sealed(&keys.secret.public_key(), kfrag),
+		})
 		.collect::<Vec<_>>()
 		.try_into()
 		.expect("at most MAX_PROXIES")
@@ -134,8 +170,16 @@ fn grant_proxies<T: Config>(fx: &mut Fixture, s: &Scenario<T>) -> BoundedVec<Gra
 fn open_request<T: Config>(fx: &mut Fixture, s: &Scenario<T>, threshold: u8) -> RequestId {
 	let grant = NextGrantId::<T>::get();
 	let proxies = grant_proxies(fx, s);
-	Ehr::<T>::do_grant(s.patient.0.clone(), s.grantee.0.clone(), Scope::AllRecords, threshold, proxies, None, Purpose::Treatment)
-		.expect("grant is made");
+	Ehr::<T>::do_grant(
+		s.patient.0.clone(),
+		s.grantee.0.clone(),
+		Scope::AllRecords,
+		threshold,
+		proxies,
+		None,
+		Purpose::Treatment,
+	)
+	.expect("grant is made");
 	let request = NextRequestId::<T>::get();
 	Ehr::<T>::do_request_access(s.grantee.0.clone(), grant, s.record).expect("request opens");
 	request
@@ -155,7 +199,8 @@ mod benchmarks {
 		let h = hospital::<T>(0);
 		// Worst case: replacing a registration with the most accounts.
 		let old: Vec<T::AccountId> = (0..MAX_PROXY_ACCOUNTS).map(|i| account::<T>("old", i)).collect();
-		Ehr::<T>::do_register_proxy(h.clone(), old.try_into().expect("bounded"), Fixture::public(&fx.party())).expect("registers");
+		Ehr::<T>::do_register_proxy(h.clone(), old.try_into().expect("bounded"), Fixture::public(&fx.party()))
+			.expect("registers");
 		let accounts: Vec<T::AccountId> = (0..a).map(|i| account::<T>("node", i)).collect();
 		let key = Fixture::public(&fx.party());
 		#[extrinsic_call]
@@ -194,7 +239,14 @@ mod benchmarks {
 		let metadata: EncryptedMetadata = vec![7u8; MAX_ENCRYPTED_METADATA_LEN as usize].try_into().expect("bounded");
 		let custodian = s.proxies[0].0.clone();
 		#[extrinsic_call]
-		_(RawOrigin::Signed(custodian), s.patient.0.clone(), Fixture::bytes(&capsule), metadata, sp_core::H256::repeat_byte(2), u64::MAX);
+		_(
+			RawOrigin::Signed(custodian),
+			s.patient.0.clone(),
+			Fixture::bytes(&capsule),
+			metadata,
+			sp_core::H256::repeat_byte(2),
+			u64::MAX,
+		);
 		assert_eq!(PatientRecordCount::<T>::get(&s.patient.0), 2);
 	}
 
@@ -216,14 +268,29 @@ mod benchmarks {
 		for i in 1..r {
 			records.push(NextRecordId::<T>::get());
 			let body_hash = sp_core::H256::from(sp_io::hashing::blake2_256(&i.to_le_bytes()));
-			Ehr::<T>::do_create_record(custodian.clone(), s.patient.0.clone(), Records::<T>::get(s.record).expect("exists").capsule, vec![1].try_into().expect("bounded"), body_hash, 1)
-				.expect("record is created");
+			Ehr::<T>::do_create_record(
+				custodian.clone(),
+				s.patient.0.clone(),
+				Records::<T>::get(s.record).expect("exists").capsule,
+				vec![1].try_into().expect("bounded"),
+				body_hash,
+				1,
+			)
+			.expect("record is created");
 		}
 		let proxies = grant_proxies(&mut fx, &s);
 		let scope = Scope::Records(records.try_into().expect("bounded"));
 		let expiry = frame_system::Pallet::<T>::block_number().saturating_add(100u32.into());
 		#[extrinsic_call]
-		_(RawOrigin::Signed(s.patient.0.clone()), s.grantee.0.clone(), scope, p as u8, proxies, Some(expiry), Purpose::Research);
+		_(
+			RawOrigin::Signed(s.patient.0.clone()),
+			s.grantee.0.clone(),
+			scope,
+			p as u8,
+			proxies,
+			Some(expiry),
+			Purpose::Research,
+		);
 		assert_eq!(NextGrantId::<T>::get(), 1);
 	}
 
@@ -242,8 +309,16 @@ mod benchmarks {
 		let mut fx = Fixture::new();
 		let s = scenario::<T>(&mut fx, p, p);
 		let proxies = grant_proxies(&mut fx, &s);
-		Ehr::<T>::do_grant(s.patient.0.clone(), s.grantee.0.clone(), Scope::AllRecords, p as u8, proxies, None, Purpose::Treatment)
-			.expect("grant is made");
+		Ehr::<T>::do_grant(
+			s.patient.0.clone(),
+			s.grantee.0.clone(),
+			Scope::AllRecords,
+			p as u8,
+			proxies,
+			None,
+			Purpose::Treatment,
+		)
+		.expect("grant is made");
 		#[extrinsic_call]
 		_(RawOrigin::Signed(s.grantee.0.clone()), 0, s.record);
 		assert!(Requests::<T>::contains_key(0));
@@ -287,8 +362,16 @@ mod benchmarks {
 		let mut fx = Fixture::new();
 		let s = scenario::<T>(&mut fx, MAX_PROXIES, MAX_PROXIES);
 		let proxies = grant_proxies(&mut fx, &s);
-		Ehr::<T>::do_grant(s.patient.0.clone(), s.grantee.0.clone(), Scope::AllRecords, 1, proxies, None, Purpose::Treatment)
-			.expect("grant is made");
+		Ehr::<T>::do_grant(
+			s.patient.0.clone(),
+			s.grantee.0.clone(),
+			Scope::AllRecords,
+			1,
+			proxies,
+			None,
+			Purpose::Treatment,
+		)
+		.expect("grant is made");
 		for _ in 0..r {
 			Ehr::<T>::do_request_access(s.grantee.0.clone(), 0, s.record).expect("request opens");
 		}

@@ -20,10 +20,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(grantee != patient, Error::<T>::SelfGrant);
 		ensure!(Self::grantee_public_key(&grantee).is_some(), Error::<T>::GranteeNotRegistered);
 		ensure!(!proxies.is_empty(), Error::<T>::NoProxies);
-		ensure!(
-			threshold >= 1 && usize::from(threshold) <= proxies.len(),
-			Error::<T>::InvalidThreshold
-		);
+		ensure!(threshold >= 1 && usize::from(threshold) <= proxies.len(), Error::<T>::InvalidThreshold);
 		for (i, proxy) in proxies.iter().enumerate() {
 			ensure!(
 				!proxies.iter().skip(i.saturating_add(1)).any(|p| p.hospital == proxy.hospital),
@@ -97,23 +94,19 @@ impl<T: Config> Pallet<T> {
 			return false;
 		};
 		let now = frame_system::Pallet::<T>::block_number();
-		grant.is_live(&now) &&
-			entry.retired_at.is_none() &&
-			entry.patient == grant.patient &&
-			grant.scope.covers(record)
+		grant.is_live(&now)
+			&& entry.retired_at.is_none()
+			&& entry.patient == grant.patient
+			&& grant.scope.covers(record)
 	}
 
 	/// Every grant `patient` made.
 	pub fn grants_of_patient(patient: &T::AccountId) -> Vec<(GrantId, GrantOf<T>)> {
-		GrantsByPatient::<T>::iter_key_prefix(patient)
-			.filter_map(|id| Grants::<T>::get(id).map(|g| (id, g)))
-			.collect()
+		GrantsByPatient::<T>::iter_key_prefix(patient).filter_map(|id| Grants::<T>::get(id).map(|g| (id, g))).collect()
 	}
 
 	/// Every grant made to `grantee`.
 	pub fn grants_to_grantee(grantee: &T::AccountId) -> Vec<(GrantId, GrantOf<T>)> {
-		GrantsByGrantee::<T>::iter_key_prefix(grantee)
-			.filter_map(|id| Grants::<T>::get(id).map(|g| (id, g)))
-			.collect()
+		GrantsByGrantee::<T>::iter_key_prefix(grantee).filter_map(|id| Grants::<T>::get(id).map(|g| (id, g))).collect()
 	}
 }

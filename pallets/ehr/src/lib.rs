@@ -58,9 +58,7 @@ pub mod pallet {
 
 	/// Configuration of the pallet.
 	#[pallet::config]
-	pub trait Config: frame_system::Config {
-		/// The overarching event type.
-		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
 		/// Who the member hospitals are (the consortium answers this).
 		type Hospitals: HospitalMembership<Self::AccountId>;
 		/// Blocks an access request stays open waiting for cfrags.
@@ -141,13 +139,8 @@ pub mod pallet {
 
 	/// Requests to expire at the start of a block, if still open then.
 	#[pallet::storage]
-	pub type RequestExpiries<T: Config> = StorageMap<
-		_,
-		Twox64Concat,
-		BlockNumberFor<T>,
-		BoundedVec<RequestId, T::MaxRequestsPerBlock>,
-		ValueQuery,
-	>;
+	pub type RequestExpiries<T: Config> =
+		StorageMap<_, Twox64Concat, BlockNumberFor<T>, BoundedVec<RequestId, T::MaxRequestsPerBlock>, ValueQuery>;
 
 	/// The id the next request gets.
 	#[pallet::storage]
@@ -301,10 +294,7 @@ pub mod pallet {
 
 		fn integrity_test() {
 			assert!(T::MaxRequestsPerBlock::get() > 0, "MaxRequestsPerBlock must be positive");
-			assert!(
-				T::RequestTimeout::get() > BlockNumberFor::<T>::from(0u32),
-				"RequestTimeout must be positive"
-			);
+			assert!(T::RequestTimeout::get() > BlockNumberFor::<T>::from(0u32), "RequestTimeout must be positive");
 		}
 	}
 

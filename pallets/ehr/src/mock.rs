@@ -8,8 +8,7 @@ use ehr_primitives::umbral_codec::{self, Sealed};
 use frame_support::{derive_impl, parameter_types, traits::ConstU32};
 use sp_runtime::BuildStorage;
 use umbral_pre::{
-	decrypt_original, encrypt, generate_kfrags, reencrypt, Capsule, KeyFrag, PublicKey, SecretKey,
-	Signer,
+	decrypt_original, encrypt, generate_kfrags, reencrypt, Capsule, KeyFrag, PublicKey, SecretKey, Signer,
 };
 
 type Block = frame_system::mocking::MockBlock<Test>;
@@ -47,7 +46,6 @@ impl HospitalMembership<u64> for MockHospitals {
 }
 
 impl pallet_ehr::Config for Test {
-	type RuntimeEvent = RuntimeEvent;
 	type Hospitals = MockHospitals;
 	type RequestTimeout = RequestTimeout;
 	type MaxRequestsPerBlock = ConstU32<4>;
@@ -139,10 +137,20 @@ impl World {
 			Ehr::register_patient(RuntimeOrigin::signed(HOSPITAL_A), who, keys.public_bytes(), keys.verifying_bytes())
 				.expect("patient registers");
 		}
-		Ehr::register_provider(RuntimeOrigin::signed(HOSPITAL_B), CLINICIAN, world.clinician.public_bytes(), Some(HOSPITAL_B))
-			.expect("clinician registers");
-		Ehr::register_provider(RuntimeOrigin::signed(HOSPITAL_B), OTHER_CLINICIAN, world.other_clinician.public_bytes(), None)
-			.expect("clinician registers");
+		Ehr::register_provider(
+			RuntimeOrigin::signed(HOSPITAL_B),
+			CLINICIAN,
+			world.clinician.public_bytes(),
+			Some(HOSPITAL_B),
+		)
+		.expect("clinician registers");
+		Ehr::register_provider(
+			RuntimeOrigin::signed(HOSPITAL_B),
+			OTHER_CLINICIAN,
+			world.other_clinician.public_bytes(),
+			None,
+		)
+		.expect("clinician registers");
 		world
 	}
 
@@ -203,7 +211,15 @@ impl World {
 	}
 
 	/// The patient grants `grantee` access through `proxies`. Returns the grant id.
-	pub fn grant(&self, patient: u64, grantee: u64, scope: Scope, threshold: u8, proxies: &[u64], expires_at: Option<u64>) -> GrantId {
+	pub fn grant(
+		&self,
+		patient: u64,
+		grantee: u64,
+		scope: Scope,
+		threshold: u8,
+		proxies: &[u64],
+		expires_at: Option<u64>,
+	) -> GrantId {
 		let id = NextGrantId::<Test>::get();
 		Ehr::grant(
 			RuntimeOrigin::signed(patient),
@@ -224,14 +240,19 @@ impl World {
 		let request = Requests::<Test>::get(request).expect("request exists");
 		let grant = Grants::<Test>::get(request.grant).expect("grant exists");
 		let record = Records::<Test>::get(request.record).expect("record exists");
-		let sealed_bytes = &grant.proxies.iter().find(|p| p.hospital == hospital).expect("proxy in grant").encrypted_kfrag;
+		let sealed_bytes =
+			&grant.proxies.iter().find(|p| p.hospital == hospital).expect("proxy in grant").encrypted_kfrag;
 		let sealed: Sealed = umbral_codec::decode(sealed_bytes).expect("sealed kfrag decodes");
 		let kfrag_bytes = decrypt_original(&self.proxy_keys(hospital).secret, &sealed.capsule, &sealed.ciphertext)
 			.expect("proxy opens its kfrag");
 		let kfrag: KeyFrag = umbral_codec::decode(&kfrag_bytes).expect("kfrag decodes");
 		let patient = self.keys_of(grant.patient);
 		let verified = kfrag
-			.verify(&patient.signer.verifying_key(), Some(&patient.public()), Some(&self.keys_of(grant.grantee).public()))
+			.verify(
+				&patient.signer.verifying_key(),
+				Some(&patient.public()),
+				Some(&self.keys_of(grant.grantee).public()),
+			)
 			.map_err(|(e, _)| e)
 			.expect("kfrag verifies");
 		let capsule: Capsule = umbral_codec::decode(&record.capsule).expect("capsule decodes");
@@ -257,9 +278,15 @@ impl World {
 				.map_err(|(e, _)| e)
 				.expect("cfrag verifies")
 		});
-		umbral_pre::decrypt_reencrypted(&grantee.secret, &patient.public(), &capsule, cfrags, &record.encrypted_metadata)
-			.expect("grantee opens the envelope")
-			.to_vec()
+		umbral_pre::decrypt_reencrypted(
+			&grantee.secret,
+			&patient.public(),
+			&capsule,
+			cfrags,
+			&record.encrypted_metadata,
+		)
+		.expect("grantee opens the envelope")
+		.to_vec()
 	}
 }
 

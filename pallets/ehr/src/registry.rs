@@ -3,7 +3,11 @@
 
 use crate::{pallet::*, types::*};
 use ehr_primitives::umbral_codec;
-use frame_support::{ensure, pallet_prelude::*, traits::{ChangeMembers, InitializeMembers}};
+use frame_support::{
+	ensure,
+	pallet_prelude::*,
+	traits::{ChangeMembers, InitializeMembers},
+};
 
 impl<T: Config> Pallet<T> {
 	/// Checks that `key` is a canonical Umbral public key.
@@ -14,9 +18,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Whether `who` may receive grants: a registered provider or patient.
 	pub(crate) fn grantee_public_key(who: &T::AccountId) -> Option<PublicKeyBytes> {
-		Providers::<T>::get(who)
-			.map(|p| p.public_key)
-			.or_else(|| Patients::<T>::get(who).map(|p| p.public_key))
+		Providers::<T>::get(who).map(|p| p.public_key).or_else(|| Patients::<T>::get(who).map(|p| p.public_key))
 	}
 
 	/// Gives a registered identity a provider reference, so that its

@@ -42,7 +42,14 @@ impl<T: Config> Pallet<T> {
 		Requests::<T>::insert(id, request);
 		NextRequestId::<T>::put(next_id);
 
-		Self::log_access(&grant.patient, &grantee, AuditAction::AccessRequested, Some(record_id), Some(grant_id), Some(id));
+		Self::log_access(
+			&grant.patient,
+			&grantee,
+			AuditAction::AccessRequested,
+			Some(record_id),
+			Some(grant_id),
+			Some(id),
+		);
 		Self::deposit_event(Event::AccessRequested { request: id, grant: grant_id, record: record_id, grantee });
 		Ok(())
 	}
@@ -55,17 +62,20 @@ impl<T: Config> Pallet<T> {
 		let grant = Grants::<T>::get(request.grant).ok_or(Error::<T>::GrantNotFound)?;
 		Self::ensure_live(&grant)?;
 		ensure!(grant.has_proxy(&hospital), Error::<T>::ProxyNotInGrant);
-		ensure!(
-			!request.cfrags.iter().any(|c| c.hospital == hospital),
-			Error::<T>::CfragAlreadySubmitted
-		);
+		ensure!(!request.cfrags.iter().any(|c| c.hospital == hospital), Error::<T>::CfragAlreadySubmitted);
 		let record = Records::<T>::get(request.record).ok_or(Error::<T>::RecordNotFound)?;
 		ensure!(record.retired_at.is_none(), Error::<T>::RecordRetired);
 		let patient = Patients::<T>::get(&grant.patient).ok_or(Error::<T>::PatientNotRegistered)?;
 		let grantee_key = Self::grantee_public_key(&grant.grantee).ok_or(Error::<T>::GranteeNotRegistered)?;
 
 		// Verified natively by the node through the `ehr_crypto` host function.
-		match ehr_crypto::verify_cfrag(&cfrag, &record.capsule, &patient.verifying_key, &patient.public_key, &grantee_key) {
+		match ehr_crypto::verify_cfrag(
+			&cfrag,
+			&record.capsule,
+			&patient.verifying_key,
+			&patient.public_key,
+			&grantee_key,
+		) {
 			CFRAG_VALID => {},
 			CFRAG_WRONG_KEY_FRAG => return Err(Error::<T>::CfragWrongKeyFrag.into()),
 			CFRAG_INCORRECT_REENCRYPTION => return Err(Error::<T>::CfragInvalid.into()),
@@ -77,7 +87,14 @@ impl<T: Config> Pallet<T> {
 			.try_push(DeliveredCfrag { hospital: hospital.clone(), cfrag })
 			.map_err(|_| Error::<T>::CfragAlreadySubmitted)?;
 		OpenRequestsByProxy::<T>::remove(&hospital, id);
-		Self::log_access(&request.patient, &hospital, AuditAction::CfragAccepted, Some(request.record), Some(request.grant), Some(id));
+		Self::log_access(
+			&request.patient,
+			&hospital,
+			AuditAction::CfragAccepted,
+			Some(request.record),
+			Some(request.grant),
+			Some(id),
+		);
 		Self::deposit_event(Event::CfragAccepted { request: id, hospital });
 
 		if request.cfrags.len() >= usize::from(grant.threshold) {
@@ -85,7 +102,14 @@ impl<T: Config> Pallet<T> {
 			for proxy in grant.proxies.iter() {
 				OpenRequestsByProxy::<T>::remove(&proxy.hospital, id);
 			}
-			Self::log_access(&request.patient, &request.patient, AuditAction::RequestReady, Some(request.record), Some(request.grant), Some(id));
+			Self::log_access(
+				&request.patient,
+				&request.patient,
+				AuditAction::RequestReady,
+				Some(request.record),
+				Some(request.grant),
+				Some(id),
+			);
 			Self::deposit_event(Event::RequestReady { request: id });
 		}
 		Requests::<T>::insert(id, request);
@@ -120,7 +144,14 @@ impl<T: Config> Pallet<T> {
 					OpenRequestsByProxy::<T>::remove(&proxy.hospital, id);
 				}
 			}
-			Self::log_access(&request.patient, &request.patient, AuditAction::RequestExpired, Some(request.record), Some(request.grant), Some(id));
+			Self::log_access(
+				&request.patient,
+				&request.patient,
+				AuditAction::RequestExpired,
+				Some(request.record),
+				Some(request.grant),
+				Some(id),
+			);
 			Requests::<T>::insert(id, request);
 			Self::deposit_event(Event::RequestExpired { request: id });
 		}

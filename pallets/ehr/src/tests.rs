@@ -97,11 +97,25 @@ fn only_hospitals_register_and_create_records() {
 		);
 		let capsule = Records::<Test>::get(world.create_record(HOSPITAL_A, PATIENT, b"x")).unwrap().capsule;
 		assert_noop!(
-			Ehr::create_record(RuntimeOrigin::signed(PATIENT), PATIENT, capsule.clone(), bounded(vec![1]), Default::default(), 1),
+			Ehr::create_record(
+				RuntimeOrigin::signed(PATIENT),
+				PATIENT,
+				capsule.clone(),
+				bounded(vec![1]),
+				Default::default(),
+				1
+			),
 			Error::<Test>::NotAHospital
 		);
 		assert_noop!(
-			Ehr::create_record(RuntimeOrigin::signed(HOSPITAL_A), STRANGER, capsule, bounded(vec![1]), Default::default(), 1),
+			Ehr::create_record(
+				RuntimeOrigin::signed(HOSPITAL_A),
+				STRANGER,
+				capsule,
+				bounded(vec![1]),
+				Default::default(),
+				1
+			),
 			Error::<Test>::PatientNotRegistered
 		);
 	});
@@ -113,7 +127,12 @@ fn registration_checks_keys_duplicates_and_affiliation() {
 		let world = World::setup();
 		let keys = Keys::new();
 		assert_noop!(
-			Ehr::register_patient(RuntimeOrigin::signed(HOSPITAL_A), PATIENT, keys.public_bytes(), keys.verifying_bytes()),
+			Ehr::register_patient(
+				RuntimeOrigin::signed(HOSPITAL_A),
+				PATIENT,
+				keys.public_bytes(),
+				keys.verifying_bytes()
+			),
 			Error::<Test>::AlreadyRegistered
 		);
 		assert_noop!(
@@ -130,7 +149,11 @@ fn registration_checks_keys_duplicates_and_affiliation() {
 		);
 		// A node account cannot serve two hospitals.
 		assert_noop!(
-			Ehr::register_proxy(RuntimeOrigin::signed(HOSPITAL_D), vec![node_of(HOSPITAL_A)].try_into().unwrap(), keys.public_bytes()),
+			Ehr::register_proxy(
+				RuntimeOrigin::signed(HOSPITAL_D),
+				vec![node_of(HOSPITAL_A)].try_into().unwrap(),
+				keys.public_bytes()
+			),
 			Error::<Test>::ProxyAccountTaken
 		);
 		assert_noop!(
@@ -151,7 +174,10 @@ fn retire_by_custodian_or_patient_only_and_then_not_requestable() {
 		let first = world.create_record(HOSPITAL_A, PATIENT, b"one");
 		let second = world.create_record(HOSPITAL_A, PATIENT, b"two");
 		let grant = world.grant(PATIENT, CLINICIAN, Scope::AllRecords, 1, &[HOSPITAL_A], None);
-		assert_noop!(Ehr::retire_record(RuntimeOrigin::signed(HOSPITAL_B), first), Error::<Test>::NotCustodianOrPatient);
+		assert_noop!(
+			Ehr::retire_record(RuntimeOrigin::signed(HOSPITAL_B), first),
+			Error::<Test>::NotCustodianOrPatient
+		);
 		assert_noop!(Ehr::retire_record(RuntimeOrigin::signed(CLINICIAN), first), Error::<Test>::NotCustodianOrPatient);
 		assert_noop!(Ehr::retire_record(RuntimeOrigin::signed(PATIENT), 77), Error::<Test>::RecordNotFound);
 		assert_ok!(Ehr::retire_record(RuntimeOrigin::signed(HOSPITAL_A), first));
@@ -171,26 +197,63 @@ fn grant_checks_every_argument() {
 		let proxies = |m: u8, list: &[u64]| -> BoundedVec<_, _> {
 			world.grant_proxies(PATIENT, CLINICIAN, m, list).try_into().unwrap()
 		};
-		let g = |origin: u64, grantee: u64, scope: Scope, m: u8, p: BoundedVec<GrantProxy<u64>, _>, exp: Option<u64>| {
-			Ehr::grant(RuntimeOrigin::signed(origin), grantee, scope, m, p, exp, Purpose::Research)
-		};
-		assert_noop!(g(STRANGER, CLINICIAN, Scope::AllRecords, 1, proxies(1, &[HOSPITAL_A]), None), Error::<Test>::PatientNotRegistered);
-		assert_noop!(g(PATIENT, STRANGER, Scope::AllRecords, 1, proxies(1, &[HOSPITAL_A]), None), Error::<Test>::GranteeNotRegistered);
-		assert_noop!(g(PATIENT, PATIENT, Scope::AllRecords, 1, proxies(1, &[HOSPITAL_A]), None), Error::<Test>::SelfGrant);
-		assert_noop!(g(PATIENT, CLINICIAN, Scope::AllRecords, 0, proxies(1, &[HOSPITAL_A]), None), Error::<Test>::InvalidThreshold);
-		assert_noop!(g(PATIENT, CLINICIAN, Scope::AllRecords, 3, proxies(2, &[HOSPITAL_A, HOSPITAL_B]), None), Error::<Test>::InvalidThreshold);
+		let g =
+			|origin: u64, grantee: u64, scope: Scope, m: u8, p: BoundedVec<GrantProxy<u64>, _>, exp: Option<u64>| {
+				Ehr::grant(RuntimeOrigin::signed(origin), grantee, scope, m, p, exp, Purpose::Research)
+			};
+		assert_noop!(
+			g(STRANGER, CLINICIAN, Scope::AllRecords, 1, proxies(1, &[HOSPITAL_A]), None),
+			Error::<Test>::PatientNotRegistered
+		);
+		assert_noop!(
+			g(PATIENT, STRANGER, Scope::AllRecords, 1, proxies(1, &[HOSPITAL_A]), None),
+			Error::<Test>::GranteeNotRegistered
+		);
+		assert_noop!(
+			g(PATIENT, PATIENT, Scope::AllRecords, 1, proxies(1, &[HOSPITAL_A]), None),
+			Error::<Test>::SelfGrant
+		);
+		assert_noop!(
+			g(PATIENT, CLINICIAN, Scope::AllRecords, 0, proxies(1, &[HOSPITAL_A]), None),
+			Error::<Test>::InvalidThreshold
+		);
+		assert_noop!(
+			g(PATIENT, CLINICIAN, Scope::AllRecords, 3, proxies(2, &[HOSPITAL_A, HOSPITAL_B]), None),
+			Error::<Test>::InvalidThreshold
+		);
 		assert_noop!(g(PATIENT, CLINICIAN, Scope::AllRecords, 1, BoundedVec::new(), None), Error::<Test>::NoProxies);
-		assert_noop!(g(PATIENT, CLINICIAN, Scope::AllRecords, 1, proxies(1, &[HOSPITAL_A, HOSPITAL_A]), None), Error::<Test>::DuplicateProxy);
+		assert_noop!(
+			g(PATIENT, CLINICIAN, Scope::AllRecords, 1, proxies(1, &[HOSPITAL_A, HOSPITAL_A]), None),
+			Error::<Test>::DuplicateProxy
+		);
 		// Hospital D never registered a proxy key.
 		let unregistered = vec![GrantProxy { hospital: HOSPITAL_D, encrypted_kfrag: bounded(vec![1; 10]) }];
-		assert_noop!(g(PATIENT, CLINICIAN, Scope::AllRecords, 1, unregistered.try_into().unwrap(), None), Error::<Test>::ProxyNotRegistered);
+		assert_noop!(
+			g(PATIENT, CLINICIAN, Scope::AllRecords, 1, unregistered.try_into().unwrap(), None),
+			Error::<Test>::ProxyNotRegistered
+		);
 		let empty = vec![GrantProxy { hospital: HOSPITAL_A, encrypted_kfrag: bounded(vec![]) }];
-		assert_noop!(g(PATIENT, CLINICIAN, Scope::AllRecords, 1, empty.try_into().unwrap(), None), Error::<Test>::EmptyKfrag);
-		assert_noop!(g(PATIENT, CLINICIAN, Scope::AllRecords, 1, proxies(1, &[HOSPITAL_A]), Some(1)), Error::<Test>::ExpiryInPast);
+		assert_noop!(
+			g(PATIENT, CLINICIAN, Scope::AllRecords, 1, empty.try_into().unwrap(), None),
+			Error::<Test>::EmptyKfrag
+		);
+		assert_noop!(
+			g(PATIENT, CLINICIAN, Scope::AllRecords, 1, proxies(1, &[HOSPITAL_A]), Some(1)),
+			Error::<Test>::ExpiryInPast
+		);
 		assert_noop!(g(PATIENT, CLINICIAN, scope(&[]), 1, proxies(1, &[HOSPITAL_A]), None), Error::<Test>::EmptyScope);
-		assert_noop!(g(PATIENT, CLINICIAN, scope(&[record, record]), 1, proxies(1, &[HOSPITAL_A]), None), Error::<Test>::DuplicateScopeRecord);
-		assert_noop!(g(PATIENT, CLINICIAN, scope(&[other]), 1, proxies(1, &[HOSPITAL_A]), None), Error::<Test>::RecordNotOfPatient);
-		assert_noop!(g(PATIENT, CLINICIAN, scope(&[99]), 1, proxies(1, &[HOSPITAL_A]), None), Error::<Test>::RecordNotFound);
+		assert_noop!(
+			g(PATIENT, CLINICIAN, scope(&[record, record]), 1, proxies(1, &[HOSPITAL_A]), None),
+			Error::<Test>::DuplicateScopeRecord
+		);
+		assert_noop!(
+			g(PATIENT, CLINICIAN, scope(&[other]), 1, proxies(1, &[HOSPITAL_A]), None),
+			Error::<Test>::RecordNotOfPatient
+		);
+		assert_noop!(
+			g(PATIENT, CLINICIAN, scope(&[99]), 1, proxies(1, &[HOSPITAL_A]), None),
+			Error::<Test>::RecordNotFound
+		);
 		assert_ok!(g(PATIENT, CLINICIAN, scope(&[record]), 1, proxies(1, &[HOSPITAL_A]), Some(5)));
 		assert_eq!(Ehr::grants_of_patient(&PATIENT).len(), 1);
 		assert_eq!(Ehr::grants_to_grantee(&CLINICIAN).len(), 1);
@@ -205,9 +268,18 @@ fn requests_need_the_grantee_a_live_grant_and_a_record_in_scope() {
 		let outside = world.create_record(HOSPITAL_A, PATIENT, b"not in scope");
 		let others = world.create_record(HOSPITAL_A, OTHER_PATIENT, b"other patient's");
 		let grant = world.grant(PATIENT, CLINICIAN, scope(&[record]), 1, &[HOSPITAL_A], Some(20));
-		assert_noop!(Ehr::request_access(RuntimeOrigin::signed(OTHER_CLINICIAN), grant, record), Error::<Test>::NotTheGrantee);
-		assert_noop!(Ehr::request_access(RuntimeOrigin::signed(CLINICIAN), grant, outside), Error::<Test>::RecordNotInScope);
-		assert_noop!(Ehr::request_access(RuntimeOrigin::signed(CLINICIAN), grant, others), Error::<Test>::RecordNotInScope);
+		assert_noop!(
+			Ehr::request_access(RuntimeOrigin::signed(OTHER_CLINICIAN), grant, record),
+			Error::<Test>::NotTheGrantee
+		);
+		assert_noop!(
+			Ehr::request_access(RuntimeOrigin::signed(CLINICIAN), grant, outside),
+			Error::<Test>::RecordNotInScope
+		);
+		assert_noop!(
+			Ehr::request_access(RuntimeOrigin::signed(CLINICIAN), grant, others),
+			Error::<Test>::RecordNotInScope
+		);
 		assert_noop!(Ehr::request_access(RuntimeOrigin::signed(CLINICIAN), 42, record), Error::<Test>::GrantNotFound);
 		assert_noop!(Ehr::request_access(RuntimeOrigin::signed(CLINICIAN), grant, 42), Error::<Test>::RecordNotFound);
 
@@ -215,7 +287,10 @@ fn requests_need_the_grantee_a_live_grant_and_a_record_in_scope() {
 		let all = world.grant(PATIENT, CLINICIAN, Scope::AllRecords, 1, &[HOSPITAL_A], None);
 		let later = world.create_record(HOSPITAL_B, PATIENT, b"later");
 		assert_ok!(Ehr::request_access(RuntimeOrigin::signed(CLINICIAN), all, later));
-		assert_noop!(Ehr::request_access(RuntimeOrigin::signed(CLINICIAN), all, others), Error::<Test>::RecordNotInScope);
+		assert_noop!(
+			Ehr::request_access(RuntimeOrigin::signed(CLINICIAN), all, others),
+			Error::<Test>::RecordNotInScope
+		);
 
 		run_to_block(21);
 		assert_noop!(Ehr::request_access(RuntimeOrigin::signed(CLINICIAN), grant, record), Error::<Test>::GrantExpired);
@@ -253,7 +328,10 @@ fn expired_grant_refuses_cfrags() {
 		let req = request(&world, grant, record);
 		let cfrag = world.cfrag_for(HOSPITAL_A, req);
 		run_to_block(4);
-		assert_noop!(Ehr::submit_cfrag(RuntimeOrigin::signed(node_of(HOSPITAL_A)), req, cfrag), Error::<Test>::GrantExpired);
+		assert_noop!(
+			Ehr::submit_cfrag(RuntimeOrigin::signed(node_of(HOSPITAL_A)), req, cfrag),
+			Error::<Test>::GrantExpired
+		);
 	});
 }
 
@@ -271,7 +349,10 @@ fn unready_requests_expire_and_leave_the_proxy_queue() {
 		assert_eq!(Requests::<Test>::get(req).unwrap().status, RequestStatus::Expired);
 		assert!(crate::OpenRequestsByProxy::<Test>::iter().next().is_none());
 		assert!(ehr_events().contains(&Event::RequestExpired { request: req }));
-		assert_noop!(Ehr::submit_cfrag(RuntimeOrigin::signed(node_of(HOSPITAL_A)), req, cfrag), Error::<Test>::RequestNotOpen);
+		assert_noop!(
+			Ehr::submit_cfrag(RuntimeOrigin::signed(node_of(HOSPITAL_A)), req, cfrag),
+			Error::<Test>::RequestNotOpen
+		);
 		check_invariants();
 	});
 }
@@ -285,7 +366,10 @@ fn too_many_requests_in_one_block_are_refused() {
 		for _ in 0..4 {
 			assert_ok!(Ehr::request_access(RuntimeOrigin::signed(CLINICIAN), grant, record));
 		}
-		assert_noop!(Ehr::request_access(RuntimeOrigin::signed(CLINICIAN), grant, record), Error::<Test>::TooManyRequestsInBlock);
+		assert_noop!(
+			Ehr::request_access(RuntimeOrigin::signed(CLINICIAN), grant, record),
+			Error::<Test>::TooManyRequestsInBlock
+		);
 	});
 }
 
@@ -301,22 +385,28 @@ fn cfrags_are_verified_on_chain() {
 		let node_a = RuntimeOrigin::signed(node_of(HOSPITAL_A));
 
 		// Not a proxy account at all, and a proxy outside the grant.
-		assert_noop!(Ehr::submit_cfrag(RuntimeOrigin::signed(STRANGER), req, world.cfrag_for(HOSPITAL_A, req)), Error::<Test>::NotAProxyAccount);
+		assert_noop!(
+			Ehr::submit_cfrag(RuntimeOrigin::signed(STRANGER), req, world.cfrag_for(HOSPITAL_A, req)),
+			Error::<Test>::NotAProxyAccount
+		);
 		assert_noop!(
 			Ehr::submit_cfrag(RuntimeOrigin::signed(node_of(HOSPITAL_C)), req, world.cfrag_for(HOSPITAL_A, req)),
 			Error::<Test>::ProxyNotInGrant
 		);
 		// A cfrag of another capsule.
-		assert_noop!(Ehr::submit_cfrag(node_a.clone(), req, world.cfrag_for(HOSPITAL_A, other_req)), Error::<Test>::CfragInvalid);
+		assert_noop!(
+			Ehr::submit_cfrag(node_a.clone(), req, world.cfrag_for(HOSPITAL_A, other_req)),
+			Error::<Test>::CfragInvalid
+		);
 		// A tampered cfrag: one byte of the proof changed.
 		let mut tampered = world.cfrag_for(HOSPITAL_A, req).into_inner();
 		let last = tampered.len() - 1;
 		tampered[last] ^= 1;
 		let result = Ehr::submit_cfrag(node_a.clone(), req, bounded(tampered));
 		assert!(
-			result == Err(Error::<Test>::CfragInvalid.into()) ||
-				result == Err(Error::<Test>::CfragWrongKeyFrag.into()) ||
-				result == Err(Error::<Test>::MalformedCfrag.into()),
+			result == Err(Error::<Test>::CfragInvalid.into())
+				|| result == Err(Error::<Test>::CfragWrongKeyFrag.into())
+				|| result == Err(Error::<Test>::MalformedCfrag.into()),
 			"tampered cfrag refused, got {result:?}"
 		);
 		// Garbage bytes.
@@ -325,7 +415,10 @@ fn cfrags_are_verified_on_chain() {
 		let stolen_grant = world.grant(PATIENT, OTHER_CLINICIAN, Scope::AllRecords, 1, &[HOSPITAL_A], None);
 		let stolen_req = crate::NextRequestId::<Test>::get();
 		assert_ok!(Ehr::request_access(RuntimeOrigin::signed(OTHER_CLINICIAN), stolen_grant, record));
-		assert_noop!(Ehr::submit_cfrag(node_a.clone(), req, world.cfrag_for(HOSPITAL_A, stolen_req)), Error::<Test>::CfragWrongKeyFrag);
+		assert_noop!(
+			Ehr::submit_cfrag(node_a.clone(), req, world.cfrag_for(HOSPITAL_A, stolen_req)),
+			Error::<Test>::CfragWrongKeyFrag
+		);
 
 		// The honest cfrag is accepted, once.
 		assert_ok!(world.deliver(HOSPITAL_A, req));
@@ -344,7 +437,10 @@ fn confirm_fetch_only_by_custodian_once_ready() {
 		let req = request(&world, grant, record);
 		assert_noop!(Ehr::confirm_fetch(RuntimeOrigin::signed(HOSPITAL_A), req), Error::<Test>::RequestNotReady);
 		assert_ok!(world.deliver(HOSPITAL_B, req));
-		assert_noop!(Ehr::confirm_fetch(RuntimeOrigin::signed(node_of(HOSPITAL_B)), req), Error::<Test>::NotTheCustodian);
+		assert_noop!(
+			Ehr::confirm_fetch(RuntimeOrigin::signed(node_of(HOSPITAL_B)), req),
+			Error::<Test>::NotTheCustodian
+		);
 		assert_noop!(Ehr::confirm_fetch(RuntimeOrigin::signed(HOSPITAL_A), 99), Error::<Test>::RequestNotFound);
 		assert_ok!(Ehr::confirm_fetch(RuntimeOrigin::signed(HOSPITAL_A), req));
 	});
@@ -355,12 +451,26 @@ fn malformed_record_inputs_are_refused() {
 	new_test_ext().execute_with(|| {
 		let _world = World::setup();
 		assert_noop!(
-			Ehr::create_record(RuntimeOrigin::signed(HOSPITAL_A), PATIENT, bounded(vec![1; 101]), bounded(vec![1]), Default::default(), 1),
+			Ehr::create_record(
+				RuntimeOrigin::signed(HOSPITAL_A),
+				PATIENT,
+				bounded(vec![1; 101]),
+				bounded(vec![1]),
+				Default::default(),
+				1
+			),
 			Error::<Test>::InvalidCapsule
 		);
 		let (capsule, _) = umbral_pre::encrypt(&Keys::new().public(), b"x").unwrap();
 		assert_noop!(
-			Ehr::create_record(RuntimeOrigin::signed(HOSPITAL_A), PATIENT, bounded(enc(&capsule)), bounded(vec![]), Default::default(), 1),
+			Ehr::create_record(
+				RuntimeOrigin::signed(HOSPITAL_A),
+				PATIENT,
+				bounded(enc(&capsule)),
+				bounded(vec![]),
+				Default::default(),
+				1
+			),
 			Error::<Test>::EmptyMetadata
 		);
 		// Oversize inputs cannot even be built: the bounds are in the types.
@@ -377,7 +487,14 @@ fn a_body_hash_belongs_to_one_record() {
 		let existing = Records::<Test>::get(record).unwrap();
 		assert_eq!(crate::RecordByBodyHash::<Test>::get(existing.body_hash), Some(record));
 		assert_noop!(
-			Ehr::create_record(RuntimeOrigin::signed(HOSPITAL_B), PATIENT, existing.capsule, existing.encrypted_metadata, existing.body_hash, 1),
+			Ehr::create_record(
+				RuntimeOrigin::signed(HOSPITAL_B),
+				PATIENT,
+				existing.capsule,
+				existing.encrypted_metadata,
+				existing.body_hash,
+				1
+			),
 			Error::<Test>::DuplicateBody
 		);
 	});
@@ -407,7 +524,8 @@ fn nothing_in_clear_reaches_storage_or_events() {
 		envelope.extend_from_slice(MARKER);
 		envelope.extend_from_slice(b"\"}");
 		let record = world.create_record(HOSPITAL_A, PATIENT, &envelope);
-		let grant = world.grant(PATIENT, CLINICIAN, scope(&[record]), 2, &[HOSPITAL_A, HOSPITAL_B, HOSPITAL_C], Some(50));
+		let grant =
+			world.grant(PATIENT, CLINICIAN, scope(&[record]), 2, &[HOSPITAL_A, HOSPITAL_B, HOSPITAL_C], Some(50));
 		let req = request(&world, grant, record);
 		assert_ok!(world.deliver(HOSPITAL_B, req));
 		assert_ok!(world.deliver(HOSPITAL_C, req));

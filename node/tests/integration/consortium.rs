@@ -2,13 +2,14 @@
 //! the members, validators and peers that follow membership, a runtime
 //! upgrade by vote, and fee-less admission with a rate limit.
 
-mod common;
+use crate::common;
 
+use codec::{Decode, Encode};
 use common::{chain::Chain, council::Council, local_network, node_key, peer_id, Node};
 use ehr_primitives::consortium::{admission_error, RateLimit, RateLimits};
 use ehr_runtime::{AccountId, Address, RuntimeCall, SessionKeys};
 use sp_core::{sr25519, Pair};
-use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+use sp_keyring::Sr25519Keyring;
 use std::time::Duration;
 
 /// How long a vote, a session change or a sync may take on the test network
@@ -29,7 +30,24 @@ fn validators(chain: &Chain) -> Vec<AccountId> {
 
 fn peer_ids_of(node: &Node) -> Vec<String> {
 	let peers = node.rpc("system_peers", jsonrpsee::rpc_params![]).expect("system_peers answers");
-	peers.as_array().map(|list| list.iter().filter_map(|p| p["peerId"].as_str().map(String::from)).collect()).unwrap_or_default()
+	peers
+		.as_array()
+		.map(|list| list.iter().filter_map(|p| p["peerId"].as_str().map(String::from)).collect())
+		.unwrap_or_default()
+}
+
+/// New session keys in `node`'s keystore with their proof of possession for
+/// `owner` (`author_rotateKeysWithOwner`), decoded for `Session::set_keys`.
+fn session_keys_for(node: &Node, owner: &AccountId) -> (SessionKeys, Vec<u8>) {
+	let generated = node
+		.rpc("author_rotateKeysWithOwner", jsonrpsee::rpc_params![format!("0x{}", hex::encode(owner.encode()))])
+		.expect("author_rotateKeysWithOwner answers");
+	let bytes = |field: &str| {
+		let text = generated[field].as_str().unwrap_or_else(|| panic!("no {field} in {generated}"));
+		hex::decode(text.trim_start_matches("0x")).unwrap_or_else(|e| panic!("{field} is not hex: {e}"))
+	};
+	let keys = SessionKeys::decode(&mut &bytes("keys")[..]).expect("the node's session keys decode");
+	(keys, bytes("proof"))
 }
 
 fn add_member(who: AccountId) -> RuntimeCall {
@@ -52,8 +70,10 @@ fn hospitals_are_voted_in_and_out_and_validators_and_peers_follow() {
 	// Eve (node key 5) is a hospital that wants to join; Ferdie (node key 6)
 	// is an outsider that never will. Both have the right chain spec and
 	// Alice as boot node.
-	let bootnode =
-		vec!["--bootnodes".to_string(), format!("/ip4/127.0.0.1/tcp/{}/p2p/{}", alice.p2p_port(), peer_id(&node_key(1)))];
+	let bootnode = vec![
+		"--bootnodes".to_string(),
+		format!("/ip4/127.0.0.1/tcp/{}/p2p/{}", alice.p2p_port(), peer_id(&node_key(1))),
+	];
 	let eve_node = Node::start("eve", "local", &bootnode, None, Some(node_key(5).as_str()));
 	let ferdie_node = Node::start("ferdie", "local", &bootnode, None, Some(node_key(6).as_str()));
 	let ferdie_peer = peer_id(&node_key(6));
@@ -62,7 +82,12 @@ fn hospitals_are_voted_in_and_out_and_validators_and_peers_follow() {
 	let start = alice.best_number().expect("alice's best block");
 	alice.wait_for_blocks(start + 5);
 	assert_eq!(eve_node.best_number().expect("eve's best block"), 0, "a non-member node synced: {}", eve_node.status());
-	assert_eq!(ferdie_node.best_number().expect("ferdie's best block"), 0, "an outsider synced: {}", ferdie_node.status());
+	assert_eq!(
+		ferdie_node.best_number().expect("ferdie's best block"),
+		0,
+		"an outsider synced: {}",
+		ferdie_node.status()
+	);
 	assert!(!peer_ids_of(alice).contains(&ferdie_peer), "alice syncs with the outsider");
 
 	step("2 of 4 ayes do not admit a hospital");
@@ -84,9 +109,12 @@ fn hospitals_are_voted_in_and_out_and_validators_and_peers_follow() {
 			}),
 		)
 		.expect("a member may publish its profile");
-	let keys = SessionKeys { aura: Sr25519Keyring::Eve.public().into(), grandpa: Ed25519Keyring::Eve.public().into() };
+	// As an operator does it: Eve's node makes new session keys and proves
+	// them owned by Eve's account (pallet-session refuses keys without that
+	// proof of possession).
+	let (keys, proof) = session_keys_for(&eve_node, &eve);
 	chain
-		.submit(&eve_signer, RuntimeCall::Session(pallet_session::Call::set_keys { keys, proof: vec![] }))
+		.submit(&eve_signer, RuntimeCall::Session(pallet_session::Call::set_keys { keys, proof }))
 		.expect("a member may set session keys");
 	chain.wait(CHAIN_TIMEOUT, "Eve's node to sync", |_| {
 		let target = alice.finalized_number()?;
@@ -100,10 +128,17 @@ fn hospitals_are_voted_in_and_out_and_validators_and_peers_follow() {
 		Ok(log.contains("Pre-sealed block for proposal").then_some(()))
 	});
 	let finalized = alice.finalized_number().expect("alice's finalized block");
-	chain.wait(CHAIN_TIMEOUT, "finality with five validators", |_| Ok((alice.finalized_number()? >= finalized + 3).then_some(())));
+	chain.wait(CHAIN_TIMEOUT, "finality with five validators", |_| {
+		Ok((alice.finalized_number()? >= finalized + 3).then_some(()))
+	});
 
 	step("with five members, 3 ayes are not two thirds; 4 remove Eve");
-	council.decide(remove_member(eve.clone()), 3, Sr25519Keyring::Bob, &[Sr25519Keyring::Charlie, Sr25519Keyring::Dave]);
+	council.decide(
+		remove_member(eve.clone()),
+		3,
+		Sr25519Keyring::Bob,
+		&[Sr25519Keyring::Charlie, Sr25519Keyring::Dave],
+	);
 	assert!(members(&chain).contains(&eve), "three of five members removed a hospital");
 	council.decide(
 		remove_member(eve.clone()),
@@ -114,12 +149,21 @@ fn hospitals_are_voted_in_and_out_and_validators_and_peers_follow() {
 	assert!(!members(&chain).contains(&eve), "four of five ayes did not remove Eve");
 
 	step("removing Eve stops it validating");
-	chain.wait(CHAIN_TIMEOUT, "Eve to leave the validators", |chain| Ok((!validators(chain).contains(&eve)).then_some(())));
+	chain.wait(CHAIN_TIMEOUT, "Eve to leave the validators", |chain| {
+		Ok((!validators(chain).contains(&eve)).then_some(()))
+	});
 	let finalized = alice.finalized_number().expect("alice's finalized block");
-	chain.wait(CHAIN_TIMEOUT, "finality without Eve", |_| Ok((alice.finalized_number()? >= finalized + 3).then_some(())));
+	chain.wait(CHAIN_TIMEOUT, "finality without Eve", |_| {
+		Ok((alice.finalized_number()? >= finalized + 3).then_some(()))
+	});
 
 	step("the outsider never synced");
-	assert_eq!(ferdie_node.best_number().expect("ferdie's best block"), 0, "the outsider synced: {}", ferdie_node.status());
+	assert_eq!(
+		ferdie_node.best_number().expect("ferdie's best block"),
+		0,
+		"the outsider synced: {}",
+		ferdie_node.status()
+	);
 	assert!(!peer_ids_of(alice).contains(&ferdie_peer), "alice syncs with the outsider");
 }
 
@@ -144,12 +188,17 @@ fn the_runtime_is_upgraded_by_vote() {
 		chain.wait(CHAIN_TIMEOUT, "the new spec version", |chain| Ok((chain.spec_version()? > before).then_some(())));
 	}
 	let upgraded = alice.finalized_number().expect("alice's finalized block");
-	chain.wait(CHAIN_TIMEOUT, "finality after the upgrade", |_| Ok((alice.finalized_number()? >= upgraded + 3).then_some(())));
+	chain.wait(CHAIN_TIMEOUT, "finality after the upgrade", |_| {
+		Ok((alice.finalized_number()? >= upgraded + 3).then_some(()))
+	});
 
 	step("transactions work on the new runtime");
 	let chain = Chain::connect(alice);
 	chain
-		.submit(&Sr25519Keyring::Bob.pair(), RuntimeCall::System(frame_system::Call::remark { remark: b"after".to_vec() }))
+		.submit(
+			&Sr25519Keyring::Bob.pair(),
+			RuntimeCall::System(frame_system::Call::remark { remark: b"after".to_vec() }),
+		)
 		.expect("a member's transaction is accepted after the upgrade");
 }
 
@@ -162,8 +211,12 @@ fn unregistered_accounts_are_refused_and_rate_limits_hold() {
 	let patient = sr25519::Pair::from_string("//ConsortiumTestPatient", None).expect("a dev key");
 
 	step("an unregistered account is refused with its reason");
-	let refused = chain.submit(&patient, remark("hello")).expect_err("an unregistered account's transaction is refused");
-	assert!(refused.contains(&format!("Custom error: {}", admission_error::UNREGISTERED)), "unexpected reason: {refused}");
+	let refused =
+		chain.submit(&patient, remark("hello")).expect_err("an unregistered account's transaction is refused");
+	assert!(
+		refused.contains(&format!("Custom error: {}", admission_error::UNREGISTERED)),
+		"unexpected reason: {refused}"
+	);
 
 	step("registered as a patient, it may transact");
 	let umbral_key = |secret: umbral_pre::SecretKey| {
@@ -210,12 +263,15 @@ fn unregistered_accounts_are_refused_and_rate_limits_hold() {
 	let account: AccountId = patient.public().into();
 	chain.wait(CHAIN_TIMEOUT, "both to be counted on chain", |chain| {
 		let raw: &[u8] = account.as_ref();
-		let key = [&sp_core::hashing::blake2_128(raw)[..], raw].concat();
+		let key = [&sp_crypto_hashing::blake2_128(raw)[..], raw].concat();
 		let window: Option<(u32, u32)> = chain.storage("Consortium", "Windows", &key)?;
 		Ok(window.filter(|(_, count)| *count == 2).map(|_| ()))
 	});
 	let limited = chain.submit(&patient, remark("three")).expect_err("the third transaction in the window is refused");
-	assert!(limited.contains(&format!("Custom error: {}", admission_error::RATE_LIMITED)), "unexpected reason: {limited}");
+	assert!(
+		limited.contains(&format!("Custom error: {}", admission_error::RATE_LIMITED)),
+		"unexpected reason: {limited}"
+	);
 	chain.wait(CHAIN_TIMEOUT, "the next window", |chain| Ok(chain.submit(&patient, remark("three")).ok().map(|_| ())));
 	node.assert_running();
 }

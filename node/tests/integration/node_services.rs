@@ -2,7 +2,7 @@
 //! `ehr_putBlob` / `ehr_getBlob`, its authorization, the proxy worker that
 //! delivers cfrags, and crash safety of uploads.
 
-mod common;
+use crate::common;
 
 use common::{
 	chain::Chain,
@@ -11,8 +11,8 @@ use common::{
 };
 use ehr_node::blob_store::BlobStore;
 use ehr_primitives::{
-	access::blob_read_message, umbral_codec, AccessRequest, Grant, PatientInfo, ProxyInfo, Purpose,
-	Record, RecordId, RequestStatus, Scope,
+	access::blob_read_message, umbral_codec, AccessRequest, Grant, PatientInfo, ProxyInfo, Purpose, Record, RecordId,
+	RequestStatus, Scope,
 };
 use ehr_runtime::{AccountId, BlockNumber, EhrCall};
 use jsonrpsee::rpc_params;
@@ -47,7 +47,7 @@ fn now_ms() -> u64 {
 
 /// Uploads `data` to `node` in 1 MiB chunks; returns the body hash.
 fn upload(node: &Node, data: &[u8]) -> H256 {
-	let hash = H256::from(sp_core::hashing::blake2_256(data));
+	let hash = H256::from(sp_crypto_hashing::blake2_256(data));
 	let mut offset = 0usize;
 	loop {
 		let end = (offset + CHUNK).min(data.len());
@@ -137,7 +137,8 @@ fn proxies_deliver_and_the_custodian_serves_only_authorized_readers() {
 	let patient = sr25519::Pair::from_string("//Patient", None).expect("dev seed");
 	let clinician = sr25519::Pair::from_string("//Clinician", None).expect("dev seed");
 	let stranger = sr25519::Pair::from_string("//Stranger", None).expect("dev seed");
-	let (patient_sk, patient_signer, clinician_sk) = (SecretKey::random(), Signer::new(SecretKey::random()), SecretKey::random());
+	let (patient_sk, patient_signer, clinician_sk) =
+		(SecretKey::random(), Signer::new(SecretKey::random()), SecretKey::random());
 	let patient_id: AccountId = patient.public().into();
 	let clinician_id: AccountId = clinician.public().into();
 	register_patient(&chain, &Sr25519Keyring::Alice.pair(), &patient_id, &patient_sk, &patient_signer);
@@ -177,7 +178,8 @@ fn proxies_deliver_and_the_custodian_serves_only_authorized_readers() {
 			)
 			.expect("create_record");
 		let id = chain.wait(CHAIN_TIMEOUT, "the record on chain", |c| {
-			let found: Option<(RecordId, Record<AccountId, BlockNumber>)> = c.call("EhrApi_record_by_body_hash", hash)?;
+			let found: Option<(RecordId, Record<AccountId, BlockNumber>)> =
+				c.call("EhrApi_record_by_body_hash", hash)?;
 			Ok(found.map(|(id, _)| id))
 		});
 		record_ids.push(id);
@@ -200,7 +202,8 @@ fn proxies_deliver_and_the_custodian_serves_only_authorized_readers() {
 		)
 		.expect("grant");
 	let grant_id = chain.wait(CHAIN_TIMEOUT, "the grant", |c| {
-		let grants: Vec<(u64, Grant<AccountId, BlockNumber>)> = c.call("EhrApi_grants_of_patient", patient_id.clone())?;
+		let grants: Vec<(u64, Grant<AccountId, BlockNumber>)> =
+			c.call("EhrApi_grants_of_patient", patient_id.clone())?;
 		Ok(grants.first().map(|(id, _)| *id))
 	});
 	chain.submit(&clinician, EhrCall::request_access { grant: grant_id, record: large_id }).expect("request_access");
@@ -229,10 +232,26 @@ fn proxies_deliver_and_the_custodian_serves_only_authorized_readers() {
 	let once = read_params(genesis, &clinician, Some(0), None, 0, 10, now_ms());
 	get(&net.alice, once.clone()).expect("first use of a signed read");
 	expect_code(get(&net.alice, once), 1011, "replayed signature");
-	expect_code(get(&net.alice, read_params(genesis, &clinician, Some(0), None, 0, 10, now_ms() - 120_000)), 1010, "stale");
-	expect_code(get(&net.alice, read_params(genesis, &clinician, Some(99), None, 0, 10, now_ms())), 1014, "unknown request");
-	expect_code(get(&net.alice, read_params(genesis, &clinician, None, Some(small_id), 0, 10, now_ms())), 1015, "not the patient");
-	expect_code(get(&net.bob, read_params(genesis, &clinician, Some(0), None, 0, 10, now_ms())), 1017, "not the custodian");
+	expect_code(
+		get(&net.alice, read_params(genesis, &clinician, Some(0), None, 0, 10, now_ms() - 120_000)),
+		1010,
+		"stale",
+	);
+	expect_code(
+		get(&net.alice, read_params(genesis, &clinician, Some(99), None, 0, 10, now_ms())),
+		1014,
+		"unknown request",
+	);
+	expect_code(
+		get(&net.alice, read_params(genesis, &clinician, None, Some(small_id), 0, 10, now_ms())),
+		1015,
+		"not the patient",
+	);
+	expect_code(
+		get(&net.bob, read_params(genesis, &clinician, Some(0), None, 0, 10, now_ms())),
+		1017,
+		"not the custodian",
+	);
 
 	step("a grant whose second proxy got a useless kfrag: 3 of 3 can never be reached");
 	let stuck_proxies = sealed_kfrags(&patient_sk, &patient_signer, &clinician_sk.public_key(), 3, &proxies, Some(1));
@@ -250,13 +269,16 @@ fn proxies_deliver_and_the_custodian_serves_only_authorized_readers() {
 		)
 		.expect("second grant");
 	let stuck_grant = chain.wait(CHAIN_TIMEOUT, "the second grant", |c| {
-		let grants: Vec<(u64, Grant<AccountId, BlockNumber>)> = c.call("EhrApi_grants_of_patient", patient_id.clone())?;
+		let grants: Vec<(u64, Grant<AccountId, BlockNumber>)> =
+			c.call("EhrApi_grants_of_patient", patient_id.clone())?;
 		Ok((grants.len() == 2).then(|| grants.iter().map(|(id, _)| *id).max().unwrap_or(1)))
 	});
 	chain.submit(&clinician, EhrCall::request_access { grant: stuck_grant, record: large_id }).expect("second request");
 	let charlie_id = Sr25519Keyring::Charlie.to_account_id();
 	chain.wait(CHAIN_TIMEOUT, "Alice's and Charlie's cfrags on the stuck request", |c| {
-		Ok(request_of(c, 1)?.filter(|r| r.cfrags.len() == 2 && r.cfrags.iter().any(|d| d.hospital == charlie_id)).map(|_| ()))
+		Ok(request_of(c, 1)?
+			.filter(|r| r.cfrags.len() == 2 && r.cfrags.iter().any(|d| d.hospital == charlie_id))
+			.map(|_| ()))
 	});
 	expect_code(get(&net.alice, read_params(genesis, &clinician, Some(1), None, 0, 10, now_ms())), 1016, "not ready");
 
@@ -273,17 +295,27 @@ fn proxies_deliver_and_the_custodian_serves_only_authorized_readers() {
 	step("after the patient revokes, the clinician reads nothing");
 	chain.submit(&patient, EhrCall::revoke { grant: grant_id }).expect("revoke");
 	chain.wait(CHAIN_TIMEOUT, "the revocation on chain", |c| {
-		let grants: Vec<(u64, Grant<AccountId, BlockNumber>)> = c.call("EhrApi_grants_of_patient", patient_id.clone())?;
+		let grants: Vec<(u64, Grant<AccountId, BlockNumber>)> =
+			c.call("EhrApi_grants_of_patient", patient_id.clone())?;
 		Ok(grants.iter().find(|(id, g)| *id == grant_id && g.revoked_at.is_some()).map(|_| ()))
 	});
-	expect_code(get(&net.alice, read_params(genesis, &clinician, Some(0), None, 0, 10, now_ms())), 1015, "after revoke");
+	expect_code(
+		get(&net.alice, read_params(genesis, &clinician, Some(0), None, 0, 10, now_ms())),
+		1015,
+		"after revoke",
+	);
 
 	step("the patient retires the small record: once final, its custodian deletes the body");
-	let blobs = |node: &Node| node.rpc("ehr_status", rpc_params![]).map(|s| s["blobCount"].as_u64().unwrap_or(u64::MAX));
+	let blobs =
+		|node: &Node| node.rpc("ehr_status", rpc_params![]).map(|s| s["blobCount"].as_u64().unwrap_or(u64::MAX));
 	assert_eq!(blobs(&net.alice), Ok(2));
 	chain.submit(&patient, EhrCall::retire_record { record: small_id }).expect("retire_record");
 	chain.wait(CHAIN_TIMEOUT, "the small body to be deleted", |_| Ok((blobs(&net.alice)? == 1).then_some(())));
-	expect_code(get(&net.alice, read_params(genesis, &patient, None, Some(small_id), 0, 10, now_ms())), 1015, "retired");
+	expect_code(
+		get(&net.alice, read_params(genesis, &patient, None, Some(small_id), 0, 10, now_ms())),
+		1015,
+		"retired",
+	);
 }
 
 /// `ehr_putBlob` only for the hospital's own systems, and within the size limit.
@@ -291,7 +323,7 @@ fn proxies_deliver_and_the_custodian_serves_only_authorized_readers() {
 fn uploads_need_unsafe_rpc_and_respect_the_size_limit() {
 	let safe = Node::start("alice", "dev", &["--rpc-methods".into(), "safe".into()], None, None);
 	let data = body(100, 3);
-	let hash = H256::from(sp_core::hashing::blake2_256(&data));
+	let hash = H256::from(sp_crypto_hashing::blake2_256(&data));
 	let refused = safe.rpc("ehr_putBlob", rpc_params![hash, 100u64, 0u64, hex0x(&data)]);
 	assert!(refused.is_err(), "a public (safe-only) RPC endpoint refuses uploads");
 	drop(safe);
@@ -305,8 +337,12 @@ fn uploads_need_unsafe_rpc_and_respect_the_size_limit() {
 		None,
 	);
 	let big = body(2000, 4);
-	let big_hash = H256::from(sp_core::hashing::blake2_256(&big));
-	expect_code(small.rpc("ehr_putBlob", rpc_params![big_hash, 2000u64, 0u64, hex0x(&big[..500])]), 1001, "over the limit");
+	let big_hash = H256::from(sp_crypto_hashing::blake2_256(&big));
+	expect_code(
+		small.rpc("ehr_putBlob", rpc_params![big_hash, 2000u64, 0u64, hex0x(&big[..500])]),
+		1001,
+		"over the limit",
+	);
 	expect_code(small.rpc("ehr_putBlob", rpc_params![hash, 100u64, 0u64, hex0x(&body(100, 9))]), 1003, "hash mismatch");
 	let reply = small.rpc("ehr_putBlob", rpc_params![hash, 100u64, 0u64, hex0x(&data)]).expect("a valid upload");
 	assert_eq!(reply["complete"].as_bool(), Some(true));
@@ -349,7 +385,7 @@ fn acknowledged_uploads_survive_a_crash() {
 					.expect("client");
 				for i in 0..400u32 {
 					let data = body(96 * 1024, i as u8);
-					let hash = H256::from(sp_core::hashing::blake2_256(&data));
+					let hash = H256::from(sp_crypto_hashing::blake2_256(&data));
 					let half = data.len() / 2;
 					let first: Result<Value, _> = client
 						.request("ehr_putBlob", rpc_params![hash, data.len() as u64, 0u64, hex0x(&data[..half])])
@@ -361,8 +397,9 @@ fn acknowledged_uploads_survive_a_crash() {
 						.request("ehr_putBlob", rpc_params![hash, data.len() as u64, half as u64, hex0x(&data[half..])])
 						.await;
 					match last {
-						Ok(reply) if reply["complete"].as_bool() == Some(true) =>
-							acknowledged.lock().expect("lock").push((hash, data.len())),
+						Ok(reply) if reply["complete"].as_bool() == Some(true) => {
+							acknowledged.lock().expect("lock").push((hash, data.len()))
+						},
 						_ => return,
 					}
 				}
@@ -380,7 +417,8 @@ fn acknowledged_uploads_survive_a_crash() {
 	let dir = node.base_path().join("chains").join("ehr_dev").join("ehr");
 	let store = BlobStore::open(&dir, u64::MAX).expect("the store opens");
 	for (hash, len) in &acknowledged {
-		let (data, size) = store.read_range(hash, 0, u32::MAX).expect("an acknowledged upload is readable and verifies");
+		let (data, size) =
+			store.read_range(hash, 0, u32::MAX).expect("an acknowledged upload is readable and verifies");
 		assert_eq!((data.len(), size as usize), (*len, *len));
 	}
 	for blob in store.list().expect("list") {
@@ -444,7 +482,8 @@ fn bench_get_blob_latency() {
 			)
 			.expect("create_record");
 		let record = chain.wait(CHAIN_TIMEOUT, "the record", |c| {
-			let found: Option<(RecordId, Record<AccountId, BlockNumber>)> = c.call("EhrApi_record_by_body_hash", hash)?;
+			let found: Option<(RecordId, Record<AccountId, BlockNumber>)> =
+				c.call("EhrApi_record_by_body_hash", hash)?;
 			Ok(found.map(|(id, _)| id))
 		});
 		let mut times = Vec::new();
@@ -452,11 +491,9 @@ fn bench_get_blob_latency() {
 			let start = std::time::Instant::now();
 			let mut got = Vec::with_capacity(size);
 			while got.len() < size {
-				let reply = get(
-					&node,
-					read_params(genesis, &patient, None, Some(record), got.len() as u64, 4 << 20, now_ms()),
-				)
-				.expect("read");
+				let reply =
+					get(&node, read_params(genesis, &patient, None, Some(record), got.len() as u64, 4 << 20, now_ms()))
+						.expect("read");
 				got.extend(hex::decode(reply["data"].as_str().expect("data").trim_start_matches("0x")).expect("hex"));
 			}
 			times.push(start.elapsed().as_secs_f64() * 1000.0);

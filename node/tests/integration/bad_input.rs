@@ -1,7 +1,7 @@
 //! Bad input makes ehr-node exit with a clear error and a non-zero exit
 //! code, never with a panic and never by hanging.
 
-mod common;
+use crate::common;
 
 use common::{free_port, node_key, run_with_timeout, tail, Finished, BIN};
 use std::{fs, net::TcpListener, process::Command, time::Duration};
@@ -120,4 +120,19 @@ fn taken_p2p_port_is_a_startup_error() {
 		stderr.contains(&format!("p2p port {port} is already in use"))
 	});
 	drop(holder);
+}
+
+/// The litep2p backend is refused at startup with the reason: member-only
+/// peering is built on libp2p's reserved-only peer set (docs/architecture.md).
+#[test]
+fn litep2p_backend_is_refused_with_the_reason() {
+	let dir = TempDir::with_prefix("ehr-litep2p-").expect("creating a temporary directory");
+
+	let mut command = dev_node(&dir, free_port(), free_port());
+	command.args(["--network-backend", "litep2p"]);
+	let out = run_with_timeout(&mut command, EXIT_TIMEOUT, "ehr-node with --network-backend litep2p");
+
+	assert_clean_failure(&out, "litep2p backend", "that only the libp2p backend runs", |stderr| {
+		stderr.contains("runs the libp2p network backend only")
+	});
 }

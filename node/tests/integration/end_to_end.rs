@@ -10,7 +10,7 @@
 //! request is refused; a grant with a short expiry stops working after it;
 //! the patient's log shows every step with its actor.
 
-mod common;
+use crate::common;
 
 use common::{chain::Chain, ehr::register_proxy, local_network, run_with_timeout, Finished, BIN};
 use ehr_runtime::AccountId;
@@ -34,7 +34,11 @@ fn step(text: &str) {
 /// The `ehr` binary, built next to ehr-node by `cargo test --workspace`.
 fn ehr_binary() -> PathBuf {
 	let path = Path::new(BIN).with_file_name("ehr");
-	assert!(path.exists(), "{} is missing; build the workspace (scripts/test) so the client is built too", path.display());
+	assert!(
+		path.exists(),
+		"{} is missing; build the workspace (scripts/test) so the client is built too",
+		path.display()
+	);
 	path
 }
 
@@ -61,8 +65,16 @@ impl User {
 	/// Runs `ehr --json ARGS`, expects success and returns the JSON it printed.
 	fn ok(&self, args: &[&str]) -> Value {
 		let out = self.run(args);
-		assert!(out.status.success(), "`ehr {}` failed ({}):\n{}\n{}", args.join(" "), out.status, out.stderr, out.stdout);
-		serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("`ehr {}` printed no JSON ({e}): {}", args.join(" "), out.stdout))
+		assert!(
+			out.status.success(),
+			"`ehr {}` failed ({}):\n{}\n{}",
+			args.join(" "),
+			out.status,
+			out.stderr,
+			out.stdout
+		);
+		serde_json::from_str(&out.stdout)
+			.unwrap_or_else(|e| panic!("`ehr {}` printed no JSON ({e}): {}", args.join(" "), out.stdout))
 	}
 
 	/// Runs `ehr --json ARGS`, expects a refusal and returns its one-line reason.
@@ -100,9 +112,11 @@ fn a_record_travels_from_hospital_a_to_a_clinician_at_hospital_b_under_the_patie
 	step("operators: hospitals A, B and C register their nodes' proxies");
 	{
 		let chain = Chain::connect(&net.alice);
-		for (node, keyring) in
-			[(&net.alice, Sr25519Keyring::Alice), (&net.bob, Sr25519Keyring::Bob), (&net.charlie, Sr25519Keyring::Charlie)]
-		{
+		for (node, keyring) in [
+			(&net.alice, Sr25519Keyring::Alice),
+			(&net.bob, Sr25519Keyring::Bob),
+			(&net.charlie, Sr25519Keyring::Charlie),
+		] {
 			register_proxy(&chain, node, keyring);
 		}
 		chain.wait(CHAIN_TIMEOUT, "three proxies", |c| {
@@ -135,13 +149,19 @@ fn a_record_travels_from_hospital_a_to_a_clinician_at_hospital_b_under_the_patie
 	std::fs::write(&other_path, b"a second document").expect("writing the second file");
 	let added = hospital_a.ok(&["record", "add", fhir_path.to_str().expect("utf-8"), "--patient", &patient_account]);
 	let record = added["record"].as_u64().expect("a record id");
-	let other = hospital_a.ok(&["record", "add", other_path.to_str().expect("utf-8"), "--patient", &patient_account])["record"]
+	let other = hospital_a.ok(&["record", "add", other_path.to_str().expect("utf-8"), "--patient", &patient_account])
+		["record"]
 		.as_u64()
 		.expect("a record id");
 
 	step("the patient lists their records and reads the metadata");
 	let listed = patient.ok(&["record", "list"]);
-	let entry = listed.as_array().expect("a list").iter().find(|r| r["id"].as_u64() == Some(record)).expect("the record is listed");
+	let entry = listed
+		.as_array()
+		.expect("a list")
+		.iter()
+		.find(|r| r["id"].as_u64() == Some(record))
+		.expect("the record is listed");
 	assert_eq!(entry["resourceType"], "Observation");
 	assert_eq!(entry["date"], "2026-11-20T09:30:00Z");
 	assert_eq!(entry["custodianName"], "Hospital A (Alice)");
@@ -150,7 +170,16 @@ fn a_record_travels_from_hospital_a_to_a_clinician_at_hospital_b_under_the_patie
 	let proxies = "Hospital A (Alice),Hospital B (Bob),Hospital C (Charlie)";
 	let record_text = record.to_string();
 	let grant = patient.ok(&[
-		"grant", "--to", &clinician_account, "--records", &record_text, "--threshold", "2", "--proxies", proxies, "--purpose",
+		"grant",
+		"--to",
+		&clinician_account,
+		"--records",
+		&record_text,
+		"--threshold",
+		"2",
+		"--proxies",
+		proxies,
+		"--purpose",
 		"treatment",
 	])["grant"]
 		.as_u64()
@@ -158,7 +187,8 @@ fn a_record_travels_from_hospital_a_to_a_clinician_at_hospital_b_under_the_patie
 	let grant_text = grant.to_string();
 
 	step("the clinician requests and fetches a byte-identical body from hospital A");
-	let request = clinician.ok(&["request", &record_text, "--grant", &grant_text])["request"].as_u64().expect("a request id");
+	let request =
+		clinician.ok(&["request", &record_text, "--grant", &grant_text])["request"].as_u64().expect("a request id");
 	let fetched = dir.path().join("fetched.json");
 	let result = clinician.ok(&[
 		"fetch",
@@ -177,7 +207,8 @@ fn a_record_travels_from_hospital_a_to_a_clinician_at_hospital_b_under_the_patie
 
 	step("with hospital C's node down, A and B still deliver");
 	net.charlie.kill();
-	let request = clinician.ok(&["request", &record_text, "--grant", &grant_text])["request"].as_u64().expect("a request id");
+	let request =
+		clinician.ok(&["request", &record_text, "--grant", &grant_text])["request"].as_u64().expect("a request id");
 	let fetched_again = dir.path().join("fetched-again.json");
 	clinician.ok(&[
 		"fetch",
@@ -196,8 +227,17 @@ fn a_record_travels_from_hospital_a_to_a_clinician_at_hospital_b_under_the_patie
 
 	step("a grant with a 15-second expiry stops working after it");
 	let short = patient.ok(&[
-		"grant", "--to", &clinician_account, "--records", &record_text, "--threshold", "2", "--proxies", proxies,
-		"--expires", "15s",
+		"grant",
+		"--to",
+		&clinician_account,
+		"--records",
+		&record_text,
+		"--threshold",
+		"2",
+		"--proxies",
+		proxies,
+		"--expires",
+		"15s",
 	]);
 	let short_grant = short["grant"].as_u64().expect("a grant id").to_string();
 	let expires_at = short["expiresAt"].as_u64().expect("an expiry block");

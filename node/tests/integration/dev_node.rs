@@ -1,7 +1,7 @@
 //! One development node (`--chain dev --alice`) authors and finalizes blocks
 //! on its own.
 
-mod common;
+use crate::common;
 
 use common::Node;
 use std::time::Duration;

@@ -7,7 +7,7 @@
 //! dependencies are pinned in package-lock.json and installed by
 //! scripts/test (`npm ci`).
 
-mod common;
+use crate::common;
 
 use common::{
 	chain::Chain,
@@ -47,8 +47,10 @@ fn polkadot_js_reads_a_patients_data_and_signs_a_revoke_without_type_definitions
 	let proxies = [register_proxy(&chain, &node, alice)];
 	let patient = sr25519::Pair::from_string(PATIENT_URI, None).expect("dev seed");
 	let patient_id: AccountId = patient.public().into();
-	let clinician_id: AccountId = sr25519::Pair::from_string("//PolkadotJsClinician", None).expect("dev seed").public().into();
-	let (patient_sk, patient_signer, clinician_sk) = (SecretKey::random(), Signer::new(SecretKey::random()), SecretKey::random());
+	let clinician_id: AccountId =
+		sr25519::Pair::from_string("//PolkadotJsClinician", None).expect("dev seed").public().into();
+	let (patient_sk, patient_signer, clinician_sk) =
+		(SecretKey::random(), Signer::new(SecretKey::random()), SecretKey::random());
 	register_patient(&chain, &alice.pair(), &patient_id, &patient_sk, &patient_signer);
 	chain
 		.submit(
@@ -82,7 +84,8 @@ fn polkadot_js_reads_a_patients_data_and_signs_a_revoke_without_type_definitions
 		)
 		.expect("create_record");
 	let record = chain.wait(CHAIN_TIMEOUT, "the record", |c| {
-		let found: Option<(RecordId, Record<AccountId, BlockNumber>)> = c.call("EhrApi_record_by_body_hash", body_hash)?;
+		let found: Option<(RecordId, Record<AccountId, BlockNumber>)> =
+			c.call("EhrApi_record_by_body_hash", body_hash)?;
 		Ok(found.map(|(id, _)| id))
 	});
 	chain
@@ -101,7 +104,8 @@ fn polkadot_js_reads_a_patients_data_and_signs_a_revoke_without_type_definitions
 		)
 		.expect("grant");
 	let grant = chain.wait(CHAIN_TIMEOUT, "the grant", |c| {
-		let grants: Vec<(u64, Grant<AccountId, BlockNumber>)> = c.call("EhrApi_grants_of_patient", patient_id.clone())?;
+		let grants: Vec<(u64, Grant<AccountId, BlockNumber>)> =
+			c.call("EhrApi_grants_of_patient", patient_id.clone())?;
 		Ok(grants.first().map(|(id, _)| *id))
 	});
 

@@ -10,7 +10,7 @@
 //!   same encoded length, in the same run, signed by the same hospital;
 //! - sustained records per second one hospital registers.
 
-mod common;
+use crate::common;
 
 use codec::Encode;
 use common::{
@@ -57,7 +57,7 @@ fn burst(chain: &Chain, node: &common::Node, signer: &sr25519::Pair, calls: Vec<
 	let account: AccountId = signer.public().into();
 	let nonce_key = {
 		let raw: &[u8] = account.as_ref();
-		[&sp_core::hashing::blake2_128(raw)[..], raw].concat()
+		[&sp_crypto_hashing::blake2_128(raw)[..], raw].concat()
 	};
 	let on_chain_nonce = |chain: &Chain| -> Result<u32, String> {
 		let info: Option<(u32, u32, u32, u32)> = chain.storage("System", "Account", &nonce_key)?;
@@ -119,8 +119,9 @@ fn bench_request_latency_and_record_throughput() {
 	let public = run_ehr(&["keys", "show"]);
 	let clinician: AccountId =
 		sp_core::crypto::Ss58Codec::from_ss58check(public["account"].as_str().expect("account")).expect("ss58");
-	let clinician_umbral = umbral_codec::decode_public_key(&hex::decode(public["publicKey"].as_str().expect("key")).expect("hex"))
-		.expect("key");
+	let clinician_umbral =
+		umbral_codec::decode_public_key(&hex::decode(public["publicKey"].as_str().expect("key")).expect("hex"))
+			.expect("key");
 	let patient = sr25519::Pair::from_string("//BenchPatient", None).expect("seed");
 	let patient_id: AccountId = patient.public().into();
 	let (patient_sk, patient_signer) = (SecretKey::random(), Signer::new(SecretKey::random()));
@@ -160,7 +161,8 @@ fn bench_request_latency_and_record_throughput() {
 		.arg(sp_core::crypto::Ss58Codec::to_ss58check(&patient_id));
 	let out = run_with_timeout(&mut command, Duration::from_secs(300), "ehr record add");
 	assert!(out.status.success(), "record add: {}", out.stderr);
-	let record: RecordId = serde_json::from_str::<serde_json::Value>(&out.stdout).expect("json")["record"].as_u64().expect("id");
+	let record: RecordId =
+		serde_json::from_str::<serde_json::Value>(&out.stdout).expect("json")["record"].as_u64().expect("id");
 
 	chain
 		.submit(
@@ -178,7 +180,8 @@ fn bench_request_latency_and_record_throughput() {
 		)
 		.expect("grant");
 	let grant = chain.wait(CHAIN_TIMEOUT, "the grant", |c| {
-		let grants: Vec<(u64, Grant<AccountId, BlockNumber>)> = c.call("EhrApi_grants_of_patient", patient_id.clone())?;
+		let grants: Vec<(u64, Grant<AccountId, BlockNumber>)> =
+			c.call("EhrApi_grants_of_patient", patient_id.clone())?;
 		Ok(grants.first().map(|(id, _)| *id))
 	});
 
@@ -209,7 +212,9 @@ fn bench_request_latency_and_record_throughput() {
 		chain.call("EhrApi_audit_log", (patient_id.clone(), 0u32, log_len.min(256))).expect("log");
 	let mut blocks = Vec::new();
 	for request in requests {
-		let at = |action: AuditAction| log.iter().find(|e| e.action == action && e.request == Some(request)).map(|e| e.block);
+		let at = |action: AuditAction| {
+			log.iter().find(|e| e.action == action && e.request == Some(request)).map(|e| e.block)
+		};
 		if let (Some(asked), Some(ready)) = (at(AuditAction::AccessRequested), at(AuditAction::RequestReady)) {
 			blocks.push(f64::from(ready.saturating_sub(asked)));
 		}
@@ -256,7 +261,7 @@ fn bench_request_latency_and_record_throughput() {
 			patient: patient_id.clone(),
 			capsule: bytes(umbral_codec::encode(&capsule).expect("encodes")),
 			encrypted_metadata: bytes(envelope.to_vec()),
-			body_hash: H256(sp_core::hashing::blake2_256(&(i as u64, "bench").encode())),
+			body_hash: H256(sp_crypto_hashing::blake2_256(&(i as u64, "bench").encode())),
 			body_size: 4096,
 		}
 		.into()

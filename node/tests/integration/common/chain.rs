@@ -54,9 +54,11 @@ impl<'a> Chain<'a> {
 			.rpc("system_accountNextIndex", rpc_params![account.to_ss58check()])?
 			.as_u64()
 			.ok_or("accountNextIndex is not a number")? as u32;
-		let extrinsic = signed_extrinsic(&self.context, call.into(), account, nonce, |payload| Some(signer.sign(payload).into()))
-			.ok_or("signing failed")?;
-		let hash = self.node.rpc("author_submitExtrinsic", rpc_params![format!("0x{}", hex::encode(extrinsic.encode()))])?;
+		let extrinsic =
+			signed_extrinsic(&self.context, call.into(), account, nonce, |payload| Some(signer.sign(payload).into()))
+				.ok_or("signing failed")?;
+		let hash =
+			self.node.rpc("author_submitExtrinsic", rpc_params![format!("0x{}", hex::encode(extrinsic.encode()))])?;
 		Ok(hash.to_string())
 	}
 
@@ -65,8 +67,10 @@ impl<'a> Chain<'a> {
 	pub fn submit_with_nonce(&self, signer: &sr25519::Pair, call: RuntimeCall, nonce: u32) -> Result<String, String> {
 		let account: AccountId = signer.public().into();
 		let extrinsic =
-			signed_extrinsic(&self.context, call, account, nonce, |payload| Some(signer.sign(payload).into())).ok_or("signing failed")?;
-		let hash = self.node.rpc("author_submitExtrinsic", rpc_params![format!("0x{}", hex::encode(extrinsic.encode()))])?;
+			signed_extrinsic(&self.context, call, account, nonce, |payload| Some(signer.sign(payload).into()))
+				.ok_or("signing failed")?;
+		let hash =
+			self.node.rpc("author_submitExtrinsic", rpc_params![format!("0x{}", hex::encode(extrinsic.encode()))])?;
 		Ok(hash.to_string())
 	}
 
@@ -80,8 +84,8 @@ impl<'a> Chain<'a> {
 	/// value, or a map entry when `map_key` gives the hashed key suffix) at
 	/// the best block.
 	pub fn storage<R: Decode>(&self, pallet: &str, item: &str, map_key: &[u8]) -> Result<Option<R>, String> {
-		let mut key = sp_core::hashing::twox_128(pallet.as_bytes()).to_vec();
-		key.extend(sp_core::hashing::twox_128(item.as_bytes()));
+		let mut key = sp_crypto_hashing::twox_128(pallet.as_bytes()).to_vec();
+		key.extend(sp_crypto_hashing::twox_128(item.as_bytes()));
 		key.extend_from_slice(map_key);
 		let value = self.node.rpc("state_getStorage", rpc_params![format!("0x{}", hex::encode(key))])?;
 		if value.is_null() {
@@ -118,7 +122,12 @@ impl<'a> Chain<'a> {
 	}
 
 	/// Polls `check` every half second until it returns `Some`, for at most `timeout`.
-	pub fn wait<R>(&self, timeout: Duration, what: &str, mut check: impl FnMut(&Chain) -> Result<Option<R>, String>) -> R {
+	pub fn wait<R>(
+		&self,
+		timeout: Duration,
+		what: &str,
+		mut check: impl FnMut(&Chain) -> Result<Option<R>, String>,
+	) -> R {
 		let start = Instant::now();
 		let mut last = String::from("no answer yet");
 		while start.elapsed() < timeout {

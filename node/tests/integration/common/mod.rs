@@ -8,8 +8,7 @@
 //! dropped, and a temporary base path is kept on disk (its path is printed)
 //! so that the whole log and database can be inspected.
 
-// Each test binary includes this module and uses only a part of it.
-#![allow(dead_code)]
+// Shared by every scenario module of the one integration-test binary.
 
 use jsonrpsee::{
 	core::{client::ClientT, params::ArrayParams},
@@ -272,6 +271,9 @@ impl Node {
 			rpc_port.to_string(),
 			"--no-telemetry".into(),
 			"--no-mdns".into(),
+			// The backend member-only peering is built on (docs/architecture.md).
+			"--network-backend".into(),
+			"libp2p".into(),
 			"--validator".into(),
 			format!("--{name}"),
 			"--node-key".into(),
@@ -383,14 +385,6 @@ impl Node {
 		self.kill();
 		self.spawn_process();
 		self.wait_ready();
-	}
-
-	/// Whether the process is running; reaps it if it has exited.
-	pub fn is_running(&mut self) -> bool {
-		match self.child.as_mut().map(Child::try_wait) {
-			Some(Ok(None)) => true,
-			Some(Ok(Some(_))) | Some(Err(_)) | None => false,
-		}
 	}
 
 	/// Fails the test unless the process is running.
@@ -563,11 +557,6 @@ impl Node {
 	/// The log file (stdout and stderr of every run).
 	pub fn log_path(&self) -> &Path {
 		&self.log
-	}
-
-	/// The command line, without the binary.
-	pub fn args(&self) -> &[String] {
-		&self.args
 	}
 }
 

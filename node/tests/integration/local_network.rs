@@ -7,7 +7,7 @@
 //! It is one test function, run step by step, because starting four nodes
 //! is the expensive part on a small CI machine.
 
-mod common;
+use crate::common;
 
 use common::{local_network, Node};
 use std::{

@@ -38,8 +38,9 @@ impl Council<'_> {
 	/// and `ayes` vote for it (a proposal is not a vote); then it is closed.
 	/// Returns once the motion is gone.
 	pub fn decide(&self, call: RuntimeCall, threshold: u32, proposer: Sr25519Keyring, ayes: &[Sr25519Keyring]) {
-		let index: u32 = self.chain.storage("Council", "ProposalCount", &[]).expect("reading ProposalCount").unwrap_or(0);
-		let hash: Hash = sp_core::hashing::blake2_256(&call.encode()).into();
+		let index: u32 =
+			self.chain.storage("Council", "ProposalCount", &[]).expect("reading ProposalCount").unwrap_or(0);
+		let hash: Hash = sp_crypto_hashing::blake2_256(&call.encode()).into();
 		let length = call.encoded_size() as u32;
 		let weight = call.get_dispatch_info().call_weight;
 		self.chain
@@ -55,7 +56,10 @@ impl Council<'_> {
 		self.chain.wait(CHAIN_TIMEOUT, "the motion to be open", |_| Ok(self.proposals().contains(&hash).then_some(())));
 		for voter in std::iter::once(&proposer).chain(ayes) {
 			self.chain
-				.submit(&voter.pair(), RuntimeCall::Council(pallet_collective::Call::vote { proposal: hash, index, approve: true }))
+				.submit(
+					&voter.pair(),
+					RuntimeCall::Council(pallet_collective::Call::vote { proposal: hash, index, approve: true }),
+				)
 				.expect("the council accepts the vote");
 		}
 		let votes = 1 + ayes.len() as u32;
@@ -81,7 +85,7 @@ impl Council<'_> {
 				}),
 			)
 			.expect("the council accepts the close");
-		self.chain.wait(CHAIN_TIMEOUT, "the motion to be closed", |_| Ok((!self.proposals().contains(&hash)).then_some(())));
+		self.chain
+			.wait(CHAIN_TIMEOUT, "the motion to be closed", |_| Ok((!self.proposals().contains(&hash)).then_some(())));
 	}
 }
-

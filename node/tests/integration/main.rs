@@ -1,0 +1,19 @@
+//! The ehr-node integration tests: one test binary with a module per
+//! scenario, so the whole node is linked into a test binary once and not
+//! once per scenario (docs/build.md has the build times this saves).
+//!
+//! Every scenario starts real `ehr-node` processes on free ports through
+//! [`common`], which kills every process it started, even when a test fails.
+//! Run one scenario with `./scripts/test --test integration SCENARIO::`,
+//! e.g. `consortium::`.
+
+mod common;
+
+mod bad_input;
+mod consortium;
+mod dev_node;
+mod end_to_end;
+mod flow_benchmarks;
+mod local_network;
+mod node_services;
+mod polkadot_js;
