@@ -144,7 +144,7 @@ async fn resolve_proxies(chain: &Chain, names: &[String]) -> Result<Vec<(Account
 		let account = match parse_account(name) {
 			Ok(account) => account,
 			Err(_) => {
-				hospitals.iter().find(|(_, n)| n.eq_ignore_ascii_case(name.trim())).map(|(a, _)| a.clone()).ok_or_else(
+				hospitals.iter().find(|(_, n)| n.eq_ignore_ascii_case(name.trim())).map(|(a, _)| *a).ok_or_else(
 					|| anyhow!("no member hospital is called `{name}`; give its SS58 account or exact name"),
 				)?
 			},
@@ -200,11 +200,11 @@ pub async fn grant(context: &Context, args: GrantArgs) -> Result<()> {
 			umbral_pre::encrypt(proxy_key, &plain).map_err(|e| anyhow!("cannot seal a kfrag: {e}"))?;
 		let bytes = umbral_codec::encode(&umbral_codec::Sealed { capsule, ciphertext: ciphertext.to_vec() })
 			.map_err(|e| anyhow!("cannot encode a sealed kfrag: {e:?}"))?;
-		sealed.push(ChainGrantProxy { hospital: hospital.clone(), encrypted_kfrag: BoundedVec(bytes) });
+		sealed.push(ChainGrantProxy { hospital: *hospital, encrypted_kfrag: BoundedVec(bytes) });
 	}
 	let scope = if args.all { ChainScope::AllRecords } else { ChainScope::Records(BoundedVec(args.records.clone())) };
 	let call = runtime::transactions().ehr().grant(
-		grantee.clone(),
+		grantee,
 		scope,
 		args.threshold,
 		BoundedVec(sealed),

@@ -71,7 +71,7 @@ pub async fn run(context: &Context, command: RegisterCommand) -> Result<()> {
 			let call = runtime::transactions().ehr().register_provider(
 				parse_account(&person.account)?,
 				BoundedVec(public_key),
-				Some(affiliation.clone()),
+				Some(affiliation),
 			);
 			context.output.waiting("registering the provider", chain.submit(&call, &hospital.account)).await?;
 			("provider", person)

@@ -99,7 +99,7 @@ async fn add(context: &Context, file: PathBuf, patient: &str) -> Result<()> {
 
 	let capsule = umbral_codec::encode(&capsule).map_err(|e| anyhow!("cannot encode the capsule: {e:?}"))?;
 	let call = runtime::transactions().ehr().create_record(
-		patient.clone(),
+		patient,
 		BoundedVec(capsule),
 		BoundedVec(ciphertext),
 		subxt::utils::H256(body_hash.0),

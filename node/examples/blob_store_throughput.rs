@@ -32,7 +32,7 @@ fn main() {
 		"size", "put MB/s", "file MB/s", "ratio", "get MB/s", "file MB/s", "ratio"
 	);
 	for size in [1usize << 20, 8 << 20, 32 << 20, 128 << 20] {
-		let body: Vec<u8> = (0..size).map(|i| (i as u64 * 2_654_435_761 >> 9) as u8).collect();
+		let body: Vec<u8> = (0..size).map(|i| ((i as u64 * 2_654_435_761) >> 9) as u8).collect();
 		let hash = H256::from(sp_crypto_hashing::blake2_256(&body));
 
 		let plain = dir.path().join(format!("plain-{size}"));

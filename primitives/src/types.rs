@@ -143,7 +143,7 @@ pub struct Grant<AccountId, BlockNumber> {
 impl<AccountId: PartialEq, BlockNumber: PartialOrd> Grant<AccountId, BlockNumber> {
 	/// Whether the grant is live at block `now`: not revoked and not expired.
 	pub fn is_live(&self, now: &BlockNumber) -> bool {
-		self.revoked_at.is_none() && self.expires_at.as_ref().map_or(true, |end| now <= end)
+		self.revoked_at.is_none() && self.expires_at.as_ref().is_none_or(|end| now <= end)
 	}
 
 	/// Whether `hospital` is one of the grant's proxies.

@@ -44,7 +44,7 @@ pub fn encode<T: Serialize>(object: &T) -> Result<Vec<u8>, CodecError> {
 /// Decodes a canonical Umbral object; trailing bytes are refused.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
 	match postcard::take_from_bytes::<T>(bytes) {
-		Ok((object, rest)) if rest.is_empty() => Ok(object),
+		Ok((object, [])) => Ok(object),
 		_ => Err(CodecError::Malformed),
 	}
 }

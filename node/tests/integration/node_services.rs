@@ -34,7 +34,7 @@ fn step(text: &str) {
 }
 
 fn body(len: usize, seed: u8) -> Vec<u8> {
-	(0..len).map(|i| ((i as u64 * 2_654_435_761 >> 7) as u8).wrapping_add(seed)).collect()
+	(0..len).map(|i| (((i as u64 * 2_654_435_761) >> 7) as u8).wrapping_add(seed)).collect()
 }
 
 fn hex0x(data: &[u8]) -> String {

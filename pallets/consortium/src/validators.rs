@@ -16,8 +16,7 @@ impl<T: Config> Pallet<T> {
 	/// session keys, in account order. `None` (keep the current set) if no
 	/// member has keys, so the chain never loses all its validators.
 	pub fn next_validators() -> Option<Vec<T::AccountId>> {
-		let validators: Vec<_> =
-			T::Members::sorted_members().into_iter().filter(|m| T::SessionKeys::contains(m)).collect();
+		let validators: Vec<_> = T::Members::sorted_members().into_iter().filter(T::SessionKeys::contains).collect();
 		(!validators.is_empty()).then_some(validators)
 	}
 

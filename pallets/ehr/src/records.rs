@@ -3,7 +3,6 @@
 use crate::{pallet::*, types::*};
 use alloc::vec::Vec;
 use frame_support::{ensure, pallet_prelude::*};
-use frame_system::pallet_prelude::BlockNumberFor;
 
 impl<T: Config> Pallet<T> {
 	pub(crate) fn do_create_record(
@@ -59,11 +58,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// One page of `patient`'s records, in creation order.
-	pub fn records_page(
-		patient: &T::AccountId,
-		page: u32,
-		page_size: u32,
-	) -> Vec<(RecordId, Record<T::AccountId, BlockNumberFor<T>>)> {
+	pub fn records_page(patient: &T::AccountId, page: u32, page_size: u32) -> Vec<(RecordId, RecordOf<T>)> {
 		let size = page_size.min(MAX_PAGE_SIZE);
 		let start = page.saturating_mul(size);
 		let end = start.saturating_add(size).min(PatientRecordCount::<T>::get(patient));

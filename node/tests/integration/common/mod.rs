@@ -471,7 +471,7 @@ impl Node {
 	pub fn wait_for_blocks(&self, number: u64) {
 		let start = Instant::now();
 		while start.elapsed() < STARTUP_TIMEOUT {
-			if self.best_number().map_or(false, |best| best >= number) {
+			if self.best_number().is_ok_and(|best| best >= number) {
 				return;
 			}
 			thread::sleep(POLL_INTERVAL);
