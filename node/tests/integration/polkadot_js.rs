@@ -123,6 +123,14 @@ fn polkadot_js_reads_a_patients_data_and_signs_a_revoke_without_type_definitions
 	let out = run_with_timeout(&mut command, Duration::from_secs(180), "node check.mjs");
 	assert!(out.status.success(), "the polkadot-js check failed ({}):\n{}\n{}", out.status, out.stderr, out.stdout);
 	eprintln!("{}", out.stdout);
+	// The JSON summary check.mjs prints last. @polkadot/api 16.5 asks for the
+	// newest metadata version it supports among those the runtime serves.
+	let summary: serde_json::Value = out
+		.stdout
+		.find('{')
+		.and_then(|start| serde_json::from_str(&out.stdout[start..]).ok())
+		.unwrap_or_else(|| panic!("check.mjs printed no JSON summary:\n{}", out.stdout));
+	assert_eq!(summary["metadataVersion"], 16, "polkadot-js did not read metadata v16: {summary}");
 	let grants: Vec<(u64, Grant<AccountId, BlockNumber>)> =
 		chain.call("EhrApi_grants_of_patient", patient_id).expect("reading the grants");
 	assert!(
