@@ -104,8 +104,10 @@ fn hospitals_are_voted_in_and_out_and_validators_and_peers_follow() {
 		.submit(
 			&eve_signer,
 			RuntimeCall::Consortium(pallet_consortium::Call::set_profile {
-				name: b"Hospital E (Eve)".to_vec(),
-				peer_ids: vec![peer_id(&node_key(5)).into_bytes()],
+				name: b"Hospital E (Eve)".to_vec().try_into().expect("a name within the bound"),
+				peer_ids: vec![peer_id(&node_key(5)).into_bytes().try_into().expect("a peer id within the bound")]
+					.try_into()
+					.expect("one peer id"),
 			}),
 		)
 		.expect("a member may publish its profile");

@@ -44,9 +44,11 @@ mod benchmarks {
 		}
 		let hospital = member::<T>(0);
 		let peers: Vec<Vec<u8>> = (0..MAX_PEER_IDS).map(|p| peer_id(MEMBERS * MAX_PEER_IDS + p)).collect();
+		let profile = Consortium::<T>::profile_from_bytes(vec![b'h'; MAX_HOSPITAL_NAME_LEN as usize], peers)
+			.expect("the benchmark profile is valid");
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(hospital.clone()), vec![b'h'; MAX_HOSPITAL_NAME_LEN as usize], peers);
+		_(RawOrigin::Signed(hospital.clone()), profile.name, profile.peer_ids);
 
 		assert!(Profiles::<T>::contains_key(&hospital));
 	}

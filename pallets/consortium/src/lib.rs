@@ -191,9 +191,14 @@ pub mod pallet {
 		/// Publishes the calling member hospital's name and the peer ids of its
 		/// nodes, replacing its previous profile. Member nodes admit these
 		/// peers from the next finalized block. Only a member may call this.
+		///
+		/// Both arguments are bounded types (a name of at most 64 bytes, at
+		/// most 4 peer ids of at most 64 bytes each), so an oversize profile
+		/// fails to decode before any work is done. Fails with `NotAMember`,
+		/// `InvalidName`, `InvalidPeerId` or `PeerIdTaken`; emits `ProfileSet`.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::set_profile())]
-		pub fn set_profile(origin: OriginFor<T>, name: Vec<u8>, peer_ids: Vec<Vec<u8>>) -> DispatchResult {
+		pub fn set_profile(origin: OriginFor<T>, name: HospitalName, peer_ids: PeerIds) -> DispatchResult {
 			let hospital = ensure_signed(origin)?;
 			Self::do_set_profile(hospital, name, peer_ids)
 		}

@@ -31,19 +31,32 @@ pub fn is_peer_id(text: &[u8]) -> bool {
 }
 
 impl<T: Config> Pallet<T> {
-	/// Checks and bounds a name and peer ids given as bytes.
-	pub(crate) fn profile_from_bytes(name: Vec<u8>, peer_ids: Vec<Vec<u8>>) -> Result<HospitalProfile, Error<T>> {
+	/// Checks a name and peer ids that are already within their bounds: the
+	/// name is UTF-8 and not empty, every peer id is a base58 libp2p peer id
+	/// (at most 64 bytes each, so decoding them costs a bounded amount) and
+	/// none is listed twice. Fails with `InvalidName`, `InvalidPeerId` or
+	/// `PeerIdTaken`.
+	pub(crate) fn checked_profile(name: HospitalName, peer_ids: PeerIds) -> Result<HospitalProfile, Error<T>> {
 		ensure!(!name.is_empty() && core::str::from_utf8(&name).is_ok(), Error::<T>::InvalidName);
+		for (index, peer_id) in peer_ids.iter().enumerate() {
+			ensure!(is_peer_id(peer_id), Error::<T>::InvalidPeerId);
+			ensure!(!peer_ids[..index].contains(peer_id), Error::<T>::PeerIdTaken);
+		}
+		Ok(HospitalProfile { name, peer_ids })
+	}
+
+	/// Bounds and checks a name and peer ids given as bytes (genesis,
+	/// benchmarks): lengths first, then [`Self::checked_profile`]. Fails with
+	/// `InvalidName`, `TooManyPeerIds`, `InvalidPeerId` or `PeerIdTaken`.
+	pub(crate) fn profile_from_bytes(name: Vec<u8>, peer_ids: Vec<Vec<u8>>) -> Result<HospitalProfile, Error<T>> {
 		let name: HospitalName = name.try_into().map_err(|_| Error::<T>::InvalidName)?;
 		ensure!(peer_ids.len() <= MAX_PEER_IDS as usize, Error::<T>::TooManyPeerIds);
 		let mut bounded = PeerIds::default();
 		for peer_id in peer_ids {
-			ensure!(is_peer_id(&peer_id), Error::<T>::InvalidPeerId);
 			let peer_id: PeerIdText = peer_id.try_into().map_err(|_| Error::<T>::InvalidPeerId)?;
-			ensure!(!bounded.contains(&peer_id), Error::<T>::PeerIdTaken);
 			bounded.try_push(peer_id).map_err(|_| Error::<T>::TooManyPeerIds)?;
 		}
-		Ok(HospitalProfile { name, peer_ids: bounded })
+		Self::checked_profile(name, bounded)
 	}
 
 	/// [`Self::profile_from_bytes`] for text (genesis), with the error as a sentence.
@@ -65,9 +78,12 @@ impl<T: Config> Pallet<T> {
 			.any(|(_, profile)| profile.peer_ids.iter().any(|p| peer_ids.contains(p)))
 	}
 
-	pub(crate) fn do_set_profile(hospital: T::AccountId, name: Vec<u8>, peer_ids: Vec<Vec<u8>>) -> DispatchResult {
+	/// Replaces `hospital`'s profile. Fails with `NotAMember` unless it is a
+	/// member, with the errors of [`Self::checked_profile`], and with
+	/// `PeerIdTaken` when another hospital's profile lists one of the peer ids.
+	pub(crate) fn do_set_profile(hospital: T::AccountId, name: HospitalName, peer_ids: PeerIds) -> DispatchResult {
 		ensure!(T::Members::contains(&hospital), Error::<T>::NotAMember);
-		let profile = Self::profile_from_bytes(name, peer_ids)?;
+		let profile = Self::checked_profile(name, peer_ids)?;
 		ensure!(!Self::peer_id_used_elsewhere(&hospital, &profile.peer_ids), Error::<T>::PeerIdTaken);
 		Profiles::<T>::insert(&hospital, profile);
 		Self::deposit_event(Event::ProfileSet { hospital });
