@@ -30,13 +30,11 @@ pub mod runtime {}
 /// The runtime's account id type as generated (same bytes as `sp_runtime`'s).
 pub type AccountId = AccountId32;
 
-/// How many blocks a transaction the client signs stays valid for (its
-/// mortal era): counted from the finalized block the client reads when
-/// signing, 64 blocks, about three minutes at 3 s blocks and well within the
-/// runtime's `BlockHashCount`. A transaction not in a block by then is
-/// dropped by the pool instead of lingering to land much later, so once the
-/// era has passed a failed command can be retried without acting twice.
-pub const TX_MORTALITY_BLOCKS: u64 = 64;
+/// How many blocks a transaction the client signs stays valid for, counted
+/// from the finalized block the client reads when signing: the chain's
+/// [`TX_MORTALITY_BLOCKS`](ehr_primitives::TX_MORTALITY_BLOCKS). Once it has
+/// passed, a failed command can be retried without acting twice.
+const TX_MORTALITY: u64 = ehr_primitives::TX_MORTALITY_BLOCKS as u64;
 
 /// The progress of a submitted transaction.
 type Progress = TransactionProgress<PolkadotConfig, OnlineClientAtBlockImpl<PolkadotConfig>>;
@@ -165,21 +163,18 @@ impl Chain {
 	/// Calls runtime API function `name` (`EhrApi_record`, …) at the best
 	/// block with SCALE-encoded `args`.
 	pub async fn call<R: Decode>(&self, name: &str, args: impl Encode) -> Result<R> {
-		let best = self.best_hash().await?;
-		let bytes = args.encode();
-		let at_best = self.api.at_block(best).await.with_context(|| format!("{name} failed on {}", self.url))?;
-		let reply = at_best
-			.runtime_apis()
-			.call_raw(name, Some(&bytes))
-			.await
-			.with_context(|| format!("{name} failed on {}", self.url))?;
+		// One `state_call` at the best block (its default): the node runs the
+		// runtime API as it is after the newest block, not the finalized one.
+		let mut params = RpcParams::new();
+		params
+			.push(name)
+			.and_then(|_| params.push(format!("0x{}", hex::encode(args.encode()))))
+			.map_err(|e| anyhow!("cannot encode the parameters of {name}: {e}"))?;
+		let reply: String =
+			self.rpc("state_call", params).await.with_context(|| format!("{name} failed on {}", self.url))?;
+		let reply =
+			hex::decode(reply.trim_start_matches("0x")).with_context(|| format!("{name} failed on {}", self.url))?;
 		R::decode(&mut &reply[..]).with_context(|| format!("{name} failed on {}", self.url))
-	}
-
-	async fn best_hash(&self) -> Result<subxt::utils::H256> {
-		let hash: Option<subxt::utils::H256> =
-			self.rpc.request("chain_getBlockHash", RpcParams::new()).await.context("cannot read the best block")?;
-		hash.ok_or_else(|| anyhow!("the node has no best block"))
 	}
 
 	/// The best block's number.
@@ -199,12 +194,11 @@ impl Chain {
 		self.rpc("system_accountNextIndex", params).await
 	}
 
-	/// Signs `call` with `signer`, mortal for [`TX_MORTALITY_BLOCKS`] from the
+	/// Signs `call` with `signer`, mortal for [`TX_MORTALITY`] from the
 	/// finalized block, and submits it, watching its progress.
 	async fn sign_and_watch<Call: Payload>(&self, call: &Call, signer: &sr25519::Pair) -> Result<Progress> {
 		let nonce = self.next_nonce(signer).await?;
-		let params =
-			DefaultExtrinsicParamsBuilder::<PolkadotConfig>::new().nonce(nonce).mortal(TX_MORTALITY_BLOCKS).build();
+		let params = DefaultExtrinsicParamsBuilder::<PolkadotConfig>::new().nonce(nonce).mortal(TX_MORTALITY).build();
 		let mut transactions = self.api.at_current_block().await.map_err(explain)?.transactions();
 		let progress = transactions.sign_and_submit_then_watch(call, &AccountSigner(signer.clone()), params).await;
 		progress.map_err(explain)

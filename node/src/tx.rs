@@ -23,16 +23,10 @@ use std::sync::Arc;
 /// `ehr-node key insert --key-type ehrp --scheme sr25519 --suri ...`.
 pub const PROXY_ACCOUNT_KEY_TYPE: KeyTypeId = KeyTypeId(*b"ehrp");
 
-/// How many blocks a transaction the node signs stays valid: 64 blocks
-/// (about 3 minutes at 3 s blocks) from the best block it is signed at, its
-/// era's birth block. A transaction that has not made it into a block by
-/// then is dropped instead of lingering in pools.
-///
-/// A power of two: `Era::mortal` rounds other periods up, and with 64
-/// (below 4096 blocks, so no phase quantization) the era starts exactly at
-/// the block it is signed at. Well below the runtime's `BlockHashCount`
-/// (2400), which bounds how far back the birth block's hash is kept.
-pub const TX_MORTALITY_PERIOD: BlockNumber = 64;
+/// How many blocks a transaction the node signs stays valid, from the best
+/// block it is signed at (its era's birth block): the chain's
+/// [`ehr_primitives::TX_MORTALITY_BLOCKS`], shared with the `ehr` client.
+pub const TX_MORTALITY_PERIOD: BlockNumber = ehr_primitives::TX_MORTALITY_BLOCKS;
 
 /// What a signature commits to besides the call: the chain and runtime.
 #[derive(Clone, Copy, Debug)]

@@ -28,6 +28,14 @@ pub const MAX_ENCRYPTED_KFRAG_LEN: u32 = 768;
 pub const MAX_ENCRYPTED_METADATA_LEN: u32 = 2048;
 /// Most proxy hospitals a grant may name (the `n` of an m-of-n grant).
 pub const MAX_PROXIES: u32 = 8;
+
+/// How many blocks a transaction signed by the node or the `ehr` client
+/// stays valid (its mortal era): 64 blocks, about three minutes of 3-second
+/// blocks. A transaction not in a block by then is dropped by the pool and
+/// can never be included, so an old signed transaction cannot be replayed.
+/// A power of two, so the era starts exactly at the block it is signed at,
+/// and well below the runtime's `BlockHashCount` (2400).
+pub const TX_MORTALITY_BLOCKS: u32 = 64;
 /// Most records a grant may list when its scope is a list.
 pub const MAX_SCOPE_RECORDS: u32 = 32;
 /// Most node accounts a hospital may register for its proxy.
