@@ -200,7 +200,12 @@ pub async fn grant(context: &Context, args: GrantArgs) -> Result<()> {
 			umbral_pre::encrypt(proxy_key, &plain).map_err(|e| anyhow!("cannot seal a kfrag: {e}"))?;
 		let bytes = umbral_codec::encode(&umbral_codec::Sealed { capsule, ciphertext: ciphertext.to_vec() })
 			.map_err(|e| anyhow!("cannot encode a sealed kfrag: {e:?}"))?;
-		sealed.push(ChainGrantProxy { hospital: *hospital, encrypted_kfrag: BoundedVec(bytes) });
+		let kfrag_id = umbral_codec::kfrag_id(&plain).ok_or_else(|| anyhow!("a kfrag has no readable id"))?;
+		sealed.push(ChainGrantProxy {
+			hospital: *hospital,
+			encrypted_kfrag: BoundedVec(bytes),
+			kfrag_id: Some(kfrag_id),
+		});
 	}
 	let scope = if args.all { ChainScope::AllRecords } else { ChainScope::Records(BoundedVec(args.records.clone())) };
 	let call = runtime::transactions().ehr().grant(
@@ -250,6 +255,11 @@ struct GrantView {
 	created_at: u32,
 	expires_at: Option<u32>,
 	revoked_at: Option<u32>,
+	/// The patient or grantee rotated keys since: the grant no longer works
+	/// and the patient must grant again.
+	keys_rotated: bool,
+	/// Proxies that left the consortium (SS58): they serve the grant no more.
+	retired_proxies: Vec<String>,
 }
 
 /// Runs `ehr grants`.
@@ -259,9 +269,26 @@ pub async fn list(context: &Context, args: GrantsArgs) -> Result<()> {
 	let me: SpAccount = keys.account_id();
 	let method = if args.received { "EhrApi_grants_to_grantee" } else { "EhrApi_grants_of_patient" };
 	let grants: Vec<(GrantId, ChainGrant)> = chain.call(method, me).await?;
+	let registered: Vec<(SpAccount, ProxyInfo<SpAccount>)> = chain.call("EhrApi_proxies", ()).await?;
+	let mut rotations = std::collections::BTreeMap::new();
+	for account in grants.iter().flat_map(|(_, g)| [g.patient.clone(), g.grantee.clone()]) {
+		if let std::collections::btree_map::Entry::Vacant(entry) = rotations.entry(account.clone()) {
+			entry.insert(chain.call::<Option<u32>>("EhrApi_keys_rotated_at", &account).await?);
+		}
+	}
+	let rotated_since = |account: &SpAccount, created: u32| {
+		rotations.get(account).copied().flatten().is_some_and(|block| block >= created)
+	};
 	let views: Vec<GrantView> = grants
 		.into_iter()
 		.map(|(id, g)| GrantView {
+			keys_rotated: rotated_since(&g.patient, g.created_at) || rotated_since(&g.grantee, g.created_at),
+			retired_proxies: g
+				.proxies
+				.iter()
+				.filter(|p| !registered.iter().any(|(h, _)| *h == p.hospital))
+				.map(|p| ss58(&from_sp(&p.hospital)))
+				.collect(),
 			id,
 			patient: ss58(&from_sp(&g.patient)),
 			grantee: ss58(&from_sp(&g.grantee)),
@@ -290,8 +317,15 @@ pub async fn list(context: &Context, args: GrantsArgs) -> Result<()> {
 				(None, Some(b)) => format!("expires at block {b}"),
 				(None, None) => "no expiry".into(),
 			};
+			let mut notes = String::new();
+			if v.keys_rotated {
+				notes.push_str("; keys were rotated since, so it no longer works: grant again");
+			}
+			if !v.retired_proxies.is_empty() {
+				notes.push_str(&format!("; proxies that left the consortium: {}", v.retired_proxies.join(", ")));
+			}
 			text.push_str(&format!(
-				"grant {} {whom}: {scope}, {} of {} proxies, {}, {state}\n",
+				"grant {} {whom}: {scope}, {} of {} proxies, {}, {state}{notes}\n",
 				v.id, v.threshold, v.proxies, v.purpose
 			));
 		}

@@ -4,8 +4,10 @@
 //! The secrets are sealed with XChaCha20-Poly1305 under a key derived from the
 //! passphrase by Argon2id (RustCrypto's `argon2` and `chacha20poly1305`); the
 //! public parts are stored in the clear so `ehr keys show` and
-//! `export-public` need no passphrase. The file is written with mode 0600 and
-//! never overwritten.
+//! `show` needs no passphrase. A new file is written with mode 0600 and never
+//! overwrites one; `ehr keys rotate` replaces a file crash-safely (temporary
+//! file, fsync, rename, folder fsync) and keeps every earlier Umbral seed in
+//! it, so nothing made for earlier keys is lost.
 
 use anyhow::{anyhow, bail, Context, Result};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -74,6 +76,9 @@ struct KdfJson {
 struct Secrets {
 	account_secret: String,
 	umbral_seed: String,
+	/// Umbral seeds of keys replaced by `ehr keys rotate`, oldest first.
+	#[serde(default, skip_serializing_if = "Vec::is_empty")]
+	previous_umbral_seeds: Vec<String>,
 }
 
 /// Labels under which the Umbral keys are derived from the Umbral seed.
@@ -83,6 +88,8 @@ const SIGNING_KEY_LABEL: &[u8] = b"ehr-client:umbral-signing";
 /// An unlocked key file.
 pub struct Keys {
 	umbral_seed: Vec<u8>,
+	/// Umbral seeds of earlier keys (after a rotation), oldest first.
+	previous_umbral_seeds: Vec<Vec<u8>>,
 	/// The account key pair.
 	pub account: sr25519::Pair,
 	/// The Umbral decryption key.
@@ -101,7 +108,43 @@ impl Keys {
 			umbral: factory.make_key(UMBRAL_KEY_LABEL),
 			signing: factory.make_key(SIGNING_KEY_LABEL),
 			umbral_seed,
+			previous_umbral_seeds: Vec::new(),
 		})
+	}
+
+	/// The same account with fresh Umbral keys; the current Umbral seed is
+	/// kept among the previous ones.
+	pub fn rotated(&self) -> Result<Keys> {
+		let mut umbral_seed = vec![0u8; SecretKeyFactory::seed_size()];
+		OsRng.fill_bytes(&mut umbral_seed);
+		let mut keys = Keys::from_parts(self.account.clone(), umbral_seed)?;
+		keys.previous_umbral_seeds = self.previous_umbral_seeds.clone();
+		keys.previous_umbral_seeds.push(self.umbral_seed.clone());
+		Ok(keys)
+	}
+
+	/// How many earlier Umbral keys the file keeps.
+	pub fn previous_key_count(&self) -> usize {
+		self.previous_umbral_seeds.len()
+	}
+
+	/// The person's proof, signed with the account key, that the Umbral keys
+	/// are theirs on the chain with `genesis_hash`: what a hospital passes
+	/// to `register_patient` (with the verifying key) or `register_provider`
+	/// (without).
+	pub fn ownership_proof(&self, genesis_hash: sp_core::H256, as_patient: bool) -> Result<sr25519::Signature> {
+		let public_key = umbral_codec::encode(&self.umbral.public_key())
+			.map_err(|_| anyhow!("cannot encode the Umbral public key"))?;
+		let verifying_key = match as_patient {
+			true => Some(
+				umbral_codec::encode(&self.signing.public_key())
+					.map_err(|_| anyhow!("cannot encode the verifying key"))?,
+			),
+			false => None,
+		};
+		let statement =
+			ehr_primitives::KeyOwnership { genesis_hash, account: self.account_id(), public_key, verifying_key };
+		Ok(self.account.sign(&statement.signing_payload()))
 	}
 
 	/// Fresh Umbral keys, with a fresh account or the one of `account_uri`
@@ -152,8 +195,8 @@ fn derive_key(passphrase: &str, salt: &[u8], kdf: &KdfJson) -> Result<[u8; 32]> 
 	Ok(key)
 }
 
-/// Writes `keys` to `path`, sealed with `passphrase`; refuses to overwrite.
-pub fn write(path: &Path, keys: &Keys, passphrase: &str) -> Result<()> {
+/// `keys` sealed with `passphrase`, as the file's JSON.
+fn seal(keys: &Keys, passphrase: &str) -> Result<Vec<u8>> {
 	if passphrase.len() < 8 {
 		bail!("the passphrase must have at least 8 characters; choose a longer one");
 	}
@@ -167,8 +210,11 @@ pub fn write(path: &Path, keys: &Keys, passphrase: &str) -> Result<()> {
 		salt: hex::encode(salt),
 	};
 	let key = derive_key(passphrase, &salt, &kdf)?;
-	let secrets =
-		Secrets { account_secret: hex::encode(keys.account.to_raw_vec()), umbral_seed: hex::encode(&keys.umbral_seed) };
+	let secrets = Secrets {
+		account_secret: hex::encode(keys.account.to_raw_vec()),
+		umbral_seed: hex::encode(&keys.umbral_seed),
+		previous_umbral_seeds: keys.previous_umbral_seeds.iter().map(hex::encode).collect(),
+	};
 	let mut nonce = [0u8; 24];
 	OsRng.fill_bytes(&mut nonce);
 	let plaintext = serde_json::to_vec(&secrets)?;
@@ -182,22 +228,54 @@ pub fn write(path: &Path, keys: &Keys, passphrase: &str) -> Result<()> {
 		nonce: hex::encode(nonce),
 		ciphertext: hex::encode(ciphertext),
 	};
-	if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-		std::fs::create_dir_all(dir).with_context(|| format!("cannot create the folder {}", dir.display()))?;
-	}
+	let mut json = serde_json::to_vec_pretty(&file)?;
+	json.push(b'\n');
+	Ok(json)
+}
+
+/// Opens `path` for writing with mode 0600, creating it; refuses an existing file.
+fn create_private(path: &Path) -> std::io::Result<std::fs::File> {
 	let mut options = OpenOptions::new();
 	options.write(true).create_new(true);
 	#[cfg(unix)]
 	std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-	let mut out = options.open(path).map_err(|e| match e.kind() {
+	options.open(path)
+}
+
+/// Writes `keys` to `path`, sealed with `passphrase`; refuses to overwrite.
+pub fn write(path: &Path, keys: &Keys, passphrase: &str) -> Result<()> {
+	let json = seal(keys, passphrase)?;
+	if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+		std::fs::create_dir_all(dir).with_context(|| format!("cannot create the folder {}", dir.display()))?;
+	}
+	let mut out = create_private(path).map_err(|e| match e.kind() {
 		std::io::ErrorKind::AlreadyExists => {
 			anyhow!("{} already exists; give another --key file or move the old one away", path.display())
 		},
 		_ => anyhow!("cannot create the key file {}: {e}", path.display()),
 	})?;
-	out.write_all(&serde_json::to_vec_pretty(&file)?)?;
-	out.write_all(b"\n")?;
+	out.write_all(&json)?;
 	out.sync_all()?;
+	Ok(())
+}
+
+/// Replaces the key file at `path` with `keys`, crash-safely: the new file
+/// is written and synced beside the old one, renamed over it, and the
+/// folder synced, so after a crash the path holds either file whole.
+pub fn replace(path: &Path, keys: &Keys, passphrase: &str) -> Result<()> {
+	let json = seal(keys, passphrase)?;
+	let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+	let temporary = dir.join(format!(
+		".{}.new",
+		path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "key".into())
+	));
+	let _ = std::fs::remove_file(&temporary);
+	let mut out = create_private(&temporary)
+		.map_err(|e| anyhow!("cannot write {} beside the key file: {e}", temporary.display()))?;
+	out.write_all(&json)?;
+	out.sync_all()?;
+	std::fs::rename(&temporary, path).with_context(|| format!("cannot replace {}", path.display()))?;
+	std::fs::File::open(dir).and_then(|d| d.sync_all()).with_context(|| format!("cannot sync {}", dir.display()))?;
 	Ok(())
 }
 
@@ -242,7 +320,13 @@ pub fn unlock(path: &Path, passphrase: &str) -> Result<Keys> {
 		.context("the key file's account secret is not hex; the file is damaged")?;
 	let account = sr25519::Pair::from_seed_slice(&account_secret)
 		.map_err(|_| anyhow!("the key file's account secret is invalid; the file is damaged"))?;
-	let keys = Keys::from_parts(account, umbral_seed)?;
+	let mut keys = Keys::from_parts(account, umbral_seed)?;
+	keys.previous_umbral_seeds = secrets
+		.previous_umbral_seeds
+		.iter()
+		.map(hex::decode)
+		.collect::<Result<_, _>>()
+		.context("an earlier Umbral seed in the key file is not hex; the file is damaged")?;
 	if keys.public() != file.public {
 		bail!("the public keys in {} do not match its secrets; the file was altered", path.display());
 	}
@@ -295,6 +379,40 @@ mod tests {
 			let mode = std::fs::metadata(&path).expect("metadata").permissions().mode();
 			assert_eq!(mode & 0o777, 0o600);
 		}
+	}
+
+	#[test]
+	fn a_rotated_key_file_replaces_the_old_one_and_keeps_its_seed() {
+		let dir = tempfile::tempdir().expect("a temporary folder");
+		let path = dir.path().join("key.json");
+		let keys = Keys::generate(None).expect("keys");
+		write(&path, &keys, "correct horse").expect("written");
+		let rotated = keys.rotated().expect("rotated");
+		assert_eq!(rotated.public().account, keys.public().account);
+		assert_ne!(rotated.public().public_key, keys.public().public_key);
+		replace(&path, &rotated, "correct horse").expect("replaced");
+		let opened = unlock(&path, "correct horse").expect("unlocks");
+		assert_eq!(opened.public(), rotated.public());
+		assert_eq!(opened.previous_key_count(), 1);
+		assert_eq!(opened.previous_umbral_seeds[0], keys.umbral_seed);
+		assert_eq!(std::fs::read_dir(dir.path()).expect("listed").count(), 1, "no temporary file is left");
+	}
+
+	#[test]
+	fn an_ownership_proof_verifies_for_its_chain_only() {
+		use sp_core::Pair as _;
+		let keys = Keys::generate(None).expect("keys");
+		let genesis = sp_core::H256::repeat_byte(1);
+		let proof = keys.ownership_proof(genesis, true).expect("signed");
+		let statement = |genesis_hash| ehr_primitives::KeyOwnership {
+			genesis_hash,
+			account: keys.account_id(),
+			public_key: umbral_codec::encode(&keys.umbral.public_key()).expect("encodes"),
+			verifying_key: Some(umbral_codec::encode(&keys.signing.public_key()).expect("encodes")),
+		};
+		let public = keys.account.public();
+		assert!(sr25519::Pair::verify(&proof, statement(genesis).signing_payload(), &public));
+		assert!(!sr25519::Pair::verify(&proof, statement(sp_core::H256::zero()).signing_payload(), &public));
 	}
 
 	#[test]

@@ -1,9 +1,32 @@
-//! `ehr keys new | show | export-public`.
+//! `ehr keys new | show | export-public | rotate`.
 
-use crate::{keyfile, Context};
-use anyhow::{Context as _, Result};
+use crate::{
+	chain::{runtime, ss58, to_sp},
+	keyfile, Context,
+};
+use anyhow::{anyhow, Context as _, Result};
 use clap::Subcommand;
+use ehr_primitives::GrantId;
+use runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec;
+use serde::Serialize;
 use std::path::PathBuf;
+
+/// What `export-public` writes: the public keys and the person's proofs,
+/// signed with their account, that these keys are theirs on this chain (one
+/// for registering as a patient, one as a provider).
+#[derive(Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportedKeys {
+	/// The account and Umbral public keys.
+	#[serde(flatten)]
+	pub public: keyfile::PublicKeys,
+	/// The genesis hash of the chain the proofs are for (hex).
+	pub genesis_hash: String,
+	/// The sr25519 signature over the patient registration statement (hex).
+	pub patient_proof: String,
+	/// The sr25519 signature over the provider registration statement (hex).
+	pub provider_proof: String,
+}
 
 /// Key file commands.
 #[derive(Subcommand)]
@@ -17,16 +40,22 @@ pub enum KeysCommand {
 	},
 	/// Show the key file's account and public keys (no passphrase needed).
 	Show,
-	/// Write the public keys as JSON, for the hospital that registers you.
+	/// Write the public keys as JSON for the hospital that registers you,
+	/// with your signed proof that they are yours on this chain (needs the
+	/// passphrase and the node).
 	ExportPublic {
 		/// Where to write them (default: standard output).
 		#[arg(short, long)]
 		output: Option<PathBuf>,
 	},
+	/// Replace your Umbral keys on chain and in the key file (registered
+	/// patients and providers). Grants made before stop working; the command
+	/// lists the ones to make again. The old keys stay in the key file.
+	Rotate,
 }
 
 /// Runs a key file command.
-pub fn run(context: &Context, command: KeysCommand) -> Result<()> {
+pub async fn run(context: &Context, command: KeysCommand) -> Result<()> {
 	match command {
 		KeysCommand::New { account_uri } => {
 			let passphrase = keyfile::passphrase("New passphrase for the key file: ", true)?;
@@ -58,19 +87,96 @@ pub fn run(context: &Context, command: KeysCommand) -> Result<()> {
 			Ok(())
 		},
 		KeysCommand::ExportPublic { output } => {
-			let public = keyfile::read_public(&context.key)?;
-			let text = serde_json::to_string_pretty(&public)?;
+			let keys = context.unlock()?;
+			let chain = context.chain().await?;
+			let genesis = chain.genesis();
+			let exported = ExportedKeys {
+				public: keys.public(),
+				genesis_hash: hex::encode(genesis.0),
+				patient_proof: hex::encode(keys.ownership_proof(genesis, true)?.0),
+				provider_proof: hex::encode(keys.ownership_proof(genesis, false)?.0),
+			};
+			let text = serde_json::to_string_pretty(&exported)?;
 			match output {
 				Some(path) => {
 					std::fs::write(&path, format!("{text}\n"))
 						.with_context(|| format!("cannot write {}", path.display()))?;
 					context.output.print(&serde_json::json!({ "written": path }), || {
-						format!("Wrote the public keys of {} to {}.", public.account, path.display())
+						format!("Wrote the public keys of {} to {}.", exported.public.account, path.display())
 					});
 				},
 				None => println!("{text}"),
 			}
 			Ok(())
 		},
+		KeysCommand::Rotate => rotate(context).await,
 	}
+}
+
+/// Runs `ehr keys rotate`: the new keys are saved first (the old ones kept
+/// in the file), then put on chain, so no secret is ever lost.
+async fn rotate(context: &Context) -> Result<()> {
+	let passphrase = keyfile::passphrase(&format!("Passphrase for {}: ", context.key.display()), false)?;
+	let keys = keyfile::unlock(&context.key, &passphrase)?;
+	let chain = context.chain().await?;
+	let me = keys.account_id();
+	let is_patient = chain
+		.call::<Option<ehr_primitives::PatientInfo<sp_core::crypto::AccountId32>>>("EhrApi_patient", &me)
+		.await?
+		.is_some();
+	let is_provider = chain
+		.call::<Option<ehr_primitives::ProviderInfo<sp_core::crypto::AccountId32>>>("EhrApi_provider", &me)
+		.await?
+		.is_some();
+	if !is_patient && !is_provider {
+		anyhow::bail!("{} is not a registered patient or provider; only they can rotate keys", keys.public().account);
+	}
+	let rotated = keys.rotated()?;
+	keyfile::replace(&context.key, &rotated, &passphrase)?;
+	let public_key = BoundedVec(
+		ehr_primitives::umbral_codec::encode(&rotated.umbral.public_key())
+			.map_err(|_| anyhow!("cannot encode the key"))?,
+	);
+	let verifying_key = match is_patient {
+		true => Some(BoundedVec(
+			ehr_primitives::umbral_codec::encode(&rotated.signing.public_key())
+				.map_err(|_| anyhow!("cannot encode the key"))?,
+		)),
+		false => None,
+	};
+	let call = runtime::transactions().ehr().rotate_keys(public_key, verifying_key);
+	context.output.waiting("rotating the keys", chain.submit(&call, &rotated.account)).await.map_err(|e| {
+		anyhow!("{e}; the new keys are saved in {}, run `ehr keys rotate` again", context.key.display())
+	})?;
+	// Grants made before no longer work: list those still live.
+	let made: Vec<(GrantId, ehr_primitives::Grant<sp_core::crypto::AccountId32, u32>)> =
+		chain.call("EhrApi_grants_of_patient", &me).await?;
+	let received: Vec<(GrantId, ehr_primitives::Grant<sp_core::crypto::AccountId32, u32>)> =
+		chain.call("EhrApi_grants_to_grantee", &me).await?;
+	let best = chain.best_number().await?;
+	let to_reissue: Vec<_> = made
+		.iter()
+		.chain(received.iter())
+		.filter(|(_, g)| g.is_live(&best))
+		.map(|(id, g)| serde_json::json!({ "grant": id, "patient": ss58(&crate::chain::from_sp(&g.patient)), "grantee": ss58(&crate::chain::from_sp(&g.grantee)) }))
+		.collect();
+	let _ = to_sp;
+	context.output.print(&serde_json::json!({ "rotated": rotated.public(), "grantsToReissue": to_reissue }), || {
+		let mut text = format!("Rotated the Umbral keys of {}.", rotated.public().account);
+		if to_reissue.is_empty() {
+			text.push_str(" No live grant was made by or to you.");
+		} else {
+			text.push_str(" These grants no longer work; the patient grants again:");
+			for grant in &to_reissue {
+				text.push_str(&format!(
+					"\n  grant {} from {} to {}",
+					grant["grant"],
+					grant["patient"].as_str().unwrap_or_default(),
+					grant["grantee"].as_str().unwrap_or_default()
+				));
+			}
+		}
+		text
+	});
+	Ok(())
 }

@@ -93,7 +93,7 @@ async fn run(cli: Cli) -> Result<()> {
 	let context =
 		Context { url: cli.url, key: cli.key.unwrap_or_else(keyfile::default_path), output: Output { json: cli.json } };
 	match cli.command {
-		Command::Keys(command) => keys::run(&context, command),
+		Command::Keys(command) => keys::run(&context, command).await,
 		Command::Register(command) => people::run(&context, command).await,
 		Command::Record(command) => records::run(&context, command).await,
 		Command::Grant(args) => grants::grant(&context, args).await,

@@ -67,7 +67,7 @@ pub fn tx_extension(nonce: Nonce, era: Era) -> TxExtension {
 		frame_system::CheckGenesis::<Runtime>::new(),
 		frame_system::CheckEra::<Runtime>::from(era),
 		pallet_consortium::CheckRegistered::<Runtime>::new(),
-		frame_system::CheckNonce::<Runtime>::from(nonce),
+		pallet_consortium::CheckNonceWithinAllowance::<Runtime>::from(nonce),
 		frame_system::CheckWeight::<Runtime>::new(),
 		frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
 		frame_system::WeightReclaim::<Runtime>::new(),

@@ -96,6 +96,9 @@ pub mod admission_error {
 	pub const UNREGISTERED: u8 = 201;
 	/// The signer used up its rate limit for the current window.
 	pub const RATE_LIMITED: u8 = 202;
+	/// The signer already has as many transactions waiting (nonces ahead of
+	/// its account nonce) as its window has room for.
+	pub const POOL_ALLOWANCE_EXCEEDED: u8 = 203;
 
 	/// A sentence for a code, for people.
 	pub fn describe(code: u8) -> Option<&'static str> {
@@ -104,6 +107,9 @@ pub mod admission_error {
 				Some("the signing account is not registered on ehr-chain; ask a member hospital to register it")
 			},
 			RATE_LIMITED => Some("the signing account reached its transaction rate limit; wait for the next window"),
+			POOL_ALLOWANCE_EXCEEDED => Some(
+				"the signing account already has as many transactions waiting as its rate limit admits; wait until they are in a block",
+			),
 			_ => None,
 		}
 	}

@@ -58,8 +58,13 @@ sp_api::decl_runtime_apis! {
 		fn patient(account: AccountId) -> Option<PatientInfo<AccountId>>;
 		/// A registered provider's key and affiliation.
 		fn provider(account: AccountId) -> Option<ProviderInfo<AccountId>>;
-		/// Whether `grant` is live at this block and covers `record`.
+		/// Whether `grant` is live at this block and covers `record` (and
+		/// neither its patient nor its grantee rotated keys since).
 		fn grant_covers(grant: GrantId, record: RecordId) -> bool;
+		/// The block in which `account` last rotated its Umbral keys, if it
+		/// ever did: grants made at or before it by or to `account` no
+		/// longer work and must be made again.
+		fn keys_rotated_at(account: AccountId) -> Option<BlockNumber>;
 	}
 }
 

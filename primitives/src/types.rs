@@ -15,16 +15,20 @@ pub type GrantId = u64;
 /// Identifies an access request; assigned in creation order, never reused.
 pub type RequestId = u64;
 
-/// Upper bound of an encoded Umbral public key (34 bytes in the canonical encoding).
-pub const MAX_PUBLIC_KEY_LEN: u32 = 64;
-/// Upper bound of an encoded Umbral capsule (101 bytes in the canonical encoding).
-pub const MAX_CAPSULE_LEN: u32 = 128;
-/// Upper bound of an encoded capsule fragment (369 bytes in the canonical encoding).
-pub const MAX_CFRAG_LEN: u32 = 512;
-/// Upper bound of a key fragment encrypted to a proxy: capsule plus ciphertext
-/// of the canonical kfrag (about 445 bytes).
-pub const MAX_ENCRYPTED_KFRAG_LEN: u32 = 768;
-/// Upper bound of a record's encrypted metadata envelope (ciphertext).
+/// Upper bound of an encoded Umbral public key: exactly what the canonical
+/// encoding produces (34 bytes), so nothing larger decodes.
+pub const MAX_PUBLIC_KEY_LEN: u32 = 34;
+/// Upper bound of an encoded Umbral capsule: exactly its canonical size (101 bytes).
+pub const MAX_CAPSULE_LEN: u32 = 101;
+/// Upper bound of an encoded capsule fragment: exactly its canonical size (369 bytes).
+pub const MAX_CFRAG_LEN: u32 = 369;
+/// Upper bound of a key fragment sealed to a proxy: exactly what sealing a
+/// canonical kfrag produces (a 101-byte capsule, then 340 bytes of
+/// XChaCha20-Poly1305 ciphertext with its 2-byte length prefix: 443 bytes).
+pub const MAX_ENCRYPTED_KFRAG_LEN: u32 = 443;
+/// Upper bound of a record's encrypted metadata envelope (ciphertext): the
+/// envelope's JSON (resource type, dates, file name, body key) plus 40 bytes
+/// of AEAD nonce and tag.
 pub const MAX_ENCRYPTED_METADATA_LEN: u32 = 2048;
 /// Most proxy hospitals a grant may name (the `n` of an m-of-n grant).
 pub const MAX_PROXIES: u32 = 8;
@@ -95,6 +99,11 @@ impl Scope {
 	}
 }
 
+/// The id umbral-pre gives a key fragment (32 random bytes). Every cfrag
+/// carries the id of the kfrag it was made with, so the runtime can tell
+/// fragments apart and tie each to the proxy it was sealed to.
+pub type KfragId = [u8; 32];
+
 /// One proxy hospital of a grant, with the kfrag the patient encrypted to it.
 #[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug)]
 pub struct GrantProxy<AccountId> {
@@ -102,6 +111,10 @@ pub struct GrantProxy<AccountId> {
 	pub hospital: AccountId,
 	/// The kfrag for this proxy, Umbral-encrypted to its proxy public key.
 	pub encrypted_kfrag: EncryptedKfragBytes,
+	/// The id of the kfrag sealed in `encrypted_kfrag`: only cfrags made
+	/// with this kfrag are accepted from this proxy. Every new grant states
+	/// it; `None` only on grants made before storage version 2.
+	pub kfrag_id: Option<KfragId>,
 }
 
 /// A record's locator entry. The body stays encrypted with its custodian.
@@ -193,13 +206,16 @@ pub struct AccessRequest<AccountId, BlockNumber> {
 	pub patient: AccountId,
 	/// The block the request was opened in.
 	pub opened_at: BlockNumber,
-	/// The block after which an open request expires.
+	/// While the request is open: the last block at which cfrags are
+	/// accepted. Once it is ready: the last block of its reading window, in
+	/// which the custodian may serve the body and confirm it once.
 	pub expires_at: BlockNumber,
 	/// The verified cfrags delivered so far.
 	pub cfrags: BoundedVec<DeliveredCfrag<AccountId>, ConstU32<MAX_PROXIES>>,
 	/// Where the request stands.
 	pub status: RequestStatus,
-	/// How many times the custodian confirmed serving the body.
+	/// How many times the custodian confirmed serving the body: 0 or 1 (a
+	/// fetch is confirmed once per request and reading window).
 	pub fetches: u32,
 }
 
@@ -272,4 +288,44 @@ pub struct AuditEntry<AccountId, BlockNumber> {
 	pub grant: Option<GrantId>,
 	/// The request concerned, if any.
 	pub request: Option<RequestId>,
+}
+
+/// What a person signs with their account key to prove that the Umbral keys
+/// a hospital registers for them are their own: the chain's genesis hash (so
+/// the proof is good on one chain only), the account, the Umbral public key
+/// and, for a patient, the verifying key. The runtime checks the signature
+/// over [`KeyOwnership::signing_payload`]; the client makes it with
+/// `ehr keys export-public`.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, Debug)]
+pub struct KeyOwnership<AccountId, Hash> {
+	/// The genesis hash of the chain the keys are registered on.
+	pub genesis_hash: Hash,
+	/// The person's account.
+	pub account: AccountId,
+	/// The person's canonical Umbral public key.
+	pub public_key: alloc::vec::Vec<u8>,
+	/// The patient's canonical Umbral verifying key (`None` for a provider).
+	pub verifying_key: Option<alloc::vec::Vec<u8>>,
+}
+
+/// Domain separator of [`KeyOwnership`] proofs: a signature made for any
+/// other purpose never verifies as one.
+pub const KEY_OWNERSHIP_CONTEXT: &[u8] = b"ehr-chain/key-ownership/v1";
+
+impl<AccountId: Encode, Hash: Encode> KeyOwnership<AccountId, Hash> {
+	/// The bytes the person signs: the context, then the SCALE encoding.
+	pub fn signing_payload(&self) -> alloc::vec::Vec<u8> {
+		let mut payload = KEY_OWNERSHIP_CONTEXT.to_vec();
+		self.encode_to(&mut payload);
+		payload
+	}
+
+	/// The same payload as wallets sign it with `signRaw` (polkadot-js wraps
+	/// raw messages in `<Bytes>` tags); the runtime accepts either form.
+	pub fn wrapped_signing_payload(&self) -> alloc::vec::Vec<u8> {
+		let mut wrapped = b"<Bytes>".to_vec();
+		wrapped.extend(self.signing_payload());
+		wrapped.extend(b"</Bytes>");
+		wrapped
+	}
 }

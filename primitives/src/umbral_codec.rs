@@ -69,6 +69,34 @@ pub fn decode_kfrag(bytes: &[u8]) -> Result<KeyFrag, CodecError> {
 	decode(bytes)
 }
 
+/// Length prefix postcard writes before a 33-byte compressed curve point.
+const POINT_PREFIX: u8 = 33;
+/// Length prefix postcard writes before a 32-byte kfrag id.
+const ID_PREFIX: u8 = 32;
+
+/// The id of the kfrag a canonical cfrag was made with, read from its bytes
+/// without decoding any curve point: the cfrag's encoding starts with two
+/// length-prefixed 33-byte points (`e1`, `v1`), then the length-prefixed
+/// 32-byte kfrag id. `None` if the bytes do not have that shape. The runtime
+/// calls this only after the cfrag verified, so the bytes are canonical.
+pub fn cfrag_kfrag_id(cfrag: &[u8]) -> Option<[u8; 32]> {
+	match (cfrag.first(), cfrag.get(34), cfrag.get(68), cfrag.get(69..101)) {
+		(Some(&POINT_PREFIX), Some(&POINT_PREFIX), Some(&ID_PREFIX), Some(id)) => id.try_into().ok(),
+		_ => None,
+	}
+}
+
+/// The id of a canonical kfrag, read from its bytes: the kfrag's encoding
+/// starts with its parameters (one length-prefixed 33-byte point), then the
+/// length-prefixed 32-byte id. The client states this id in the grant, so
+/// the runtime can tie each proxy's cfrags to the kfrag sealed to it.
+pub fn kfrag_id(kfrag: &[u8]) -> Option<[u8; 32]> {
+	match (kfrag.first(), kfrag.get(34), kfrag.get(35..67)) {
+		(Some(&POINT_PREFIX), Some(&ID_PREFIX), Some(id)) => id.try_into().ok(),
+		_ => None,
+	}
+}
+
 /// A message Umbral-encrypted to a public key: the capsule and the DEM
 /// ciphertext, encoded together (used for kfrags encrypted to a proxy and
 /// for a record's metadata envelope on the client side).
@@ -155,6 +183,40 @@ mod tests {
 		assert_eq!(verify_cfrag(&cfrag, &capsule, &vk, &pk, &other), Err(CfragCheckError::WrongKeyFragSignature));
 	}
 
+	#[test]
+	fn kfrag_ids_read_from_bytes_tie_cfrags_to_their_kfrag() {
+		let p = parties();
+		let kfrags = generate_kfrags(&p.patient, &p.grantee.public_key(), &p.signer, 2, 3, true, true);
+		let (first, _) = encrypt(&p.patient.public_key(), b"one").unwrap();
+		let (second, _) = encrypt(&p.patient.public_key(), b"two").unwrap();
+		let ids: Vec<_> = kfrags.iter().map(|k| kfrag_id(&encode(&k.clone().unverify()).unwrap()).unwrap()).collect();
+		assert!(ids[0] != ids[1] && ids[1] != ids[2] && ids[0] != ids[2], "each kfrag has its own id");
+		for (kfrag, id) in kfrags.iter().zip(&ids) {
+			let kfrag_bytes = encode(&kfrag.clone().unverify()).unwrap();
+			// The id sits where the decoder reads it, and a decoded kfrag re-encodes to the same bytes.
+			assert_eq!(&kfrag_bytes[35..67], id.as_slice());
+			assert_eq!(encode(&decode_kfrag(&kfrag_bytes).unwrap()).unwrap(), kfrag_bytes);
+			for capsule in [&first, &second] {
+				let cfrag = encode(&reencrypt(capsule, kfrag.clone()).unverify()).unwrap();
+				assert_eq!(cfrag_kfrag_id(&cfrag), Some(*id), "a cfrag names the kfrag it was made with");
+			}
+		}
+		assert_eq!(cfrag_kfrag_id(&[33; 100]), None);
+		assert_eq!(kfrag_id(&[0; 300]), None);
+	}
+
+	#[test]
+	fn a_sealed_kfrag_is_exactly_the_bound() {
+		let p = parties();
+		let kfrags = generate_kfrags(&p.patient, &p.grantee.public_key(), &p.signer, 1, 1, true, true);
+		let kfrag_bytes = encode(&kfrags[0].clone().unverify()).unwrap();
+		let proxy = SecretKey::random();
+		let (capsule, ciphertext) = encrypt(&proxy.public_key(), &kfrag_bytes).unwrap();
+		let sealed = encode(&Sealed { capsule, ciphertext: ciphertext.to_vec() }).unwrap();
+		assert_eq!(sealed.len() as u32, crate::MAX_ENCRYPTED_KFRAG_LEN);
+		assert_eq!(encode(&p.patient.public_key()).unwrap().len() as u32, crate::MAX_PUBLIC_KEY_LEN);
+	}
+
 	proptest::proptest! {
 		#[test]
 		fn random_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..600)) {
@@ -164,6 +226,8 @@ mod tests {
 			let _ = decode_kfrag(&bytes);
 			let _ = decode::<Sealed>(&bytes);
 			let _ = verify_cfrag(&bytes, &bytes, &bytes, &bytes, &bytes);
+			let _ = cfrag_kfrag_id(&bytes);
+			let _ = kfrag_id(&bytes);
 		}
 	}
 }

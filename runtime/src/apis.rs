@@ -247,6 +247,9 @@ impl_runtime_apis! {
 		fn grant_covers(grant: GrantId, record: RecordId) -> bool {
 			Ehr::grant_covers(grant, record)
 		}
+		fn keys_rotated_at(account: AccountId) -> Option<BlockNumber> {
+			pallet_ehr::KeysRotatedAt::<Runtime>::get(&account)
+		}
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]

@@ -19,15 +19,15 @@ use frame_system::{
 	limits::{BlockLength, BlockWeights},
 	EnsureRoot,
 };
-use pallet_consortium::{AccountClass, AccountRegistry};
+use pallet_consortium::{AccountClass, AccountRegistry, Admission};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_runtime::{traits::Convert, DispatchError, DispatchResult, Perbill, Permill, TokenError};
 use sp_version::RuntimeVersion;
 
 use super::{
 	AccountId, Aura, Balance, Block, BlockNumber, Consortium, Council, Ehr, Hash, HospitalMembership, Nonce,
-	PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, SessionKeys, DAYS,
-	SLOT_DURATION, VERSION,
+	PalletInfo, Runtime, RuntimeCall, RuntimeEvent, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, Session,
+	SessionKeys, DAYS, MINUTES, SLOT_DURATION, VERSION,
 };
 
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
@@ -47,8 +47,20 @@ parameter_types! {
 	pub const SS58Prefix: u8 = 42;
 }
 
+/// Calls nobody may make: a member changing its own account
+/// (`HospitalMembership::change_key`) would move its council seat without a
+/// vote and leave its proxy, records and profile under the old account. A
+/// hospital that changes accounts is voted out and in again (docs/operator.md).
+pub struct RefusedCalls;
+impl Contains<RuntimeCall> for RefusedCalls {
+	fn contains(call: &RuntimeCall) -> bool {
+		!matches!(call, RuntimeCall::HospitalMembership(pallet_membership::Call::change_key { .. }))
+	}
+}
+
 #[derive_impl(frame_system::config_preludes::SolochainDefaultConfig)]
 impl frame_system::Config for Runtime {
+	type BaseCallFilter = RefusedCalls;
 	type Block = Block;
 	type BlockWeights = RuntimeBlockWeights;
 	type BlockLength = RuntimeBlockLength;
@@ -120,16 +132,19 @@ impl pallet_membership::Config<pallet_membership::Instance1> for Runtime {
 	type RemoveOrigin = GovernanceOrigin;
 	type SwapOrigin = GovernanceOrigin;
 	type ResetOrigin = GovernanceOrigin;
-	type PrimeOrigin = GovernanceOrigin;
+	/// No prime: every decision needs two thirds of explicit ayes.
+	type PrimeOrigin = frame_system::EnsureNever<()>;
 	type MembershipInitialized = MembershipHooks;
 	type MembershipChanged = MembershipHooks;
 	type MaxMembers = ConstU32<MAX_HOSPITALS>;
 	type WeightInfo = pallet_membership::weights::SubstrateWeight<Runtime>;
 }
 
-/// Tells the council, pallet-ehr and the consortium about membership
-/// changes: the council's voters are the members, pallet-ehr gives members
-/// an account reference, the consortium drops leavers' profiles.
+/// Tells the council, pallet-ehr, the consortium and the session about
+/// membership changes: the council's voters are the members, pallet-ehr
+/// gives members an account reference and retires leavers' proxies, the
+/// consortium drops leavers' profiles, and leavers' session keys are purged
+/// (a hospital admitted again must set new keys).
 pub struct MembershipHooks;
 impl InitializeMembers<AccountId> for MembershipHooks {
 	fn initialize_members(members: &[AccountId]) {
@@ -143,12 +158,30 @@ impl ChangeMembers<AccountId> for MembershipHooks {
 		Council::change_members_sorted(incoming, outgoing, new);
 		Ehr::change_members_sorted(incoming, outgoing, new);
 		Consortium::change_members_sorted(incoming, outgoing, new);
+		for hospital in outgoing {
+			// As if the leaver purged its own keys; `NoKeys` when it never set
+			// any, so there is nothing to purge.
+			let _ = Session::purge_keys(RuntimeOrigin::signed(hospital.clone()));
+		}
 	}
-	fn set_prime(prime: Option<AccountId>) {
-		Council::set_prime(prime);
-	}
+	/// The council has no prime: the membership's prime is ignored.
+	fn set_prime(_prime: Option<AccountId>) {}
 	fn get_prime() -> Option<AccountId> {
-		Council::get_prime()
+		None
+	}
+}
+
+/// Absent votes count as nay, whatever the prime (there is none) voted:
+/// a motion passes only with the explicit ayes its threshold needs.
+pub struct AbsentVotesAreNays;
+impl pallet_collective::DefaultVote for AbsentVotesAreNays {
+	fn default_vote(
+		_prime_vote: Option<bool>,
+		_yes_votes: pallet_collective::MemberCount,
+		_no_votes: pallet_collective::MemberCount,
+		_len: pallet_collective::MemberCount,
+	) -> bool {
+		false
 	}
 }
 
@@ -168,7 +201,7 @@ impl pallet_collective::Config<CouncilInstance> for Runtime {
 	type MotionDuration = MotionDuration;
 	type MaxProposals = ConstU32<32>;
 	type MaxMembers = ConstU32<MAX_HOSPITALS>;
-	type DefaultVote = pallet_collective::PrimeDefaultVote;
+	type DefaultVote = AbsentVotesAreNays;
 	type WeightInfo = pallet_collective::weights::SubstrateWeight<Runtime>;
 	type SetMembersOrigin = EnsureRoot<AccountId>;
 	type MaxProposalWeight = MaxProposalWeight;
@@ -182,18 +215,18 @@ impl pallet_collective::Config<CouncilInstance> for Runtime {
 /// providers (person class).
 pub struct RegisteredAccounts;
 impl AccountRegistry<AccountId> for RegisteredAccounts {
-	fn class_of(who: &AccountId) -> Option<AccountClass> {
-		let node_of_member =
-			|| pallet_ehr::ProxyAccountOf::<Runtime>::get(who).is_some_and(|h| HospitalMembership::contains(&h));
-		if HospitalMembership::contains(who) || node_of_member() {
-			Some(AccountClass::Hospital)
-		} else if pallet_ehr::Patients::<Runtime>::contains_key(who)
-			|| pallet_ehr::Providers::<Runtime>::contains_key(who)
-		{
-			Some(AccountClass::Person)
-		} else {
-			None
+	/// A member counts against its own window; a member's node account
+	/// against its hospital's, so node accounts do not multiply the limit.
+	fn admission_of(who: &AccountId) -> Option<Admission<AccountId>> {
+		if HospitalMembership::contains(who) {
+			return Some(Admission { class: AccountClass::Hospital, counted_as: who.clone() });
 		}
+		if let Some(hospital) = pallet_ehr::ProxyAccountOf::<Runtime>::get(who) {
+			return HospitalMembership::contains(&hospital)
+				.then_some(Admission { class: AccountClass::Hospital, counted_as: hospital });
+		}
+		(pallet_ehr::Patients::<Runtime>::contains_key(who) || pallet_ehr::Providers::<Runtime>::contains_key(who))
+			.then(|| Admission { class: AccountClass::Person, counted_as: who.clone() })
 	}
 }
 
@@ -244,11 +277,15 @@ impl pallet_session::SessionManager<AccountId> for ConsortiumSessions {
 }
 
 /// Only member hospitals have a validator id (their account), so only they
-/// can set session keys.
+/// can set session keys. An account that still has keys keeps its id too,
+/// so that the membership hook can purge a leaver's keys after the
+/// membership already dropped it (a leaver cannot transact, so it cannot set
+/// keys again).
 pub struct MemberValidatorId;
 impl Convert<AccountId, Option<AccountId>> for MemberValidatorId {
 	fn convert(account: AccountId) -> Option<AccountId> {
-		HospitalMembership::contains(&account).then_some(account)
+		(HospitalMembership::contains(&account) || pallet_session::NextKeys::<Runtime>::contains_key(&account))
+			.then_some(account)
 	}
 }
 
@@ -360,11 +397,42 @@ impl pallet_ehr::HospitalMembership<AccountId> for MemberHospitals {
 parameter_types! {
 	/// An access request stays open for 100 blocks (5 minutes).
 	pub const RequestTimeout: BlockNumber = 100;
+	/// Until the consortium decides otherwise: a ready request is readable
+	/// for 30 minutes, and finished requests and ended grants are kept for
+	/// 30 days before they are pruned.
+	pub const DefaultEhrParameters: pallet_ehr::EhrParameters<BlockNumber> =
+		pallet_ehr::EhrParameters { reading_window: 30 * MINUTES, retention: 30 * DAYS };
 }
 
 impl pallet_ehr::Config for Runtime {
 	type Hospitals = MemberHospitals;
 	type RequestTimeout = RequestTimeout;
 	type MaxRequestsPerBlock = ConstU32<64>;
+	/// A quarter of a block's requests.
+	type MaxRequestsPerGranteePerBlock = ConstU32<16>;
+	type MaxPrunePerBlock = ConstU32<64>;
+	type DefaultParameters = DefaultEhrParameters;
+	type OwnershipSignature = super::Signature;
+	type OwnershipSigner = <super::Signature as sp_runtime::traits::Verify>::Signer;
+	type GovernanceOrigin = GovernanceOrigin;
 	type WeightInfo = pallet_ehr::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = Sr25519Proofs;
+}
+
+/// Key-ownership proofs signed with real sr25519 keys, for benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct Sr25519Proofs;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_ehr::BenchmarkHelper<sp_runtime::MultiSigner, super::Signature> for Sr25519Proofs {
+	fn signer(seed: u32) -> sp_runtime::MultiSigner {
+		let seed = alloc::format!("//ehr-benchmark-person-{seed}");
+		sp_io::crypto::sr25519_generate(sp_core::crypto::key_types::ACCOUNT, Some(seed.into_bytes())).into()
+	}
+	fn sign(signer: &sp_runtime::MultiSigner, payload: &[u8]) -> super::Signature {
+		let sp_runtime::MultiSigner::Sr25519(public) = signer else { unreachable!("benchmark signers are sr25519") };
+		sp_io::crypto::sr25519_sign(sp_core::crypto::key_types::ACCOUNT, public, payload)
+			.expect("the benchmark key was just generated")
+			.into()
+	}
 }

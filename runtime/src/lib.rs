@@ -28,6 +28,8 @@ pub mod apis;
 mod benchmarks;
 pub mod configs;
 pub mod genesis_config_presets;
+#[cfg(test)]
+mod tests;
 
 use sp_runtime::{
 	generic, impl_opaque_keys,
@@ -125,7 +127,10 @@ pub type Block = generic::Block<Header, UncheckedExtrinsic>;
 
 /// The transaction extensions. There is no payment extension: nobody pays
 /// fees. `CheckRegistered` (zero-sized, so wallets need not know it) admits
-/// only registered accounts, within their rate limit, before the nonce check.
+/// only registered accounts, within their rate limit, before the nonce check;
+/// `CheckNonceWithinAllowance` is frame-system's nonce check (same encoding
+/// and identifier, `CheckNonce`) that also refuses nonces beyond what the
+/// signer's window leaves, so no account floods the pool.
 pub type TxExtension = (
 	frame_system::CheckNonZeroSender<Runtime>,
 	frame_system::CheckSpecVersion<Runtime>,
@@ -133,7 +138,7 @@ pub type TxExtension = (
 	frame_system::CheckGenesis<Runtime>,
 	frame_system::CheckEra<Runtime>,
 	pallet_consortium::CheckRegistered<Runtime>,
-	frame_system::CheckNonce<Runtime>,
+	pallet_consortium::CheckNonceWithinAllowance<Runtime>,
 	frame_system::CheckWeight<Runtime>,
 	frame_metadata_hash_extension::CheckMetadataHash<Runtime>,
 	frame_system::WeightReclaim<Runtime>,
@@ -144,9 +149,9 @@ pub type UncheckedExtrinsic = generic::UncheckedExtrinsic<Address, RuntimeCall, 
 /// The payload being signed in transactions.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-/// Migrations beyond the pallets' own.
+/// Storage migrations run at the next runtime upgrade.
 #[allow(unused_parens)]
-type Migrations = ();
+type Migrations = (pallet_ehr::migrations::v2::MigrateV1ToV2<Runtime>,);
 
 /// Dispatches to the pallets.
 pub type Executive = frame_executive::Executive<

@@ -221,19 +221,13 @@ fn unregistered_accounts_are_refused_and_rate_limits_hold() {
 	);
 
 	step("registered as a patient, it may transact");
-	let umbral_key = |secret: umbral_pre::SecretKey| {
-		ehr_primitives::umbral_codec::encode(&secret.public_key()).expect("a key encodes").try_into().expect("fits")
-	};
-	chain
-		.submit(
-			&Sr25519Keyring::Alice.pair(),
-			RuntimeCall::Ehr(pallet_ehr::Call::register_patient {
-				patient: patient.public().into(),
-				public_key: umbral_key(umbral_pre::SecretKey::random()),
-				verifying_key: umbral_key(umbral_pre::SecretKey::random()),
-			}),
-		)
-		.expect("Alice registers the patient");
+	common::ehr::register_patient(
+		&chain,
+		&Sr25519Keyring::Alice.pair(),
+		&patient,
+		&umbral_pre::SecretKey::random(),
+		&umbral_pre::Signer::new(umbral_pre::SecretKey::random()),
+	);
 	chain.wait(CHAIN_TIMEOUT, "the patient to be registered", |chain| {
 		let info: Option<ehr_primitives::PatientInfo<AccountId>> =
 			chain.call("EhrApi_patient", AccountId::from(patient.public()))?;
@@ -258,11 +252,21 @@ fn unregistered_accounts_are_refused_and_rate_limits_hold() {
 		Ok((now == limits).then_some(()))
 	});
 
+	step("the pool takes no more of the patient's transactions than its window admits");
+	let account: AccountId = patient.public().into();
+	let nonce: u32 = chain.call("AccountNonceApi_account_nonce", account.clone()).expect("the account nonce");
+	let flooding = chain
+		.submit_with_nonce(&patient, remark("far ahead"), nonce + 2)
+		.expect_err("a nonce beyond the window's allowance is refused");
+	assert!(
+		flooding.contains(&format!("Custom error: {}", admission_error::POOL_ALLOWANCE_EXCEEDED)),
+		"unexpected reason: {flooding}"
+	);
+
 	step("two transactions pass, the third is refused until the window passes");
 	for text in ["one", "two"] {
 		chain.submit(&patient, remark(text)).expect("within the limit");
 	}
-	let account: AccountId = patient.public().into();
 	chain.wait(CHAIN_TIMEOUT, "both to be counted on chain", |chain| {
 		let raw: &[u8] = account.as_ref();
 		let key = [&sp_crypto_hashing::blake2_128(raw)[..], raw].concat();

@@ -125,7 +125,13 @@ fn bench_request_latency_and_record_throughput() {
 	let patient = sr25519::Pair::from_string("//BenchPatient", None).expect("seed");
 	let patient_id: AccountId = patient.public().into();
 	let (patient_sk, patient_signer) = (SecretKey::random(), Signer::new(SecretKey::random()));
-	register_patient(&chain, &alice, &patient_id, &patient_sk, &patient_signer);
+	register_patient(&chain, &alice, &patient, &patient_sk, &patient_signer);
+	// The clinician's key file proves its keys (`ehr keys export-public`).
+	let exported = run_ehr(&["keys", "export-public"]);
+	let provider_proof: [u8; 64] = hex::decode(exported["providerProof"].as_str().expect("a provider proof"))
+		.expect("hex")
+		.try_into()
+		.expect("64 bytes");
 	chain
 		.submit(
 			&Sr25519Keyring::Bob.pair(),
@@ -133,6 +139,7 @@ fn bench_request_latency_and_record_throughput() {
 				provider: clinician.clone(),
 				public_key: bytes(public["publicKey"].as_str().map(|k| hex::decode(k).expect("hex")).expect("key")),
 				affiliation: Some(Sr25519Keyring::Bob.to_account_id()),
+				proof: sp_runtime::MultiSignature::Sr25519(provider_proof.into()),
 			},
 		)
 		.expect("register_provider");

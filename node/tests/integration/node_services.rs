@@ -6,7 +6,7 @@ use crate::common;
 
 use common::{
 	chain::Chain,
-	ehr::{bytes, register_patient, register_proxy, sealed_kfrags},
+	ehr::{bytes, register_patient, register_provider, register_proxy, sealed_kfrags},
 	local_network_with, Node,
 };
 use ehr_node::blob_store::BlobStore;
@@ -141,17 +141,8 @@ fn proxies_deliver_and_the_custodian_serves_only_authorized_readers() {
 		(SecretKey::random(), Signer::new(SecretKey::random()), SecretKey::random());
 	let patient_id: AccountId = patient.public().into();
 	let clinician_id: AccountId = clinician.public().into();
-	register_patient(&chain, &Sr25519Keyring::Alice.pair(), &patient_id, &patient_sk, &patient_signer);
-	chain
-		.submit(
-			&Sr25519Keyring::Bob.pair(),
-			EhrCall::register_provider {
-				provider: clinician_id.clone(),
-				public_key: bytes(umbral_codec::encode(&clinician_sk.public_key()).unwrap()),
-				affiliation: Some(Sr25519Keyring::Bob.to_account_id()),
-			},
-		)
-		.expect("register_provider");
+	register_patient(&chain, &Sr25519Keyring::Alice.pair(), &patient, &patient_sk, &patient_signer);
+	register_provider(&chain, &Sr25519Keyring::Bob.pair(), &clinician, &clinician_sk);
 	chain.wait(CHAIN_TIMEOUT, "proxies, patient and clinician on chain", |c| {
 		let proxies: Vec<(AccountId, ProxyInfo<AccountId>)> = c.call("EhrApi_proxies", ())?;
 		let patient: Option<PatientInfo<AccountId>> = c.call("EhrApi_patient", patient_id.clone())?;
@@ -450,7 +441,7 @@ fn bench_get_blob_latency() {
 	let patient = sr25519::Pair::from_string("//Patient", None).expect("seed");
 	let patient_sk = SecretKey::random();
 	let patient_id: AccountId = patient.public().into();
-	register_patient(&chain, &alice.pair(), &patient_id, &patient_sk, &Signer::new(SecretKey::random()));
+	register_patient(&chain, &alice.pair(), &patient, &patient_sk, &Signer::new(SecretKey::random()));
 	chain.wait(CHAIN_TIMEOUT, "the patient", |c| {
 		Ok(c.call::<Option<PatientInfo<AccountId>>>("EhrApi_patient", patient_id.clone())?.map(|_| ()))
 	});

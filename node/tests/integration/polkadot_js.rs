@@ -11,7 +11,7 @@ use crate::common;
 
 use common::{
 	chain::Chain,
-	ehr::{bytes, register_patient, register_proxy, sealed_kfrags},
+	ehr::{bytes, register_patient, register_provider, register_proxy, sealed_kfrags},
 	run_with_timeout, Node,
 };
 use ehr_primitives::{umbral_codec, Grant, PatientInfo, ProxyInfo, Purpose, Record, RecordId, Scope};
@@ -47,21 +47,12 @@ fn polkadot_js_reads_a_patients_data_and_signs_a_revoke_without_type_definitions
 	let proxies = [register_proxy(&chain, &node, alice)];
 	let patient = sr25519::Pair::from_string(PATIENT_URI, None).expect("dev seed");
 	let patient_id: AccountId = patient.public().into();
-	let clinician_id: AccountId =
-		sr25519::Pair::from_string("//PolkadotJsClinician", None).expect("dev seed").public().into();
+	let clinician = sr25519::Pair::from_string("//PolkadotJsClinician", None).expect("dev seed");
+	let clinician_id: AccountId = clinician.public().into();
 	let (patient_sk, patient_signer, clinician_sk) =
 		(SecretKey::random(), Signer::new(SecretKey::random()), SecretKey::random());
-	register_patient(&chain, &alice.pair(), &patient_id, &patient_sk, &patient_signer);
-	chain
-		.submit(
-			&alice.pair(),
-			EhrCall::register_provider {
-				provider: clinician_id.clone(),
-				public_key: bytes(umbral_codec::encode(&clinician_sk.public_key()).expect("encodes")),
-				affiliation: Some(alice.to_account_id()),
-			},
-		)
-		.expect("register_provider");
+	register_patient(&chain, &alice.pair(), &patient, &patient_sk, &patient_signer);
+	register_provider(&chain, &alice.pair(), &clinician, &clinician_sk);
 	chain.wait(CHAIN_TIMEOUT, "proxy and patient on chain", |c| {
 		let proxies: Vec<(AccountId, ProxyInfo<AccountId>)> = c.call("EhrApi_proxies", ())?;
 		let registered: Option<PatientInfo<AccountId>> = c.call("EhrApi_patient", patient_id.clone())?;

@@ -18,51 +18,79 @@ use frame_support::{
 use frame_system::pallet_prelude::BlockNumberFor;
 use scale_info::TypeInfo;
 use sp_runtime::{
-	traits::{DispatchInfoOf, Dispatchable, Saturating, TransactionExtension, ValidateResult},
+	traits::{
+		AsSystemOriginSigner, DispatchInfoOf, Dispatchable, PostDispatchInfoOf, Saturating, TransactionExtension,
+		UniqueSaturatedInto, ValidateResult,
+	},
 	transaction_validity::{InvalidTransaction, TransactionValidityError, ValidTransaction},
+	DispatchResult,
 };
 
 impl<T: Config> Pallet<T> {
-	/// The limit `who` transacts under; an error if it is not registered.
-	fn limit_of(who: &T::AccountId) -> Result<RateLimit, TransactionValidityError> {
+	/// The limit `who` transacts under and the account whose window counts
+	/// it; an error if it is not registered.
+	fn admission(who: &T::AccountId) -> Result<(RateLimit, T::AccountId), TransactionValidityError> {
 		let limits = Limits::<T>::get();
-		match T::Registry::class_of(who) {
-			Some(AccountClass::Hospital) => Ok(limits.hospital),
-			Some(AccountClass::Person) => Ok(limits.person),
-			None => Err(InvalidTransaction::Custom(admission_error::UNREGISTERED).into()),
-		}
+		let admission =
+			T::Registry::admission_of(who).ok_or(InvalidTransaction::Custom(admission_error::UNREGISTERED))?;
+		let limit = match admission.class {
+			AccountClass::Hospital => limits.hospital,
+			AccountClass::Person => limits.person,
+		};
+		Ok((limit, admission.counted_as))
 	}
 
-	/// `who`'s window as it stands at `now`: the stored one, or a fresh one if
-	/// the stored one has ended.
-	fn current_window(who: &T::AccountId, limit: &RateLimit, now: BlockNumberFor<T>) -> TxWindow<BlockNumberFor<T>> {
-		match Windows::<T>::get(who) {
+	/// `counted_as`'s window as it stands at `now`: the stored one, or a
+	/// fresh one if the stored one has ended.
+	fn current_window(
+		counted_as: &T::AccountId,
+		limit: &RateLimit,
+		now: BlockNumberFor<T>,
+	) -> TxWindow<BlockNumberFor<T>> {
+		match Windows::<T>::get(counted_as) {
 			Some(window) if now.saturating_sub(window.start) < limit.blocks.into() => window,
 			_ => TxWindow { start: now, count: 0 },
 		}
 	}
 
-	/// `who`'s current window, if `who` is registered and the window has
-	/// room for one more transaction.
-	fn window_with_room(who: &T::AccountId) -> Result<TxWindow<BlockNumberFor<T>>, TransactionValidityError> {
-		let limit = Self::limit_of(who)?;
-		let window = Self::current_window(who, &limit, frame_system::Pallet::<T>::block_number());
-		if window.count >= limit.transactions {
-			return Err(InvalidTransaction::Custom(admission_error::RATE_LIMITED).into());
-		}
-		Ok(window)
+	/// How many more transactions `who` may have admitted in its current
+	/// window (shared with its hospital for a node account); an error if it
+	/// is not registered.
+	pub fn remaining_allowance(who: &T::AccountId) -> Result<u32, TransactionValidityError> {
+		let (limit, counted_as) = Self::admission(who)?;
+		let window = Self::current_window(&counted_as, &limit, frame_system::Pallet::<T>::block_number());
+		Ok(limit.transactions.saturating_sub(window.count))
 	}
 
-	/// Checks that `who` is registered and has room in its window.
+	/// Checks that `who` is registered and its window has room for one more transaction.
 	pub fn check_admission(who: &T::AccountId) -> Result<(), TransactionValidityError> {
-		Self::window_with_room(who).map(|_| ())
+		match Self::remaining_allowance(who)? {
+			0 => Err(InvalidTransaction::Custom(admission_error::RATE_LIMITED).into()),
+			_ => Ok(()),
+		}
 	}
 
 	/// Checks admission again and counts one transaction of `who` in its window.
 	pub fn note_transaction(who: &T::AccountId) -> Result<(), TransactionValidityError> {
-		let mut window = Self::window_with_room(who)?;
+		let (limit, counted_as) = Self::admission(who)?;
+		let mut window = Self::current_window(&counted_as, &limit, frame_system::Pallet::<T>::block_number());
+		if window.count >= limit.transactions {
+			return Err(InvalidTransaction::Custom(admission_error::RATE_LIMITED).into());
+		}
 		window.count = window.count.saturating_add(1);
-		Windows::<T>::insert(who, window);
+		Windows::<T>::insert(&counted_as, window);
+		Ok(())
+	}
+
+	/// Checks that a transaction with `nonce` from `who` fits in what its
+	/// window leaves: the transactions `who` has waiting in the pool (nonces
+	/// from its account nonce up) may not outnumber its remaining allowance.
+	pub fn check_pool_allowance(who: &T::AccountId, nonce: T::Nonce) -> Result<(), TransactionValidityError> {
+		let account_nonce = frame_system::Pallet::<T>::account_nonce(who);
+		let ahead: u32 = nonce.saturating_sub(account_nonce).unique_saturated_into();
+		if ahead >= Self::remaining_allowance(who)? {
+			return Err(InvalidTransaction::Custom(admission_error::POOL_ALLOWANCE_EXCEEDED).into());
+		}
 		Ok(())
 	}
 }
@@ -131,5 +159,99 @@ where
 			Pallet::<T>::note_transaction(&who)?;
 		}
 		Ok(())
+	}
+}
+
+/// frame-system's nonce check with the pool allowance added: besides what
+/// `CheckNonce` checks (a nonce not below the account's; a future nonce
+/// waits for its predecessors), a transaction whose nonce is as far ahead of
+/// the account's nonce as the signer's remaining rate-limit allowance is
+/// refused with `InvalidTransaction::Custom`
+/// [`admission_error::POOL_ALLOWANCE_EXCEEDED`]. So one account can put no
+/// more transactions into any node's pool than its window would admit into
+/// blocks.
+///
+/// It encodes exactly as `CheckNonce` (one compact nonce) and keeps its
+/// identifier, so wallets (polkadot-js, subxt) fill it in as they fill in
+/// `CheckNonce`. It replaces `CheckNonce` in the runtime's extensions.
+#[derive(Encode, Decode, DecodeWithMemTracking, Clone, Eq, PartialEq, TypeInfo)]
+#[scale_info(skip_type_params(T))]
+pub struct CheckNonceWithinAllowance<T: Config>(#[codec(compact)] pub T::Nonce);
+
+impl<T: Config> CheckNonceWithinAllowance<T> {
+	/// The extension for a transaction with `nonce`.
+	pub fn from(nonce: T::Nonce) -> Self {
+		Self(nonce)
+	}
+}
+
+impl<T: Config> core::fmt::Debug for CheckNonceWithinAllowance<T> {
+	fn fmt(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+		write!(f, "CheckNonceWithinAllowance({:?})", self.0)
+	}
+}
+
+impl<T: Config + Send + Sync> TransactionExtension<<T as frame_system::Config>::RuntimeCall>
+	for CheckNonceWithinAllowance<T>
+where
+	<T as frame_system::Config>::RuntimeCall: Dispatchable<Info = DispatchInfo>,
+	<T as frame_system::Config>::RuntimeOrigin: AsSystemOriginSigner<T::AccountId> + Clone,
+{
+	const IDENTIFIER: &'static str = "CheckNonce";
+	type Implicit = ();
+	/// The signer, or `None` for an unsigned transaction.
+	type Val = Option<T::AccountId>;
+	/// The weight to refund (all of it for an unsigned transaction).
+	type Pre = Weight;
+
+	fn weight(&self, _call: &<T as frame_system::Config>::RuntimeCall) -> Weight {
+		<<T as frame_system::Config>::ExtensionsWeightInfo as frame_system::ExtensionsWeightInfo>::check_nonce()
+			.saturating_add(<T as Config>::WeightInfo::check_registered())
+	}
+
+	fn validate(
+		&self,
+		origin: <T as frame_system::Config>::RuntimeOrigin,
+		_call: &<T as frame_system::Config>::RuntimeCall,
+		_info: &DispatchInfoOf<<T as frame_system::Config>::RuntimeCall>,
+		_len: usize,
+		_self_implicit: Self::Implicit,
+		_inherited_implication: &impl Encode,
+		_source: TransactionSource,
+	) -> ValidateResult<Self::Val, <T as frame_system::Config>::RuntimeCall> {
+		let Some(who) = origin.as_system_origin_signer().cloned() else {
+			return Ok((ValidTransaction::default(), None, origin));
+		};
+		let nonce = frame_system::CheckNonce::<T>::validate_nonce_for_account(&who, self.0)?;
+		Pallet::<T>::check_pool_allowance(&who, self.0)?;
+		let validity =
+			ValidTransaction { requires: nonce.requires, provides: nonce.provides, ..ValidTransaction::default() };
+		Ok((validity, Some(who), origin))
+	}
+
+	fn prepare(
+		self,
+		val: Self::Val,
+		_origin: &<T as frame_system::Config>::RuntimeOrigin,
+		call: &<T as frame_system::Config>::RuntimeCall,
+		_info: &DispatchInfoOf<<T as frame_system::Config>::RuntimeCall>,
+		_len: usize,
+	) -> Result<Self::Pre, TransactionValidityError> {
+		match val {
+			Some(who) => {
+				frame_system::CheckNonce::<T>::prepare_nonce_for_account(&who, self.0).map(|()| Weight::zero())
+			},
+			None => Ok(self.weight(call)),
+		}
+	}
+
+	fn post_dispatch_details(
+		pre: Self::Pre,
+		_info: &DispatchInfoOf<<T as frame_system::Config>::RuntimeCall>,
+		_post_info: &PostDispatchInfoOf<<T as frame_system::Config>::RuntimeCall>,
+		_len: usize,
+		_result: &DispatchResult,
+	) -> Result<Weight, TransactionValidityError> {
+		Ok(pre)
 	}
 }

@@ -1,15 +1,24 @@
 //! Decisions of the consortium: root dispatch and its own parameters.
 
 use crate::{pallet::*, types::*};
-use frame_support::{ensure, pallet_prelude::*, traits::UnfilteredDispatchable};
+use frame_support::{dispatch::GetDispatchInfo, ensure, pallet_prelude::*, traits::UnfilteredDispatchable};
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::Zero;
 
 impl<T: Config> Pallet<T> {
-	/// Dispatches `call` with the root origin and records its result.
-	pub(crate) fn do_dispatch_as_root(call: <T as Config>::RuntimeCall) {
+	/// Dispatches `call` with the root origin, records its result and
+	/// returns the weight it actually used (its declared weight when it does
+	/// not say).
+	pub(crate) fn do_dispatch_as_root(call: <T as Config>::RuntimeCall) -> Weight {
+		let declared = call.get_dispatch_info().call_weight;
 		let result = call.dispatch_bypass_filter(frame_system::RawOrigin::Root.into());
+		let post_info = match &result {
+			Ok(post_info) => post_info,
+			Err(error) => &error.post_info,
+		};
+		let actual = post_info.actual_weight.unwrap_or(declared).min(declared);
 		Self::deposit_event(Event::RootDispatched { result: result.map(|_| ()).map_err(|e| e.error) });
+		actual
 	}
 
 	/// Checks that each limit admits at least one transaction per window of

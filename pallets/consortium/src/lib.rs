@@ -42,7 +42,7 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
-pub use admission::CheckRegistered;
+pub use admission::{CheckNonceWithinAllowance, CheckRegistered};
 pub use types::*;
 pub use weights::WeightInfo;
 
@@ -206,15 +206,21 @@ pub mod pallet {
 		/// Dispatches `call` as root: how the consortium upgrades the runtime
 		/// (`system.set_code`), changes membership or any root-only parameter.
 		/// Only [`Config::GovernanceOrigin`] (two thirds of the members) may call this.
+		///
+		/// Charged the inner call's declared weight up front and refunded to
+		/// its actual weight. Emits `RootDispatched` with the inner result.
 		#[pallet::call_index(1)]
 		#[pallet::weight({
 			let info = call.get_dispatch_info();
 			(T::WeightInfo::dispatch_as_root().saturating_add(info.call_weight), info.class)
 		})]
-		pub fn dispatch_as_root(origin: OriginFor<T>, call: Box<<T as Config>::RuntimeCall>) -> DispatchResult {
+		pub fn dispatch_as_root(
+			origin: OriginFor<T>,
+			call: Box<<T as Config>::RuntimeCall>,
+		) -> DispatchResultWithPostInfo {
 			T::GovernanceOrigin::ensure_origin(origin)?;
-			Self::do_dispatch_as_root(*call);
-			Ok(())
+			let actual = Self::do_dispatch_as_root(*call);
+			Ok(Some(T::WeightInfo::dispatch_as_root().saturating_add(actual)).into())
 		}
 
 		/// Sets the per-account transaction rate limits.

@@ -39,7 +39,12 @@ thread_local! {
 	static MEMBERS: RefCell<Vec<u64>> = RefCell::new(vec![HOSPITAL_A, HOSPITAL_B, HOSPITAL_C]);
 	static PEOPLE: RefCell<Vec<u64>> = RefCell::new(vec![PATIENT]);
 	static WITH_KEYS: RefCell<Vec<u64>> = RefCell::new(vec![HOSPITAL_A, HOSPITAL_B]);
+	/// Hospital A's four node accounts.
+	static NODES: RefCell<Vec<(u64, u64)>> = RefCell::new((11..15).map(|node| (node, HOSPITAL_A)).collect());
 }
+
+/// Hospital A's node accounts in the mock.
+pub const NODES_OF_A: [u64; 4] = [11, 12, 13, 14];
 
 /// The mock's member hospitals.
 pub struct Members;
@@ -70,11 +75,14 @@ pub fn set_session_keys(who: u64) {
 /// Members are hospitals; the people list are persons.
 pub struct Registry;
 impl AccountRegistry<u64> for Registry {
-	fn class_of(who: &u64) -> Option<AccountClass> {
+	fn admission_of(who: &u64) -> Option<Admission<u64>> {
 		if Members::contains(who) {
-			Some(AccountClass::Hospital)
+			Some(Admission { class: AccountClass::Hospital, counted_as: *who })
+		} else if let Some(hospital) = NODES.with(|n| n.borrow().iter().find(|(node, _)| node == who).map(|(_, h)| *h))
+		{
+			Members::contains(&hospital).then_some(Admission { class: AccountClass::Hospital, counted_as: hospital })
 		} else if PEOPLE.with(|p| p.borrow().contains(who)) {
-			Some(AccountClass::Person)
+			Some(Admission { class: AccountClass::Person, counted_as: *who })
 		} else {
 			None
 		}

@@ -18,11 +18,23 @@ pub enum AccountClass {
 	Person,
 }
 
+/// How a registered account is admitted: its rate-limit class and the
+/// account whose window its transactions count against.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Admission<AccountId> {
+	/// The rate-limit class.
+	pub class: AccountClass,
+	/// The account whose window counts the transaction: the account itself,
+	/// or for a hospital's node account the hospital, so that a hospital and
+	/// all its node accounts share one limit.
+	pub counted_as: AccountId,
+}
+
 /// Answers "may this account transact, and under which limit?"; the runtime
 /// implements it from membership and pallet-ehr's registries.
 pub trait AccountRegistry<AccountId> {
-	/// The class of a registered account; `None` if it is not registered.
-	fn class_of(who: &AccountId) -> Option<AccountClass>;
+	/// How a registered account is admitted; `None` if it is not registered.
+	fn admission_of(who: &AccountId) -> Option<Admission<AccountId>>;
 }
 
 /// An account's use of its rate limit in the current window.

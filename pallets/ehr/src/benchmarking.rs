@@ -8,12 +8,12 @@ use alloc::{vec, vec::Vec};
 use ehr_primitives::umbral_codec::{self, Sealed};
 use frame_benchmarking::v2::*;
 use frame_support::{
-	traits::{Get, Hooks},
+	traits::{EnsureOrigin, Get, Hooks},
 	BoundedVec,
 };
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
-use sp_runtime::traits::{One, Saturating};
+use sp_runtime::traits::{IdentifyAccount, One, Saturating};
 use umbral_pre::{
 	encrypt_with_rng, generate_kfrags_with_rng, reencrypt_with_rng, Capsule, PublicKey, SecretKey, Signer,
 	VerifiedKeyFrag,
@@ -86,6 +86,43 @@ fn account<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	frame_benchmarking::account(name, index, 0)
 }
 
+/// A person's account made from a real signing key, and that key.
+fn person<T: Config>(seed: u32) -> (T::AccountId, T::OwnershipSigner) {
+	let signer = T::BenchmarkHelper::signer(seed);
+	(signer.clone().into_account(), signer)
+}
+
+/// `signer`'s proof of owning these keys, in the form the runtime checks
+/// last (wrapped in `<Bytes>` as wallets sign), so that benchmarks pay for
+/// both signature checks.
+fn ownership_proof<T: Config>(
+	who: &T::AccountId,
+	signer: &T::OwnershipSigner,
+	public_key: &PublicKeyBytes,
+	verifying_key: Option<&PublicKeyBytes>,
+) -> T::OwnershipSignature {
+	let payload = Ehr::<T>::key_ownership(who, public_key, verifying_key).wrapped_signing_payload();
+	T::BenchmarkHelper::sign(signer, &payload)
+}
+
+/// Registers a patient with `keys` through `hospital`.
+fn register_patient<T: Config>(hospital: &T::AccountId, seed: u32, keys: &Party) -> T::AccountId {
+	let (who, signer) = person::<T>(seed);
+	let (pk, vk) = (Fixture::public(keys), Fixture::bytes(&keys.signer.verifying_key()));
+	let proof = ownership_proof::<T>(&who, &signer, &pk, Some(&vk));
+	Ehr::<T>::do_register_patient(hospital.clone(), who.clone(), pk, vk, proof).expect("patient registers");
+	who
+}
+
+/// Registers a provider with `keys` through `hospital`.
+fn register_provider<T: Config>(hospital: &T::AccountId, seed: u32, keys: &Party) -> T::AccountId {
+	let (who, signer) = person::<T>(seed);
+	let pk = Fixture::public(keys);
+	let proof = ownership_proof::<T>(&who, &signer, &pk, None);
+	Ehr::<T>::do_register_provider(hospital.clone(), who.clone(), pk, None, proof).expect("provider registers");
+	who
+}
+
 fn hospital<T: Config>(index: u32) -> T::AccountId {
 	let who = account::<T>("hospital", index);
 	T::Hospitals::add_hospital_for_benchmarks(&who);
@@ -125,17 +162,10 @@ struct Scenario<T: Config> {
 fn scenario<T: Config>(fx: &mut Fixture, n: u32, m: u32) -> Scenario<T> {
 	let proxies = proxies::<T>(fx, n.max(1));
 	let custodian = proxies[0].0.clone();
-	let patient = (account::<T>("patient", 0), fx.party());
-	let grantee = (account::<T>("grantee", 0), fx.party());
-	Ehr::<T>::do_register_patient(
-		custodian.clone(),
-		patient.0.clone(),
-		Fixture::public(&patient.1),
-		Fixture::bytes(&patient.1.signer.verifying_key()),
-	)
-	.expect("patient registers");
-	Ehr::<T>::do_register_provider(custodian.clone(), grantee.0.clone(), Fixture::public(&grantee.1), None)
-		.expect("provider registers");
+	let patient_keys = fx.party();
+	let patient = (register_patient::<T>(&custodian, 0, &patient_keys), patient_keys);
+	let grantee_keys = fx.party();
+	let grantee = (register_provider::<T>(&custodian, 1, &grantee_keys), grantee_keys);
 	let (capsule, ciphertext) = fx.capsule(&patient.1.secret.public_key());
 	let record = NextRecordId::<T>::get();
 	Ehr::<T>::do_create_record(
@@ -161,6 +191,7 @@ fn grant_proxies<T: Config>(
 		.map(|((h, _, keys), kfrag)| GrantProxy {
 			hospital: h.clone(),
 			encrypted_kfrag: fx.sealed(&keys.secret.public_key(), kfrag),
+			kfrag_id: umbral_codec::encode(&kfrag.clone().unverify()).ok().and_then(|k| umbral_codec::kfrag_id(&k)),
 		})
 		.collect::<Vec<_>>()
 		.try_into()
@@ -208,15 +239,17 @@ mod benchmarks {
 		assert_eq!(Proxies::<T>::get(&h).map(|p| p.accounts.len() as u32), Some(a));
 	}
 
+	/// Both forms of the ownership proof are checked (the wallet form last).
 	#[benchmark]
 	fn register_patient() {
 		let mut fx = Fixture::new();
 		let h = hospital::<T>(0);
-		let patient = account::<T>("patient", 0);
+		let (patient, signer) = person::<T>(0);
 		let keys = fx.party();
 		let (pk, vk) = (Fixture::public(&keys), Fixture::bytes(&keys.signer.verifying_key()));
+		let proof = ownership_proof::<T>(&patient, &signer, &pk, Some(&vk));
 		#[extrinsic_call]
-		_(RawOrigin::Signed(h), patient.clone(), pk, vk);
+		_(RawOrigin::Signed(h), patient.clone(), pk, vk, proof);
 		assert!(Patients::<T>::contains_key(&patient));
 	}
 
@@ -224,11 +257,92 @@ mod benchmarks {
 	fn register_provider() {
 		let mut fx = Fixture::new();
 		let h = hospital::<T>(0);
-		let provider = account::<T>("provider", 0);
+		let (provider, signer) = person::<T>(0);
 		let pk = Fixture::public(&fx.party());
+		let proof = ownership_proof::<T>(&provider, &signer, &pk, None);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(h.clone()), provider.clone(), pk, Some(h.clone()));
+		_(RawOrigin::Signed(h.clone()), provider.clone(), pk, Some(h.clone()), proof);
 		assert!(Providers::<T>::contains_key(&provider));
+	}
+
+	/// A patient replaces both keys.
+	#[benchmark]
+	fn rotate_keys() {
+		let mut fx = Fixture::new();
+		let s = scenario::<T>(&mut fx, 1, 1);
+		let keys = fx.party();
+		let (pk, vk) = (Fixture::public(&keys), Fixture::bytes(&keys.signer.verifying_key()));
+		#[extrinsic_call]
+		_(RawOrigin::Signed(s.patient.0.clone()), pk, Some(vk));
+		assert!(KeysRotatedAt::<T>::contains_key(&s.patient.0));
+	}
+
+	#[benchmark]
+	fn set_parameters() -> Result<(), BenchmarkError> {
+		let origin = T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
+		let parameters = EhrParameters { reading_window: 100u32.into(), retention: 1000u32.into() };
+		#[extrinsic_call]
+		_(origin as T::RuntimeOrigin, parameters);
+		assert_eq!(Parameters::<T>::get(), parameters);
+		Ok(())
+	}
+
+	/// The pruner removes one finished request naming the most proxies, with
+	/// every cfrag delivered (the largest request there is).
+	#[benchmark]
+	fn prune_request_step() {
+		let mut fx = Fixture::new();
+		let s = scenario::<T>(&mut fx, MAX_PROXIES, MAX_PROXIES);
+		let request = open_request(&mut fx, &s, MAX_PROXIES as u8);
+		for i in 0..MAX_PROXIES as usize {
+			let c = cfrag(&mut fx, &s.capsule, &s.kfrags[i]);
+			Ehr::<T>::do_submit_cfrag(s.proxies[i].0.clone(), request, c).expect("cfrag accepted");
+		}
+		let now = Requests::<T>::get(request)
+			.map(|r| r.expires_at)
+			.unwrap_or_default()
+			.saturating_add(Parameters::<T>::get().retention)
+			.saturating_add(One::one());
+		#[block]
+		{
+			Ehr::<T>::prune_requests(now, 1);
+		}
+		assert!(!Requests::<T>::contains_key(request));
+	}
+
+	/// The pruner removes one revoked grant naming the most proxies and
+	/// listing the most records, with its two index entries.
+	#[benchmark]
+	fn prune_grant_step() {
+		let mut fx = Fixture::new();
+		let s = scenario::<T>(&mut fx, MAX_PROXIES, MAX_PROXIES);
+		let records: Vec<RecordId> = (0..MAX_SCOPE_RECORDS).map(|_| s.record).collect();
+		let proxies = grant_proxies(&mut fx, &s);
+		let grant_id = NextGrantId::<T>::get();
+		Grants::<T>::insert(
+			grant_id,
+			Grant {
+				patient: s.patient.0.clone(),
+				grantee: s.grantee.0.clone(),
+				scope: Scope::Records(records.try_into().expect("bounded")),
+				threshold: 1,
+				proxies,
+				expires_at: None,
+				purpose: Purpose::Research,
+				created_at: frame_system::Pallet::<T>::block_number(),
+				revoked_at: Some(frame_system::Pallet::<T>::block_number()),
+			},
+		);
+		GrantsByPatient::<T>::insert(&s.patient.0, grant_id, ());
+		GrantsByGrantee::<T>::insert(&s.grantee.0, grant_id, ());
+		let now = frame_system::Pallet::<T>::block_number()
+			.saturating_add(Parameters::<T>::get().retention)
+			.saturating_add(One::one());
+		#[block]
+		{
+			Ehr::<T>::prune_grants(now, 1);
+		}
+		assert!(!Grants::<T>::contains_key(grant_id));
 	}
 
 	#[benchmark]
@@ -373,6 +487,8 @@ mod benchmarks {
 		)
 		.expect("grant is made");
 		for _ in 0..r {
+			// The per-grantee cap is not what this measures.
+			RequestsOpenedBy::<T>::remove(&s.grantee.0);
 			Ehr::<T>::do_request_access(s.grantee.0.clone(), 0, s.record).expect("request opens");
 		}
 		let due: BlockNumberFor<T> = frame_system::Pallet::<T>::block_number()

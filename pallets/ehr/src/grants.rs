@@ -6,6 +6,13 @@ use frame_support::{ensure, pallet_prelude::*};
 use frame_system::pallet_prelude::BlockNumberFor;
 
 impl<T: Config> Pallet<T> {
+	/// Records `patient`'s grant to `grantee`. Fails with
+	/// `PatientNotRegistered`, `SelfGrant`, `GranteeNotRegistered`,
+	/// `NoProxies`, `InvalidThreshold`, `DuplicateProxy`,
+	/// `ProxyNotRegistered` (also for a hospital that left), `EmptyKfrag`,
+	/// `MissingKfragId`, `DuplicateKfragId`, `ExpiryInPast`, `EmptyScope`,
+	/// `DuplicateScopeRecord`, `RecordNotFound`, `RecordNotOfPatient`,
+	/// `RecordIsRetired` or `Overflow`.
 	#[allow(clippy::too_many_arguments)]
 	pub(crate) fn do_grant(
 		patient: T::AccountId,
@@ -28,6 +35,11 @@ impl<T: Config> Pallet<T> {
 			);
 			ensure!(Proxies::<T>::contains_key(&proxy.hospital), Error::<T>::ProxyNotRegistered);
 			ensure!(!proxy.encrypted_kfrag.is_empty(), Error::<T>::EmptyKfrag);
+			let kfrag_id = proxy.kfrag_id.ok_or(Error::<T>::MissingKfragId)?;
+			ensure!(
+				!proxies.iter().skip(i.saturating_add(1)).any(|p| p.kfrag_id == Some(kfrag_id)),
+				Error::<T>::DuplicateKfragId
+			);
 		}
 		let now = frame_system::Pallet::<T>::block_number();
 		if let Some(end) = expires_at {
@@ -39,7 +51,7 @@ impl<T: Config> Pallet<T> {
 				ensure!(!records.iter().skip(i.saturating_add(1)).any(|r| r == id), Error::<T>::DuplicateScopeRecord);
 				let record = Records::<T>::get(id).ok_or(Error::<T>::RecordNotFound)?;
 				ensure!(record.patient == patient, Error::<T>::RecordNotOfPatient);
-				ensure!(record.retired_at.is_none(), Error::<T>::RecordRetired);
+				ensure!(record.retired_at.is_none(), Error::<T>::RecordIsRetired);
 			}
 		}
 
@@ -66,11 +78,13 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Revokes grant `id` of patient `who`. Fails with `GrantNotFound`,
+	/// `NotThePatient` or `AlreadyRevoked`.
 	pub(crate) fn do_revoke(who: T::AccountId, id: GrantId) -> DispatchResult {
 		Grants::<T>::try_mutate(id, |maybe| -> DispatchResult {
 			let grant = maybe.as_mut().ok_or(Error::<T>::GrantNotFound)?;
 			ensure!(grant.patient == who, Error::<T>::NotThePatient);
-			ensure!(grant.revoked_at.is_none(), Error::<T>::GrantRevoked);
+			ensure!(grant.revoked_at.is_none(), Error::<T>::AlreadyRevoked);
 			grant.revoked_at = Some(frame_system::Pallet::<T>::block_number());
 			Ok(())
 		})?;
@@ -79,12 +93,21 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Checks that `grant` is live now, returning the named error otherwise.
+	/// Checks that `grant` is live now and made under the patient's and
+	/// grantee's current keys. Fails with `GrantIsRevoked`, `GrantExpired`
+	/// or `GrantKeysRotated`.
 	pub(crate) fn ensure_live(grant: &GrantOf<T>) -> DispatchResult {
-		ensure!(grant.revoked_at.is_none(), Error::<T>::GrantRevoked);
+		ensure!(grant.revoked_at.is_none(), Error::<T>::GrantIsRevoked);
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(grant.is_live(&now), Error::<T>::GrantExpired);
+		ensure!(!Self::keys_rotated_since(grant), Error::<T>::GrantKeysRotated);
 		Ok(())
+	}
+
+	/// Whether the patient or the grantee of `grant` rotated their keys at
+	/// or after the block it was made in (its kfrags are for the old keys).
+	pub fn keys_rotated_since(grant: &GrantOf<T>) -> bool {
+		Self::rotated_since(&grant.patient, &grant.created_at) || Self::rotated_since(&grant.grantee, &grant.created_at)
 	}
 
 	/// Whether grant `id` is live now and covers record `record` (a live
@@ -95,6 +118,7 @@ impl<T: Config> Pallet<T> {
 		};
 		let now = frame_system::Pallet::<T>::block_number();
 		grant.is_live(&now)
+			&& !Self::keys_rotated_since(&grant)
 			&& entry.retired_at.is_none()
 			&& entry.patient == grant.patient
 			&& grant.scope.covers(record)

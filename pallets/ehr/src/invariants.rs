@@ -3,13 +3,17 @@
 #[cfg(any(feature = "try-runtime", test))]
 use crate::{pallet::*, types::*};
 #[cfg(any(feature = "try-runtime", test))]
+use ehr_primitives::umbral_codec;
+#[cfg(any(feature = "try-runtime", test))]
 use frame_support::ensure;
 
 #[cfg(any(feature = "try-runtime", test))]
 impl<T: Config> Pallet<T> {
 	/// Checks that the indexes match the records, grants and requests, that
-	/// every id is below its counter and that open requests point at grants
-	/// and records that exist.
+	/// every id is below its counter, that open requests point at grants and
+	/// records that exist (a finished request may outlive its pruned grant),
+	/// that no request counts a key fragment twice or a fetch more than once,
+	/// that only member hospitals have proxies, and that the parameters are valid.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let next_record = NextRecordId::<T>::get();
 		for (id, record) in Records::<T>::iter() {
@@ -42,15 +46,36 @@ impl<T: Config> Pallet<T> {
 				grant.threshold >= 1 && usize::from(grant.threshold) <= grant.proxies.len(),
 				"grant threshold out of range"
 			);
+			for (i, proxy) in grant.proxies.iter().enumerate() {
+				ensure!(
+					proxy.kfrag_id.is_none() || !grant.proxies[..i].iter().any(|p| p.kfrag_id == proxy.kfrag_id),
+					"two proxies of a grant share a kfrag"
+				);
+			}
+		}
+		for (patient, id, ()) in GrantsByPatient::<T>::iter() {
+			ensure!(Grants::<T>::get(id).is_some_and(|g| g.patient == patient), "patient index points at no grant");
+		}
+		for (grantee, id, ()) in GrantsByGrantee::<T>::iter() {
+			ensure!(Grants::<T>::get(id).is_some_and(|g| g.grantee == grantee), "grantee index points at no grant");
 		}
 
 		let next_request = NextRequestId::<T>::get();
 		for (id, request) in Requests::<T>::iter() {
 			ensure!(id < next_request, "request id not below NextRequestId");
-			let grant = Grants::<T>::get(request.grant).ok_or("request of an unknown grant")?;
 			ensure!(Records::<T>::contains_key(request.record), "request of an unknown record");
-			if request.status == RequestStatus::Ready {
-				ensure!(request.cfrags.len() >= usize::from(grant.threshold), "ready below threshold");
+			ensure!(request.fetches <= 1, "a fetch confirmed more than once");
+			let ids: alloc::vec::Vec<_> =
+				request.cfrags.iter().map(|c| umbral_codec::cfrag_kfrag_id(&c.cfrag)).collect();
+			for (i, id) in ids.iter().enumerate() {
+				ensure!(id.is_some() && !ids[..i].contains(id), "a request counts a key fragment twice");
+			}
+			match Grants::<T>::get(request.grant) {
+				Some(grant) if request.status == RequestStatus::Ready => {
+					ensure!(request.cfrags.len() >= usize::from(grant.threshold), "ready below threshold");
+				},
+				Some(_) => {},
+				None => ensure!(request.status != RequestStatus::Open, "open request of an unknown grant"),
 			}
 		}
 		for (hospital, id, ()) in OpenRequestsByProxy::<T>::iter() {
@@ -59,6 +84,16 @@ impl<T: Config> Pallet<T> {
 			let grant = Grants::<T>::get(request.grant).ok_or("open request of an unknown grant")?;
 			ensure!(grant.has_proxy(&hospital), "open index names a hospital outside the grant");
 		}
+		for hospital in Proxies::<T>::iter_keys() {
+			ensure!(T::Hospitals::is_hospital(&hospital), "a proxy of a hospital that is not a member");
+		}
+		for account in KeysRotatedAt::<T>::iter_keys() {
+			ensure!(
+				Patients::<T>::contains_key(&account) || Providers::<T>::contains_key(&account),
+				"a key rotation of an unregistered account"
+			);
+		}
+		ensure!(Self::parameters_are_valid(&Parameters::<T>::get()), "a parameter of zero blocks");
 		for (account, hospital) in ProxyAccountOf::<T>::iter() {
 			let proxy = Proxies::<T>::get(&hospital).ok_or("proxy account of no proxy")?;
 			ensure!(proxy.accounts.contains(&account), "proxy account index out of date");

@@ -6,7 +6,10 @@ use crate::{Grants, NextGrantId, NextRecordId, Records, Requests};
 use core::cell::RefCell;
 use ehr_primitives::umbral_codec::{self, Sealed};
 use frame_support::{derive_impl, parameter_types, traits::ConstU32};
-use sp_runtime::BuildStorage;
+use sp_runtime::{
+	testing::{TestSignature, UintAuthorityId},
+	BuildStorage,
+};
 use umbral_pre::{
 	decrypt_original, encrypt, generate_kfrags, reencrypt, Capsule, KeyFrag, PublicKey, SecretKey, Signer,
 };
@@ -45,11 +48,55 @@ impl HospitalMembership<u64> for MockHospitals {
 	}
 }
 
+parameter_types! {
+	pub const DefaultParameters: EhrParameters<u64> = EhrParameters { reading_window: 5, retention: 20 };
+}
+
+/// The account that stands for the consortium's two-thirds decisions in tests.
+pub const GOVERNANCE: u64 = 7777;
+
+/// Sets the mock consortium's member hospitals (call the pallet's
+/// `ChangeMembers` hook too, as the runtime's membership does).
+pub fn set_hospitals(members: &[u64]) {
+	HOSPITALS.with(|h| *h.borrow_mut() = members.to_vec());
+}
+
 impl pallet_ehr::Config for Test {
 	type Hospitals = MockHospitals;
 	type RequestTimeout = RequestTimeout;
 	type MaxRequestsPerBlock = ConstU32<4>;
+	type MaxRequestsPerGranteePerBlock = ConstU32<2>;
+	type MaxPrunePerBlock = ConstU32<8>;
+	type DefaultParameters = DefaultParameters;
+	type OwnershipSignature = TestSignature;
+	type OwnershipSigner = UintAuthorityId;
+	type GovernanceOrigin = frame_system::EnsureSignedBy<Governance, u64>;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MockSigner;
+}
+
+frame_support::ord_parameter_types! {
+	pub const Governance: u64 = GOVERNANCE;
+}
+
+/// Signs key-ownership proofs in benchmarks run on the mock.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct MockSigner;
+#[cfg(feature = "runtime-benchmarks")]
+impl BenchmarkHelper<UintAuthorityId, TestSignature> for MockSigner {
+	fn signer(seed: u32) -> UintAuthorityId {
+		UintAuthorityId(10_000 + u64::from(seed))
+	}
+	fn sign(signer: &UintAuthorityId, payload: &[u8]) -> TestSignature {
+		TestSignature(signer.0, payload.to_vec())
+	}
+}
+
+/// `who`'s proof that it owns these keys on the mock chain (the test
+/// signature scheme: the signer and the exact payload).
+pub fn ownership_proof(who: u64, public_key: &PublicKeyBytes, verifying_key: Option<&PublicKeyBytes>) -> TestSignature {
+	TestSignature(who, Ehr::key_ownership(&who, public_key, verifying_key).signing_payload())
 }
 
 pub const HOSPITAL_A: u64 = 1;
@@ -105,6 +152,20 @@ impl Keys {
 	}
 }
 
+/// `hospital` registers patient `who` with `keys`, with the patient's own proof.
+pub fn register_patient(hospital: u64, who: u64, keys: &Keys) -> sp_runtime::DispatchResult {
+	let (public, verifying) = (keys.public_bytes(), keys.verifying_bytes());
+	let proof = ownership_proof(who, &public, Some(&verifying));
+	Ehr::register_patient(RuntimeOrigin::signed(hospital), who, public, verifying, proof)
+}
+
+/// `hospital` registers provider `who` with `keys`, with the provider's own proof.
+pub fn register_provider(hospital: u64, who: u64, keys: &Keys, affiliation: Option<u64>) -> sp_runtime::DispatchResult {
+	let public = keys.public_bytes();
+	let proof = ownership_proof(who, &public, None);
+	Ehr::register_provider(RuntimeOrigin::signed(hospital), who, public, affiliation, proof)
+}
+
 /// The whole cast of a test: hospitals' proxies, patient and clinicians.
 pub struct World {
 	pub proxies: Vec<(u64, Keys)>,
@@ -134,23 +195,10 @@ impl World {
 			.expect("proxy registers");
 		}
 		for (who, keys) in [(PATIENT, &world.patient), (OTHER_PATIENT, &world.other_patient)] {
-			Ehr::register_patient(RuntimeOrigin::signed(HOSPITAL_A), who, keys.public_bytes(), keys.verifying_bytes())
-				.expect("patient registers");
+			register_patient(HOSPITAL_A, who, keys).expect("patient registers");
 		}
-		Ehr::register_provider(
-			RuntimeOrigin::signed(HOSPITAL_B),
-			CLINICIAN,
-			world.clinician.public_bytes(),
-			Some(HOSPITAL_B),
-		)
-		.expect("clinician registers");
-		Ehr::register_provider(
-			RuntimeOrigin::signed(HOSPITAL_B),
-			OTHER_CLINICIAN,
-			world.other_clinician.public_bytes(),
-			None,
-		)
-		.expect("clinician registers");
+		register_provider(HOSPITAL_B, CLINICIAN, &world.clinician, Some(HOSPITAL_B)).expect("clinician registers");
+		register_provider(HOSPITAL_B, OTHER_CLINICIAN, &world.other_clinician, None).expect("clinician registers");
 		world
 	}
 
@@ -205,7 +253,11 @@ impl World {
 				let (capsule, ciphertext) =
 					encrypt(&self.proxy_keys(*hospital).public(), &kfrag_bytes).expect("encrypts");
 				let sealed = Sealed { capsule, ciphertext: ciphertext.to_vec() };
-				GrantProxy { hospital: *hospital, encrypted_kfrag: bounded(enc(&sealed)) }
+				GrantProxy {
+					hospital: *hospital,
+					encrypted_kfrag: bounded(enc(&sealed)),
+					kfrag_id: umbral_codec::kfrag_id(&kfrag_bytes),
+				}
 			})
 			.collect()
 	}
@@ -262,6 +314,8 @@ impl World {
 	/// Proxy `hospital` submits its cfrag for `request` from its node account.
 	pub fn deliver(&self, hospital: u64, request: RequestId) -> sp_runtime::DispatchResult {
 		Ehr::submit_cfrag(RuntimeOrigin::signed(node_of(hospital)), request, self.cfrag_for(hospital, request))
+			.map(|_| ())
+			.map_err(|e| e.error)
 	}
 
 	/// The grantee opens a ready request's metadata envelope.
@@ -297,6 +351,7 @@ pub fn run_to_block(n: u64) {
 		let next = System::block_number() + 1;
 		System::set_block_number(next);
 		Ehr::on_initialize(next);
+		Ehr::on_idle(next, frame_support::weights::Weight::MAX);
 	}
 }
 

@@ -5,6 +5,9 @@ use alloc::vec::Vec;
 use frame_support::{ensure, pallet_prelude::*};
 
 impl<T: Config> Pallet<T> {
+	/// Records a new locator entry with `custodian` as custodian. Fails with
+	/// `PatientNotRegistered`, `InvalidCapsule`, `EmptyMetadata`,
+	/// `DuplicateBody` or `Overflow`.
 	pub(crate) fn do_create_record(
 		custodian: T::AccountId,
 		patient: T::AccountId,
@@ -44,11 +47,13 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Retires record `id` on behalf of `who`. Fails with `RecordNotFound`,
+	/// `NotCustodianOrPatient` or `AlreadyRetired`.
 	pub(crate) fn do_retire_record(who: T::AccountId, id: RecordId) -> DispatchResult {
 		Records::<T>::try_mutate(id, |maybe| -> DispatchResult {
 			let record = maybe.as_mut().ok_or(Error::<T>::RecordNotFound)?;
 			ensure!(who == record.custodian || who == record.patient, Error::<T>::NotCustodianOrPatient);
-			ensure!(record.retired_at.is_none(), Error::<T>::RecordRetired);
+			ensure!(record.retired_at.is_none(), Error::<T>::AlreadyRetired);
 			record.retired_at = Some(frame_system::Pallet::<T>::block_number());
 			Self::log_access(&record.patient, &who, AuditAction::RecordRetired, Some(id), None, None);
 			Ok(())

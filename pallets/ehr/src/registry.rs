@@ -1,16 +1,20 @@
-//! Parties: hospitals' proxies, patients and providers, and the account
-//! references that let registered identities transact without a balance.
+//! Parties: hospitals' proxies, patients and providers with their own keys,
+//! and the account references that let registered identities transact
+//! without a balance.
 
 use crate::{pallet::*, types::*};
+use alloc::vec::Vec;
 use ehr_primitives::umbral_codec;
 use frame_support::{
 	ensure,
 	pallet_prelude::*,
 	traits::{ChangeMembers, InitializeMembers},
 };
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::traits::{Verify, Zero};
 
 impl<T: Config> Pallet<T> {
-	/// Checks that `key` is a canonical Umbral public key.
+	/// Checks that `key` is a canonical Umbral public key. Fails with `InvalidPublicKey`.
 	pub(crate) fn ensure_public_key(key: &PublicKeyBytes) -> DispatchResult {
 		umbral_codec::decode_public_key(key).map_err(|_| Error::<T>::InvalidPublicKey)?;
 		Ok(())
@@ -21,19 +25,53 @@ impl<T: Config> Pallet<T> {
 		Providers::<T>::get(who).map(|p| p.public_key).or_else(|| Patients::<T>::get(who).map(|p| p.public_key))
 	}
 
-	/// Gives a registered identity a provider reference, so that its
-	/// transactions pass the nonce check without any balance.
-	fn admit_account(who: &T::AccountId) {
-		frame_system::Pallet::<T>::inc_providers(who);
-	}
-
-	/// Drops the reference [`Self::admit_account`] gave.
-	fn dismiss_account(who: &T::AccountId) {
-		if let Err(error) = frame_system::Pallet::<T>::dec_providers(who) {
-			log::warn!(target: "runtime::ehr", "could not drop an account reference: {:?}", error);
+	/// The key-ownership statement a person signs for `keys` on this chain.
+	pub fn key_ownership(
+		account: &T::AccountId,
+		public_key: &PublicKeyBytes,
+		verifying_key: Option<&PublicKeyBytes>,
+	) -> KeyOwnership<T::AccountId, T::Hash> {
+		KeyOwnership {
+			genesis_hash: frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero()),
+			account: account.clone(),
+			public_key: public_key.to_vec(),
+			verifying_key: verifying_key.map(|key| key.to_vec()),
 		}
 	}
 
+	/// Checks that `proof` is `account`'s signature over its ownership of
+	/// these keys on this chain (plain, or wrapped in `<Bytes>` as wallets
+	/// sign raw messages). Fails with `InvalidOwnershipProof`.
+	fn ensure_ownership_proof(
+		account: &T::AccountId,
+		public_key: &PublicKeyBytes,
+		verifying_key: Option<&PublicKeyBytes>,
+		proof: &T::OwnershipSignature,
+	) -> DispatchResult {
+		let statement = Self::key_ownership(account, public_key, verifying_key);
+		let signed = |payload: Vec<u8>| proof.verify(payload.as_slice(), account);
+		ensure!(
+			signed(statement.signing_payload()) || signed(statement.wrapped_signing_payload()),
+			Error::<T>::InvalidOwnershipProof
+		);
+		Ok(())
+	}
+
+	/// Gives a registered identity a provider reference, so that its
+	/// transactions pass the nonce check without any balance. An account
+	/// keeps it for good: dropping it would reset the account's nonce and let
+	/// its old transactions be replayed.
+	pub(crate) fn admit_account(who: &T::AccountId) {
+		if !frame_system::Pallet::<T>::account_exists(who) {
+			frame_system::Pallet::<T>::inc_providers(who);
+		}
+	}
+
+	/// Registers or replaces `hospital`'s proxy. Node accounts it keeps stay
+	/// as they are (their nonces never reset); accounts it drops can no
+	/// longer act for it. Fails with `NoProxyAccounts`, `InvalidPublicKey`,
+	/// or `ProxyAccountTaken` (an account listed twice or registered to
+	/// another hospital).
 	pub(crate) fn do_register_proxy(
 		hospital: T::AccountId,
 		accounts: BoundedVec<T::AccountId, ConstU32<MAX_PROXY_ACCOUNTS>>,
@@ -47,10 +85,9 @@ impl<T: Config> Pallet<T> {
 				ensure!(owner == hospital, Error::<T>::ProxyAccountTaken);
 			}
 		}
-		if let Some(previous) = Proxies::<T>::take(&hospital) {
-			for account in previous.accounts.iter() {
-				ProxyAccountOf::<T>::remove(account);
-				Self::dismiss_account(account);
+		if let Some(previous) = Proxies::<T>::get(&hospital) {
+			for dropped in previous.accounts.iter().filter(|a| !accounts.contains(a)) {
+				ProxyAccountOf::<T>::remove(dropped);
 			}
 		}
 		for account in accounts.iter() {
@@ -62,42 +99,96 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Retires `hospital`'s proxy when it leaves the consortium: its node
+	/// accounts can no longer act, no new grant may name it, and it leaves
+	/// every open request's queue. Grants that name it keep naming it (the
+	/// client shows the proxy as retired). Emits `ProxyRetired` if it had one.
+	pub(crate) fn retire_proxy(hospital: &T::AccountId) {
+		let Some(proxy) = Proxies::<T>::take(hospital) else { return };
+		for account in proxy.accounts.iter() {
+			ProxyAccountOf::<T>::remove(account);
+		}
+		// At most `MaxRequestsPerBlock * RequestTimeout` entries are open at once.
+		let _ = OpenRequestsByProxy::<T>::clear_prefix(hospital, u32::MAX, None);
+		Self::deposit_event(Event::ProxyRetired { hospital: hospital.clone() });
+	}
+
+	/// Onboards a patient with their own keys. Fails with `AlreadyRegistered`,
+	/// `InvalidPublicKey` or `InvalidOwnershipProof`.
 	pub(crate) fn do_register_patient(
 		hospital: T::AccountId,
 		patient: T::AccountId,
 		public_key: PublicKeyBytes,
 		verifying_key: PublicKeyBytes,
+		proof: T::OwnershipSignature,
 	) -> DispatchResult {
-		ensure!(
-			!Patients::<T>::contains_key(&patient) && !Providers::<T>::contains_key(&patient),
-			Error::<T>::AlreadyRegistered
-		);
+		Self::ensure_unregistered(&patient)?;
 		Self::ensure_public_key(&public_key)?;
 		Self::ensure_public_key(&verifying_key)?;
+		Self::ensure_ownership_proof(&patient, &public_key, Some(&verifying_key), &proof)?;
 		Patients::<T>::insert(&patient, PatientInfo { public_key, verifying_key, onboarded_by: hospital.clone() });
 		Self::admit_account(&patient);
 		Self::deposit_event(Event::PatientRegistered { patient, hospital });
 		Ok(())
 	}
 
+	/// Onboards a provider with their own key; the affiliation, if any, must
+	/// be the registering hospital. Fails with `AlreadyRegistered`,
+	/// `AffiliationNotTheRegistrar`, `InvalidPublicKey` or `InvalidOwnershipProof`.
 	pub(crate) fn do_register_provider(
 		hospital: T::AccountId,
 		provider: T::AccountId,
 		public_key: PublicKeyBytes,
 		affiliation: Option<T::AccountId>,
+		proof: T::OwnershipSignature,
 	) -> DispatchResult {
-		ensure!(
-			!Patients::<T>::contains_key(&provider) && !Providers::<T>::contains_key(&provider),
-			Error::<T>::AlreadyRegistered
-		);
-		if let Some(affiliation) = &affiliation {
-			ensure!(T::Hospitals::is_hospital(affiliation), Error::<T>::AffiliationNotAHospital);
-		}
+		Self::ensure_unregistered(&provider)?;
+		ensure!(affiliation.as_ref().is_none_or(|a| a == &hospital), Error::<T>::AffiliationNotTheRegistrar);
 		Self::ensure_public_key(&public_key)?;
+		Self::ensure_ownership_proof(&provider, &public_key, None, &proof)?;
 		Providers::<T>::insert(&provider, ProviderInfo { public_key, affiliation, onboarded_by: hospital.clone() });
 		Self::admit_account(&provider);
 		Self::deposit_event(Event::ProviderRegistered { provider, hospital });
 		Ok(())
+	}
+
+	/// Fails with `AlreadyRegistered` if `who` is a patient or provider.
+	fn ensure_unregistered(who: &T::AccountId) -> DispatchResult {
+		ensure!(!Patients::<T>::contains_key(who) && !Providers::<T>::contains_key(who), Error::<T>::AlreadyRegistered);
+		Ok(())
+	}
+
+	/// Replaces `who`'s own keys and notes the block, so grants made until
+	/// now by or to `who` stop working. Fails with `NotRegistered`,
+	/// `VerifyingKeyMismatch` (a patient without a verifying key, a provider
+	/// with one) or `InvalidPublicKey`.
+	pub(crate) fn do_rotate_keys(
+		who: T::AccountId,
+		public_key: PublicKeyBytes,
+		verifying_key: Option<PublicKeyBytes>,
+	) -> DispatchResult {
+		Self::ensure_public_key(&public_key)?;
+		if let Some(mut patient) = Patients::<T>::get(&who) {
+			let verifying_key = verifying_key.ok_or(Error::<T>::VerifyingKeyMismatch)?;
+			Self::ensure_public_key(&verifying_key)?;
+			patient.public_key = public_key;
+			patient.verifying_key = verifying_key;
+			Patients::<T>::insert(&who, patient);
+		} else if let Some(mut provider) = Providers::<T>::get(&who) {
+			ensure!(verifying_key.is_none(), Error::<T>::VerifyingKeyMismatch);
+			provider.public_key = public_key;
+			Providers::<T>::insert(&who, provider);
+		} else {
+			return Err(Error::<T>::NotRegistered.into());
+		}
+		KeysRotatedAt::<T>::insert(&who, frame_system::Pallet::<T>::block_number());
+		Self::deposit_event(Event::KeysRotated { who });
+		Ok(())
+	}
+
+	/// Whether `account` rotated its keys at or after block `since`.
+	pub(crate) fn rotated_since(account: &T::AccountId, since: &BlockNumberFor<T>) -> bool {
+		KeysRotatedAt::<T>::get(account).is_some_and(|rotated| &rotated >= since)
 	}
 }
 
@@ -110,14 +201,15 @@ impl<T: Config> InitializeMembers<T::AccountId> for Pallet<T> {
 	}
 }
 
-/// Hospitals voted in get an account reference; hospitals voted out lose it.
+/// Hospitals voted in get an account reference (kept for good, so their
+/// nonce never resets); hospitals voted out have their proxy retired.
 impl<T: Config> ChangeMembers<T::AccountId> for Pallet<T> {
 	fn change_members_sorted(incoming: &[T::AccountId], outgoing: &[T::AccountId], _new: &[T::AccountId]) {
 		for member in incoming {
 			Self::admit_account(member);
 		}
 		for member in outgoing {
-			Self::dismiss_account(member);
+			Self::retire_proxy(member);
 		}
 	}
 }

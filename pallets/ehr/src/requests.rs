@@ -3,27 +3,46 @@
 
 use crate::{pallet::*, types::*};
 use alloc::vec::Vec;
-use ehr_primitives::host::{ehr_crypto, CFRAG_INCORRECT_REENCRYPTION, CFRAG_VALID, CFRAG_WRONG_KEY_FRAG};
+use ehr_primitives::{
+	host::{ehr_crypto, CFRAG_INCORRECT_REENCRYPTION, CFRAG_VALID, CFRAG_WRONG_KEY_FRAG},
+	umbral_codec,
+};
 use frame_support::{ensure, pallet_prelude::*};
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::traits::{One, Saturating};
 
 impl<T: Config> Pallet<T> {
-	pub(crate) fn do_request_access(grantee: T::AccountId, grant_id: GrantId, record_id: RecordId) -> DispatchResult {
+	/// Opens a request by `grantee` for `record_id` under `grant_id` and
+	/// returns the grant's proxy count (for the actual weight). Fails with
+	/// `GrantNotFound`, `NotTheGrantee`, `GrantIsRevoked`, `GrantExpired`,
+	/// `GrantKeysRotated`, `RecordNotFound`, `RecordNotInScope`,
+	/// `RecordIsRetired`, `TooManyRequestsFromGrantee`,
+	/// `TooManyRequestsInBlock` or `Overflow`.
+	pub(crate) fn do_request_access(
+		grantee: T::AccountId,
+		grant_id: GrantId,
+		record_id: RecordId,
+	) -> Result<u32, DispatchError> {
 		let grant = Grants::<T>::get(grant_id).ok_or(Error::<T>::GrantNotFound)?;
 		ensure!(grant.grantee == grantee, Error::<T>::NotTheGrantee);
 		Self::ensure_live(&grant)?;
 		let record = Records::<T>::get(record_id).ok_or(Error::<T>::RecordNotFound)?;
 		ensure!(record.patient == grant.patient, Error::<T>::RecordNotInScope);
 		ensure!(grant.scope.covers(record_id), Error::<T>::RecordNotInScope);
-		ensure!(record.retired_at.is_none(), Error::<T>::RecordRetired);
+		ensure!(record.retired_at.is_none(), Error::<T>::RecordIsRetired);
 
 		let now = frame_system::Pallet::<T>::block_number();
+		let opened = match RequestsOpenedBy::<T>::get(&grantee) {
+			Some((block, count)) if block == now => count,
+			_ => 0,
+		};
+		ensure!(opened < T::MaxRequestsPerGranteePerBlock::get(), Error::<T>::TooManyRequestsFromGrantee);
 		let expires_at = now.saturating_add(T::RequestTimeout::get());
 		let id = NextRequestId::<T>::get();
 		let next_id = id.checked_add(1).ok_or(Error::<T>::Overflow)?;
 		RequestExpiries::<T>::try_mutate(expires_at.saturating_add(One::one()), |due| due.try_push(id))
 			.map_err(|_| Error::<T>::TooManyRequestsInBlock)?;
+		RequestsOpenedBy::<T>::insert(&grantee, (now, opened.saturating_add(1)));
 
 		for proxy in grant.proxies.iter() {
 			OpenRequestsByProxy::<T>::insert(&proxy.hospital, id, ());
@@ -51,20 +70,34 @@ impl<T: Config> Pallet<T> {
 			Some(id),
 		);
 		Self::deposit_event(Event::AccessRequested { request: id, grant: grant_id, record: record_id, grantee });
-		Ok(())
+		Ok(grant.proxies.len() as u32)
 	}
 
-	pub(crate) fn do_submit_cfrag(hospital: T::AccountId, id: RequestId, cfrag: CfragBytes) -> DispatchResult {
+	/// Accepts `hospital`'s cfrag for request `id` once it verifies, was
+	/// made with the kfrag sealed to `hospital` and no accepted cfrag came
+	/// from the same kfrag; returns the grant's proxy count (for the actual
+	/// weight). Fails with `RequestNotFound`, `RequestNotOpen`,
+	/// `RequestTimedOut`, `GrantNotFound`, `GrantIsRevoked`, `GrantExpired`,
+	/// `GrantKeysRotated`, `ProxyNotInGrant`, `CfragAlreadySubmitted`,
+	/// `RecordNotFound`, `RecordIsRetired`, `PatientNotRegistered`,
+	/// `GranteeNotRegistered`, `MalformedCfrag`, `CfragWrongKeyFrag`,
+	/// `CfragInvalid`, `CfragOfAnotherProxy`, `DuplicateKeyFragment` or
+	/// `TooManyCfrags`.
+	pub(crate) fn do_submit_cfrag(
+		hospital: T::AccountId,
+		id: RequestId,
+		cfrag: CfragBytes,
+	) -> Result<u32, DispatchError> {
 		let mut request = Requests::<T>::get(id).ok_or(Error::<T>::RequestNotFound)?;
 		ensure!(request.status == RequestStatus::Open, Error::<T>::RequestNotOpen);
 		let now = frame_system::Pallet::<T>::block_number();
-		ensure!(now <= request.expires_at, Error::<T>::RequestExpired);
+		ensure!(now <= request.expires_at, Error::<T>::RequestTimedOut);
 		let grant = Grants::<T>::get(request.grant).ok_or(Error::<T>::GrantNotFound)?;
 		Self::ensure_live(&grant)?;
-		ensure!(grant.has_proxy(&hospital), Error::<T>::ProxyNotInGrant);
+		let proxy = grant.proxies.iter().find(|p| p.hospital == hospital).ok_or(Error::<T>::ProxyNotInGrant)?;
 		ensure!(!request.cfrags.iter().any(|c| c.hospital == hospital), Error::<T>::CfragAlreadySubmitted);
 		let record = Records::<T>::get(request.record).ok_or(Error::<T>::RecordNotFound)?;
-		ensure!(record.retired_at.is_none(), Error::<T>::RecordRetired);
+		ensure!(record.retired_at.is_none(), Error::<T>::RecordIsRetired);
 		let patient = Patients::<T>::get(&grant.patient).ok_or(Error::<T>::PatientNotRegistered)?;
 		let grantee_key = Self::grantee_public_key(&grant.grantee).ok_or(Error::<T>::GranteeNotRegistered)?;
 
@@ -81,11 +114,21 @@ impl<T: Config> Pallet<T> {
 			CFRAG_INCORRECT_REENCRYPTION => return Err(Error::<T>::CfragInvalid.into()),
 			_ => return Err(Error::<T>::MalformedCfrag.into()),
 		}
+		// The cfrag verified, so its bytes are canonical and name its kfrag.
+		let kfrag_id = umbral_codec::cfrag_kfrag_id(&cfrag).ok_or(Error::<T>::MalformedCfrag)?;
+		if let Some(sealed_to_proxy) = proxy.kfrag_id {
+			ensure!(kfrag_id == sealed_to_proxy, Error::<T>::CfragOfAnotherProxy);
+		}
+		ensure!(
+			!request.cfrags.iter().any(|c| umbral_codec::cfrag_kfrag_id(&c.cfrag) == Some(kfrag_id)),
+			Error::<T>::DuplicateKeyFragment
+		);
+		let proxies = grant.proxies.len() as u32;
 
 		request
 			.cfrags
 			.try_push(DeliveredCfrag { hospital: hospital.clone(), cfrag })
-			.map_err(|_| Error::<T>::CfragAlreadySubmitted)?;
+			.map_err(|_| Error::<T>::TooManyCfrags)?;
 		OpenRequestsByProxy::<T>::remove(&hospital, id);
 		Self::log_access(
 			&request.patient,
@@ -99,6 +142,7 @@ impl<T: Config> Pallet<T> {
 
 		if request.cfrags.len() >= usize::from(grant.threshold) {
 			request.status = RequestStatus::Ready;
+			request.expires_at = now.saturating_add(Parameters::<T>::get().reading_window);
 			for proxy in grant.proxies.iter() {
 				OpenRequestsByProxy::<T>::remove(&proxy.hospital, id);
 			}
@@ -113,16 +157,23 @@ impl<T: Config> Pallet<T> {
 			Self::deposit_event(Event::RequestReady { request: id });
 		}
 		Requests::<T>::insert(id, request);
-		Ok(())
+		Ok(proxies)
 	}
 
+	/// Logs that custodian `hospital` served the body of ready request `id`:
+	/// once per request, within its reading window. Fails with
+	/// `RequestNotFound`, `RecordNotFound`, `NotTheCustodian`,
+	/// `RequestNotReady`, `ReadingWindowClosed` or `FetchAlreadyConfirmed`.
 	pub(crate) fn do_confirm_fetch(hospital: T::AccountId, id: RequestId) -> DispatchResult {
 		let patient = Requests::<T>::try_mutate(id, |maybe| -> Result<_, DispatchError> {
 			let request = maybe.as_mut().ok_or(Error::<T>::RequestNotFound)?;
 			let record = Records::<T>::get(request.record).ok_or(Error::<T>::RecordNotFound)?;
 			ensure!(record.custodian == hospital, Error::<T>::NotTheCustodian);
 			ensure!(request.status == RequestStatus::Ready, Error::<T>::RequestNotReady);
-			request.fetches = request.fetches.checked_add(1).ok_or(Error::<T>::Overflow)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(now <= request.expires_at, Error::<T>::ReadingWindowClosed);
+			ensure!(request.fetches == 0, Error::<T>::FetchAlreadyConfirmed);
+			request.fetches = 1;
 			Ok((request.patient.clone(), request.record, request.grant))
 		})?;
 		let (patient, record, grant) = patient;

@@ -83,14 +83,8 @@ fn only_hospitals_register_and_create_records() {
 	new_test_ext().execute_with(|| {
 		let world = World::setup();
 		let keys = Keys::new();
-		assert_noop!(
-			Ehr::register_patient(RuntimeOrigin::signed(STRANGER), 500, keys.public_bytes(), keys.verifying_bytes()),
-			Error::<Test>::NotAHospital
-		);
-		assert_noop!(
-			Ehr::register_provider(RuntimeOrigin::signed(STRANGER), 500, keys.public_bytes(), None),
-			Error::<Test>::NotAHospital
-		);
+		assert_noop!(register_patient(STRANGER, 500, &keys), Error::<Test>::NotAHospital);
+		assert_noop!(register_provider(STRANGER, 500, &keys, None), Error::<Test>::NotAHospital);
 		assert_noop!(
 			Ehr::register_proxy(RuntimeOrigin::signed(STRANGER), vec![501].try_into().unwrap(), keys.public_bytes()),
 			Error::<Test>::NotAHospital
@@ -126,27 +120,21 @@ fn registration_checks_keys_duplicates_and_affiliation() {
 	new_test_ext().execute_with(|| {
 		let world = World::setup();
 		let keys = Keys::new();
+		assert_noop!(register_patient(HOSPITAL_A, PATIENT, &keys), Error::<Test>::AlreadyRegistered);
+		assert_noop!(register_provider(HOSPITAL_A, PATIENT, &keys, None), Error::<Test>::AlreadyRegistered);
+		let garbage: PublicKeyBytes = bounded(vec![2; 34]);
+		let proof = ownership_proof(500, &garbage, Some(&keys.verifying_bytes()));
 		assert_noop!(
-			Ehr::register_patient(
-				RuntimeOrigin::signed(HOSPITAL_A),
-				PATIENT,
-				keys.public_bytes(),
-				keys.verifying_bytes()
-			),
-			Error::<Test>::AlreadyRegistered
-		);
-		assert_noop!(
-			Ehr::register_provider(RuntimeOrigin::signed(HOSPITAL_A), PATIENT, keys.public_bytes(), None),
-			Error::<Test>::AlreadyRegistered
-		);
-		assert_noop!(
-			Ehr::register_patient(RuntimeOrigin::signed(HOSPITAL_A), 500, bounded(vec![2; 34]), keys.verifying_bytes()),
+			Ehr::register_patient(RuntimeOrigin::signed(HOSPITAL_A), 500, garbage, keys.verifying_bytes(), proof),
 			Error::<Test>::InvalidPublicKey
 		);
-		assert_noop!(
-			Ehr::register_provider(RuntimeOrigin::signed(HOSPITAL_A), 500, keys.public_bytes(), Some(STRANGER)),
-			Error::<Test>::AffiliationNotAHospital
-		);
+		// A provider's affiliation names the registering hospital or nothing.
+		for other in [STRANGER, HOSPITAL_B] {
+			assert_noop!(
+				register_provider(HOSPITAL_A, 500, &keys, Some(other)),
+				Error::<Test>::AffiliationNotTheRegistrar
+			);
+		}
 		// A node account cannot serve two hospitals.
 		assert_noop!(
 			Ehr::register_proxy(
@@ -182,8 +170,11 @@ fn retire_by_custodian_or_patient_only_and_then_not_requestable() {
 		assert_noop!(Ehr::retire_record(RuntimeOrigin::signed(PATIENT), 77), Error::<Test>::RecordNotFound);
 		assert_ok!(Ehr::retire_record(RuntimeOrigin::signed(HOSPITAL_A), first));
 		assert_ok!(Ehr::retire_record(RuntimeOrigin::signed(PATIENT), second));
-		assert_noop!(Ehr::retire_record(RuntimeOrigin::signed(PATIENT), second), Error::<Test>::RecordRetired);
-		assert_noop!(Ehr::request_access(RuntimeOrigin::signed(CLINICIAN), grant, first), Error::<Test>::RecordRetired);
+		assert_noop!(Ehr::retire_record(RuntimeOrigin::signed(PATIENT), second), Error::<Test>::AlreadyRetired);
+		assert_noop!(
+			Ehr::request_access(RuntimeOrigin::signed(CLINICIAN), grant, first),
+			Error::<Test>::RecordIsRetired
+		);
 		assert!(!Ehr::grant_covers(grant, first));
 	});
 }
@@ -227,12 +218,14 @@ fn grant_checks_every_argument() {
 			Error::<Test>::DuplicateProxy
 		);
 		// Hospital D never registered a proxy key.
-		let unregistered = vec![GrantProxy { hospital: HOSPITAL_D, encrypted_kfrag: bounded(vec![1; 10]) }];
+		let unregistered =
+			vec![GrantProxy { hospital: HOSPITAL_D, encrypted_kfrag: bounded(vec![1; 10]), kfrag_id: Some([1; 32]) }];
 		assert_noop!(
 			g(PATIENT, CLINICIAN, Scope::AllRecords, 1, unregistered.try_into().unwrap(), None),
 			Error::<Test>::ProxyNotRegistered
 		);
-		let empty = vec![GrantProxy { hospital: HOSPITAL_A, encrypted_kfrag: bounded(vec![]) }];
+		let empty =
+			vec![GrantProxy { hospital: HOSPITAL_A, encrypted_kfrag: bounded(vec![]), kfrag_id: Some([1; 32]) }];
 		assert_noop!(
 			g(PATIENT, CLINICIAN, Scope::AllRecords, 1, empty.try_into().unwrap(), None),
 			Error::<Test>::EmptyKfrag
@@ -308,12 +301,15 @@ fn revoke_stops_requests_and_cfrags() {
 		assert_noop!(Ehr::revoke(RuntimeOrigin::signed(CLINICIAN), grant), Error::<Test>::NotThePatient);
 		assert_noop!(Ehr::revoke(RuntimeOrigin::signed(PATIENT), 9), Error::<Test>::GrantNotFound);
 		assert_ok!(Ehr::revoke(RuntimeOrigin::signed(PATIENT), grant));
-		assert_noop!(Ehr::revoke(RuntimeOrigin::signed(PATIENT), grant), Error::<Test>::GrantRevoked);
+		assert_noop!(Ehr::revoke(RuntimeOrigin::signed(PATIENT), grant), Error::<Test>::AlreadyRevoked);
 		assert_noop!(
 			Ehr::submit_cfrag(RuntimeOrigin::signed(node_of(HOSPITAL_A)), req, cfrag),
-			Error::<Test>::GrantRevoked
+			Error::<Test>::GrantIsRevoked
 		);
-		assert_noop!(Ehr::request_access(RuntimeOrigin::signed(CLINICIAN), grant, record), Error::<Test>::GrantRevoked);
+		assert_noop!(
+			Ehr::request_access(RuntimeOrigin::signed(CLINICIAN), grant, record),
+			Error::<Test>::GrantIsRevoked
+		);
 		assert!(Ehr::open_requests_for(&HOSPITAL_A).is_empty(), "proxies see no work for a revoked grant");
 		assert!(ehr_events().contains(&Event::GrantRevoked { grant, patient: PATIENT }));
 	});
@@ -363,13 +359,18 @@ fn too_many_requests_in_one_block_are_refused() {
 		let world = World::setup();
 		let record = world.create_record(HOSPITAL_A, PATIENT, b"busy");
 		let grant = world.grant(PATIENT, CLINICIAN, Scope::AllRecords, 1, &[HOSPITAL_A], None);
-		for _ in 0..4 {
-			assert_ok!(Ehr::request_access(RuntimeOrigin::signed(CLINICIAN), grant, record));
+		let other = world.grant(PATIENT, OTHER_CLINICIAN, Scope::AllRecords, 1, &[HOSPITAL_A], None);
+		let third = world.grant(PATIENT, OTHER_PATIENT, Scope::AllRecords, 1, &[HOSPITAL_A], None);
+		for (grantee, grant) in [(CLINICIAN, grant), (OTHER_CLINICIAN, other)] {
+			for _ in 0..2 {
+				assert_ok!(Ehr::request_access(RuntimeOrigin::signed(grantee), grant, record));
+			}
 		}
 		assert_noop!(
-			Ehr::request_access(RuntimeOrigin::signed(CLINICIAN), grant, record),
+			Ehr::request_access(RuntimeOrigin::signed(OTHER_PATIENT), third, record),
 			Error::<Test>::TooManyRequestsInBlock
 		);
+		check_invariants();
 	});
 }
 
@@ -443,6 +444,7 @@ fn confirm_fetch_only_by_custodian_once_ready() {
 		);
 		assert_noop!(Ehr::confirm_fetch(RuntimeOrigin::signed(HOSPITAL_A), 99), Error::<Test>::RequestNotFound);
 		assert_ok!(Ehr::confirm_fetch(RuntimeOrigin::signed(HOSPITAL_A), req));
+		check_invariants();
 	});
 }
 
@@ -569,15 +571,24 @@ fn audit_log_pages() {
 }
 
 #[test]
-fn hospitals_voted_in_and_out_gain_and_lose_their_account_reference() {
+fn hospitals_voted_in_and_out_keep_their_account_and_nonce() {
 	use frame_support::traits::ChangeMembers;
 	new_test_ext().execute_with(|| {
 		<Ehr as ChangeMembers<u64>>::change_members_sorted(&[50], &[], &[50]);
 		assert_eq!(frame_system::Pallet::<Test>::providers(&50), 1);
+		frame_system::Pallet::<Test>::inc_account_nonce(50);
 		<Ehr as ChangeMembers<u64>>::change_members_sorted(&[], &[50], &[]);
-		assert_eq!(frame_system::Pallet::<Test>::providers(&50), 0);
+		// The account is never reaped, so its nonce never resets and its old
+		// transactions cannot be replayed.
+		assert_eq!(frame_system::Pallet::<Test>::providers(&50), 1);
+		assert_eq!(frame_system::Pallet::<Test>::account_nonce(50), 1);
+		<Ehr as ChangeMembers<u64>>::change_members_sorted(&[50], &[], &[50]);
+		assert_eq!(frame_system::Pallet::<Test>::providers(&50), 1);
+		check_invariants();
 	});
 }
+
+mod attacks;
 
 mod fuzz {
 	use super::*;
@@ -596,13 +607,17 @@ mod fuzz {
 				let record = world.create_record(HOSPITAL_A, PATIENT, b"fuzz");
 				let grant = world.grant(PATIENT, CLINICIAN, Scope::AllRecords, 1, &[HOSPITAL_A], None);
 				let req = request(&world, grant, record);
-				let key: PublicKeyBytes = bytes.iter().take(64).cloned().collect::<Vec<_>>().try_into().unwrap();
+				let key: PublicKeyBytes = bytes.iter().take(34).cloned().collect::<Vec<_>>().try_into().unwrap();
 				let _ = Ehr::register_proxy(RuntimeOrigin::signed(HOSPITAL_D), vec![node_of(HOSPITAL_D)].try_into().unwrap(), key.clone());
-				let _ = Ehr::register_patient(RuntimeOrigin::signed(HOSPITAL_A), 700, key.clone(), key.clone());
-				let _ = Ehr::register_provider(RuntimeOrigin::signed(HOSPITAL_A), 701, key, None);
-				let capsule: CapsuleBytes = bytes.iter().take(128).cloned().collect::<Vec<_>>().try_into().unwrap();
+				let proof = ownership_proof(700, &key, Some(&key));
+				let _ = Ehr::register_patient(RuntimeOrigin::signed(HOSPITAL_A), 700, key.clone(), key.clone(), proof);
+				let proof = ownership_proof(701, &key, None);
+				let _ = Ehr::register_provider(RuntimeOrigin::signed(HOSPITAL_A), 701, key.clone(), None, proof);
+				let _ = Ehr::rotate_keys(RuntimeOrigin::signed(PATIENT), key.clone(), Some(key.clone()));
+				let _ = Ehr::rotate_keys(RuntimeOrigin::signed(CLINICIAN), key, None);
+				let capsule: CapsuleBytes = bytes.iter().take(101).cloned().collect::<Vec<_>>().try_into().unwrap();
 				let _ = Ehr::create_record(RuntimeOrigin::signed(HOSPITAL_A), PATIENT, capsule, bounded(bytes.clone()), Default::default(), 0);
-				let cfrag: CfragBytes = bytes.clone().try_into().unwrap();
+				let cfrag: CfragBytes = bytes.iter().take(369).cloned().collect::<Vec<_>>().try_into().unwrap();
 				prop_assert!(Ehr::submit_cfrag(RuntimeOrigin::signed(node_of(HOSPITAL_A)), req, cfrag).is_err());
 				if let Ok(call) = RuntimeCall::decode(&mut &bytes[..]) {
 					use sp_runtime::traits::Dispatchable;
@@ -613,4 +628,60 @@ mod fuzz {
 			})?;
 		}
 	}
+}
+
+#[test]
+fn migration_to_v2_keeps_old_grants_without_kfrag_ids_and_drops_unusable_ones() {
+	use crate::migrations::v2::{MigrateV1ToV2, OldGrant, OldGrantProxy};
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	new_test_ext().execute_with(|| {
+		let world = World::setup();
+		let good = world.grant(PATIENT, CLINICIAN, Scope::AllRecords, 1, &[HOSPITAL_A], None);
+		let bad = world.grant(PATIENT, OTHER_CLINICIAN, Scope::AllRecords, 1, &[HOSPITAL_A], None);
+		// Write both back in the version-1 layout; the second with a sealed kfrag
+		// larger than sealing ever produces (version 1 allowed up to 768 bytes).
+		for (id, kfrag_len) in [(good, None), (bad, Some(600))] {
+			let grant = crate::Grants::<Test>::get(id).unwrap();
+			let proxies = grant
+				.proxies
+				.iter()
+				.map(|p| OldGrantProxy {
+					hospital: p.hospital,
+					encrypted_kfrag: kfrag_len
+						.map_or(p.encrypted_kfrag.to_vec(), |len| vec![1; len])
+						.try_into()
+						.unwrap(),
+				})
+				.collect::<Vec<_>>();
+			let old = OldGrant {
+				patient: grant.patient,
+				grantee: grant.grantee,
+				scope: grant.scope,
+				threshold: grant.threshold,
+				proxies: proxies.try_into().unwrap(),
+				expires_at: grant.expires_at,
+				purpose: grant.purpose,
+				created_at: grant.created_at,
+				revoked_at: grant.revoked_at,
+			};
+			frame_support::storage::unhashed::put(&crate::Grants::<Test>::hashed_key_for(id), &old);
+		}
+		StorageVersion::new(1).put::<Ehr>();
+		MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		assert_eq!(Ehr::on_chain_storage_version(), StorageVersion::new(2));
+		let migrated = crate::Grants::<Test>::get(good).expect("the usable grant is kept");
+		assert!(migrated.proxies.iter().all(|p| p.kfrag_id.is_none()));
+		assert!(crate::Grants::<Test>::get(bad).is_none());
+		assert!(!crate::GrantsByGrantee::<Test>::contains_key(OTHER_CLINICIAN, bad));
+		check_invariants();
+		// The migrated grant still works.
+		let record = world.create_record(HOSPITAL_A, PATIENT, b"after the upgrade");
+		let req = request(&world, good, record);
+		assert_ok!(world.deliver(HOSPITAL_A, req));
+		assert_eq!(world.open(req), b"after the upgrade".to_vec());
+		// Running it again does nothing.
+		MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		assert!(crate::Grants::<Test>::get(good).is_some());
+		check_invariants();
+	});
 }

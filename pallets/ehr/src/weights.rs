@@ -50,6 +50,10 @@ pub trait WeightInfo {
 	fn submit_cfrag(p: u32, ) -> Weight;
 	fn confirm_fetch() -> Weight;
 	fn expire_requests(r: u32, ) -> Weight;
+	fn rotate_keys() -> Weight;
+	fn set_parameters() -> Weight;
+	fn prune_request_step() -> Weight;
+	fn prune_grant_step() -> Weight;
 }
 
 /// Measured weights, with the runtime's own database weights.
@@ -155,6 +159,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((10_u64).saturating_mul(r.into())))
 			.saturating_add(Weight::from_parts(0, 6953).saturating_mul(r.into()))
+	}	fn rotate_keys() -> Weight {
+		Weight::from_parts(62_059_000, 3677)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
+	fn set_parameters() -> Weight {
+		Weight::from_parts(10_000_000, 0)
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	fn prune_request_step() -> Weight {
+		Weight::from_parts(30_000_000, 7943)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	fn prune_grant_step() -> Weight {
+		Weight::from_parts(30_000_000, 7943)
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 }
 
@@ -232,5 +254,23 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 			.saturating_add(ParityDbWeight::get().writes((10_u64).saturating_mul(r.into())))
 			.saturating_add(Weight::from_parts(0, 6953).saturating_mul(r.into()))
+	}	fn rotate_keys() -> Weight {
+		Weight::from_parts(62_059_000, 3677)
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
+	}
+	fn set_parameters() -> Weight {
+		Weight::from_parts(10_000_000, 0)
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+	}
+	fn prune_request_step() -> Weight {
+		Weight::from_parts(30_000_000, 7943)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+	}
+	fn prune_grant_step() -> Weight {
+		Weight::from_parts(30_000_000, 7943)
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 }

@@ -42,7 +42,12 @@ pub fn sealed_kfrags(
 			let (capsule, ciphertext) = encrypt(key, &plain).expect("encrypts");
 			let sealed = umbral_codec::encode(&umbral_codec::Sealed { capsule, ciphertext: ciphertext.to_vec() })
 				.expect("sealed encodes");
-			GrantProxy { hospital: hospital.clone(), encrypted_kfrag: bytes(sealed) }
+			GrantProxy {
+				hospital: hospital.clone(),
+				encrypted_kfrag: bytes(sealed),
+				// Garbage has no id of its own: state one, as a careless client might.
+				kfrag_id: umbral_codec::kfrag_id(&plain).or(Some([0xEE; 32])),
+			}
 		})
 		.collect()
 }
@@ -70,23 +75,70 @@ pub fn register_proxy(
 	(account, umbral_public(&key))
 }
 
+/// `person`'s proof, signed with their account key, that these Umbral keys
+/// are theirs on `chain` (what registration needs).
+pub fn ownership_proof(
+	chain: &super::chain::Chain,
+	person: &sp_core::sr25519::Pair,
+	public_key: &[u8],
+	verifying_key: Option<&[u8]>,
+) -> ehr_runtime::Signature {
+	use sp_core::Pair;
+	let statement = ehr_primitives::KeyOwnership {
+		genesis_hash: chain.genesis(),
+		account: AccountId::from(person.public()),
+		public_key: public_key.to_vec(),
+		verifying_key: verifying_key.map(<[u8]>::to_vec),
+	};
+	sp_runtime::MultiSignature::Sr25519(person.sign(&statement.signing_payload()))
+}
+
 /// `hospital` registers `patient` with the Umbral public key of `secret`
-/// and the verifying key of `signer`.
+/// and the verifying key of `signer`, with the patient's own proof.
 pub fn register_patient(
 	chain: &super::chain::Chain,
 	hospital: &sp_core::sr25519::Pair,
-	patient: &AccountId,
+	patient: &sp_core::sr25519::Pair,
 	secret: &SecretKey,
 	signer: &Signer,
 ) {
+	use sp_core::Pair;
+	let public_key = umbral_codec::encode(&secret.public_key()).expect("a public key encodes");
+	let verifying_key = umbral_codec::encode(&signer.verifying_key()).expect("a verifying key encodes");
+	let proof = ownership_proof(chain, patient, &public_key, Some(&verifying_key));
 	chain
 		.submit(
 			hospital,
 			ehr_runtime::EhrCall::register_patient {
-				patient: patient.clone(),
-				public_key: bytes(umbral_codec::encode(&secret.public_key()).expect("a public key encodes")),
-				verifying_key: bytes(umbral_codec::encode(&signer.verifying_key()).expect("a verifying key encodes")),
+				patient: patient.public().into(),
+				public_key: bytes(public_key),
+				verifying_key: bytes(verifying_key),
+				proof,
 			},
 		)
 		.expect("register_patient is accepted");
+}
+
+/// `hospital` registers `provider` (affiliated with it) with the Umbral
+/// public key of `secret`, with the provider's own proof.
+pub fn register_provider(
+	chain: &super::chain::Chain,
+	hospital: &sp_core::sr25519::Pair,
+	provider: &sp_core::sr25519::Pair,
+	secret: &SecretKey,
+) {
+	use sp_core::Pair;
+	let public_key = umbral_codec::encode(&secret.public_key()).expect("a public key encodes");
+	let proof = ownership_proof(chain, provider, &public_key, None);
+	chain
+		.submit(
+			hospital,
+			ehr_runtime::EhrCall::register_provider {
+				provider: provider.public().into(),
+				public_key: bytes(public_key),
+				affiliation: Some(hospital.public().into()),
+				proof,
+			},
+		)
+		.expect("register_provider is accepted");
 }

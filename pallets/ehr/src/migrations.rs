@@ -1,0 +1,121 @@
+//! Storage migrations of pallet-ehr.
+
+/// Storage version 1 to 2: every grant proxy gains `kfrag_id` (`None` for
+/// grants made before, which keep working under the distinct-fragment
+/// rule), and sealed kfrags are bounded to the 443 bytes sealing produces.
+/// A grant whose sealed kfrag was larger could never have produced a cfrag
+/// (its kfrag does not decode); it is removed with its index entries.
+pub mod v2 {
+	use crate::{pallet::*, types::*};
+	use codec::{Decode, Encode};
+	use frame_support::{pallet_prelude::*, traits::UncheckedOnRuntimeUpgrade, weights::Weight};
+	use frame_system::pallet_prelude::BlockNumberFor;
+
+	/// Version 1's upper bound of a sealed kfrag.
+	pub type OldEncryptedKfragBytes = BoundedVec<u8, ConstU32<768>>;
+
+	/// A grant proxy as version 1 stored it.
+	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
+	pub struct OldGrantProxy<AccountId> {
+		/// The proxy hospital.
+		pub hospital: AccountId,
+		/// The sealed kfrag.
+		pub encrypted_kfrag: OldEncryptedKfragBytes,
+	}
+
+	/// A grant as version 1 stored it.
+	#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
+	pub struct OldGrant<AccountId, BlockNumber> {
+		/// The patient.
+		pub patient: AccountId,
+		/// The grantee.
+		pub grantee: AccountId,
+		/// The records covered.
+		pub scope: Scope,
+		/// The threshold.
+		pub threshold: u8,
+		/// The proxies.
+		pub proxies: BoundedVec<OldGrantProxy<AccountId>, ConstU32<MAX_PROXIES>>,
+		/// The last live block.
+		pub expires_at: Option<BlockNumber>,
+		/// The purpose.
+		pub purpose: Purpose,
+		/// The block made in.
+		pub created_at: BlockNumber,
+		/// The block revoked in.
+		pub revoked_at: Option<BlockNumber>,
+	}
+
+	/// Converts one version-1 grant; `None` if a sealed kfrag is larger than
+	/// sealing ever produces.
+	pub fn upgrade_grant<AccountId, BlockNumber>(
+		old: OldGrant<AccountId, BlockNumber>,
+	) -> Option<Grant<AccountId, BlockNumber>> {
+		let mut proxies = BoundedVec::new();
+		for proxy in old.proxies {
+			let encrypted_kfrag = EncryptedKfragBytes::try_from(proxy.encrypted_kfrag.into_inner()).ok()?;
+			proxies.try_push(GrantProxy { hospital: proxy.hospital, encrypted_kfrag, kfrag_id: None }).ok()?;
+		}
+		Some(Grant {
+			patient: old.patient,
+			grantee: old.grantee,
+			scope: old.scope,
+			threshold: old.threshold,
+			proxies,
+			expires_at: old.expires_at,
+			purpose: old.purpose,
+			created_at: old.created_at,
+			revoked_at: old.revoked_at,
+		})
+	}
+
+	/// The unversioned step; run it through [`MigrateV1ToV2`].
+	pub struct InnerMigrateV1ToV2<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV1ToV2<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let mut translated = 0u64;
+			let mut dropped = alloc::vec::Vec::new();
+			Grants::<T>::translate::<OldGrant<T::AccountId, BlockNumberFor<T>>, _>(|id, old| {
+				translated = translated.saturating_add(1);
+				let (patient, grantee) = (old.patient.clone(), old.grantee.clone());
+				let new = upgrade_grant(old);
+				if new.is_none() {
+					dropped.push((id, patient, grantee));
+				}
+				new
+			});
+			for (id, patient, grantee) in &dropped {
+				GrantsByPatient::<T>::remove(patient, id);
+				GrantsByGrantee::<T>::remove(grantee, id);
+			}
+			log::info!(target: "runtime::ehr", "v2: {translated} grants migrated, {} unusable ones removed", dropped.len());
+			let dropped = dropped.len() as u64;
+			T::DbWeight::get()
+				.reads_writes(translated, translated)
+				.saturating_add(T::DbWeight::get().writes(dropped.saturating_mul(2)))
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<alloc::vec::Vec<u8>, sp_runtime::TryRuntimeError> {
+			Ok((Grants::<T>::iter_keys().count() as u64).encode())
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(state: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+			let before = u64::decode(&mut &state[..]).map_err(|_| "v2: bad pre-upgrade state")?;
+			let after = Grants::<T>::iter().count() as u64;
+			ensure!(after <= before, "v2: grants appeared");
+			Pallet::<T>::do_try_state()
+		}
+	}
+
+	/// Migrates pallet-ehr from storage version 1 to 2, once.
+	pub type MigrateV1ToV2<T> = frame_support::migrations::VersionedMigration<
+		1,
+		2,
+		InnerMigrateV1ToV2<T>,
+		Pallet<T>,
+		<T as frame_system::Config>::DbWeight,
+	>;
+}

@@ -1,0 +1,338 @@
+//! Runtime-level tests of the consortium's trust rules, on the local
+//! preset's genesis (four hospitals, Alice to Dave, with session keys):
+//! decisions need two thirds of explicit ayes (no prime, no default aye), a
+//! member cannot move its own seat, a removed member keeps no session keys
+//! and no proxy, node accounts count against their hospital's limit, and a
+//! governed root call is charged what it actually used.
+
+use crate::{
+	configs::RegisteredAccounts, genesis_config_presets::local_genesis, AccountId, Council, Ehr, HospitalMembership,
+	Runtime, RuntimeCall, RuntimeOrigin, Session, System,
+};
+use codec::Encode;
+use frame_support::{assert_noop, assert_ok, dispatch::GetDispatchInfo, traits::OnInitialize};
+use pallet_consortium::{AccountClass, AccountRegistry, Admission, RateLimit, RateLimits};
+use sp_keyring::Sr25519Keyring::Ferdie;
+use sp_keyring::Sr25519Keyring::{Alice, Bob, Charlie, Dave, Eve};
+use sp_runtime::{traits::Dispatchable, DispatchError};
+
+/// `patch` laid over `base`, object by object (how a chain spec applies a preset).
+fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
+	match (base, patch) {
+		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {
+			for (key, value) in patch {
+				merge(base.entry(key).or_insert(serde_json::Value::Null), value);
+			}
+		},
+		(base, patch) => *base = patch,
+	}
+}
+
+/// The local preset's genesis, at block 1.
+fn local() -> sp_io::TestExternalities {
+	let mut ext = sp_io::TestExternalities::new_empty();
+	ext.execute_with(|| {
+		let mut config = serde_json::to_value(crate::RuntimeGenesisConfig::default()).expect("the default serializes");
+		merge(&mut config, local_genesis());
+		let patch = serde_json::to_string(&config).expect("the preset serializes");
+		frame_support::genesis_builder_helper::build_state::<crate::RuntimeGenesisConfig>(patch.into_bytes())
+			.expect("the local preset builds");
+		System::set_block_number(1);
+	});
+	ext
+}
+
+/// Rate limits different from the preset's, as a governance call.
+fn new_limits() -> (RateLimits, RuntimeCall) {
+	let limits = RateLimits {
+		person: RateLimit { transactions: 7, blocks: 70 },
+		hospital: RateLimit { transactions: 700, blocks: 70 },
+	};
+	(limits, RuntimeCall::Consortium(pallet_consortium::Call::set_rate_limits { limits }))
+}
+
+#[test]
+fn a_prime_cannot_carry_a_motion_the_others_abstain_on() {
+	local().execute_with(|| {
+		// The membership will not name a prime, not even by a root decision.
+		assert_noop!(
+			HospitalMembership::set_prime(RuntimeOrigin::root(), Alice.to_account_id().into()),
+			DispatchError::BadOrigin
+		);
+		// Say a prime were set in the council directly: it still does not vote for the absent.
+		let members: Vec<AccountId> = [Alice, Bob, Charlie, Dave].iter().map(|k| k.to_account_id()).collect();
+		assert_ok!(Council::set_members(RuntimeOrigin::root(), members, Some(Alice.to_account_id()), 4));
+		let (limits, call) = new_limits();
+		let length = call.encoded_size() as u32;
+		assert_ok!(Council::propose(RuntimeOrigin::signed(Alice.to_account_id()), 3, Box::new(call.clone()), length));
+		let hash = pallet_collective::Proposals::<Runtime, pallet_collective::Instance1>::get()[0];
+		// The prime votes aye; the three others abstain.
+		assert_ok!(Council::vote(RuntimeOrigin::signed(Alice.to_account_id()), hash, 0, true));
+		System::set_block_number(1 + crate::configs::MotionDuration::get() + 1);
+		assert_ok!(Council::close(
+			RuntimeOrigin::signed(Alice.to_account_id()),
+			hash,
+			0,
+			call.get_dispatch_info().call_weight,
+			length
+		));
+		assert_ne!(pallet_consortium::Limits::<Runtime>::get(), limits, "one aye and three abstentions decide nothing");
+
+		// Three explicit ayes of four do.
+		let length = call.encoded_size() as u32;
+		assert_ok!(Council::propose(RuntimeOrigin::signed(Alice.to_account_id()), 3, Box::new(call.clone()), length));
+		let hash = pallet_collective::Proposals::<Runtime, pallet_collective::Instance1>::get()[0];
+		for voter in [Alice, Bob, Charlie] {
+			assert_ok!(Council::vote(RuntimeOrigin::signed(voter.to_account_id()), hash, 1, true));
+		}
+
+		assert_ok!(Council::close(
+			RuntimeOrigin::signed(Alice.to_account_id()),
+			hash,
+			1,
+			call.get_dispatch_info().call_weight,
+			length
+		));
+		assert_eq!(pallet_consortium::Limits::<Runtime>::get(), limits);
+	});
+}
+
+#[test]
+fn a_member_cannot_move_its_seat_to_another_account() {
+	local().execute_with(|| {
+		let call =
+			RuntimeCall::HospitalMembership(pallet_membership::Call::change_key { new: Eve.to_account_id().into() });
+		let refused = call.dispatch(RuntimeOrigin::signed(Alice.to_account_id())).expect_err("change_key is filtered");
+		assert_eq!(refused.error, frame_system::Error::<Runtime>::CallFiltered.into());
+		assert!(HospitalMembership::members().contains(&Alice.to_account_id()));
+		assert!(!HospitalMembership::members().contains(&Eve.to_account_id()));
+	});
+}
+
+#[test]
+fn a_removed_member_keeps_no_session_keys_and_no_proxy() {
+	local().execute_with(|| {
+		let dave = Dave.to_account_id();
+		let node: AccountId = Eve.to_account_id();
+		let proxy_key = ehr_primitives::umbral_codec::encode(&umbral_pre::SecretKey::random().public_key())
+			.expect("a key encodes")
+			.try_into()
+			.expect("fits");
+		assert_ok!(Ehr::register_proxy(
+			RuntimeOrigin::signed(dave.clone()),
+			vec![node.clone()].try_into().expect("one account"),
+			proxy_key
+		));
+		assert!(pallet_session::NextKeys::<Runtime>::contains_key(&dave));
+
+		assert_ok!(HospitalMembership::remove_member(RuntimeOrigin::root(), dave.clone().into()));
+		assert!(!pallet_session::NextKeys::<Runtime>::contains_key(&dave), "its keys are purged");
+		assert!(pallet_ehr::Proxies::<Runtime>::get(&dave).is_none(), "its proxy is retired");
+		assert_eq!(RegisteredAccounts::admission_of(&node), None, "its node account can no longer transact");
+		assert_eq!(RegisteredAccounts::admission_of(&dave), None);
+		// Its account (and nonce) stays, so old transactions cannot be replayed.
+		assert!(System::account_exists(&dave));
+		// The next validators are the three members left.
+		Session::on_initialize(crate::genesis_config_presets::PRESET_SESSION_LENGTH);
+		assert_eq!(pallet_consortium::Pallet::<Runtime>::next_validators().map(|v| v.len()), Some(3));
+		// Admitted again, it cannot set keys without a new key-owner proof, and
+		// until it does it is no validator.
+		assert_ok!(HospitalMembership::add_member(RuntimeOrigin::root(), dave.clone().into()));
+		assert!(!pallet_consortium::Pallet::<Runtime>::next_validators().unwrap_or_default().contains(&dave));
+	});
+}
+
+#[test]
+fn a_hospitals_node_accounts_count_against_the_hospital() {
+	local().execute_with(|| {
+		let alice = Alice.to_account_id();
+		let nodes: Vec<AccountId> = [Eve, Ferdie].iter().map(|k| k.to_account_id()).collect();
+		let proxy_key = ehr_primitives::umbral_codec::encode(&umbral_pre::SecretKey::random().public_key())
+			.expect("a key encodes")
+			.try_into()
+			.expect("fits");
+		assert_ok!(Ehr::register_proxy(
+			RuntimeOrigin::signed(alice.clone()),
+			nodes.clone().try_into().expect("two accounts"),
+			proxy_key
+		));
+		for node in &nodes {
+			assert_eq!(
+				RegisteredAccounts::admission_of(node),
+				Some(Admission { class: AccountClass::Hospital, counted_as: alice.clone() })
+			);
+		}
+	});
+}
+
+#[test]
+fn a_governed_root_call_is_charged_what_it_used() {
+	local().execute_with(|| {
+		// A remark reports no actual weight, so its declared weight is charged.
+		let inner = RuntimeCall::System(frame_system::Call::remark_with_event { remark: vec![1; 32] });
+		let declared = inner.get_dispatch_info().call_weight;
+		let post = pallet_consortium::Pallet::<Runtime>::dispatch_as_root(RuntimeOrigin::root(), Box::new(inner))
+			.expect("root may");
+		let base =
+			<<Runtime as pallet_consortium::Config>::WeightInfo as pallet_consortium::WeightInfo>::dispatch_as_root();
+		assert_eq!(post.actual_weight, Some(base + declared));
+	});
+}
+
+/// The canonical bytes of an Umbral object.
+fn enc<T: serde::Serialize>(object: &T) -> Vec<u8> {
+	ehr_primitives::umbral_codec::encode(object).expect("umbral objects encode")
+}
+
+/// Bytes of every key and value in state: what the trie stores, before the
+/// trie's own node overhead.
+fn state_bytes() -> usize {
+	let mut total = 0;
+	let mut key = Vec::new();
+	while let Some(next) = sp_io::storage::next_key(&key) {
+		total += next.len() + sp_io::storage::get(&next).map_or(0, |v| v.len());
+		key = next;
+	}
+	total
+}
+
+/// Measures, with the runtime's real types and real Umbral objects, how many
+/// bytes of state one patient adds in a year at the load docs/benchmarks.md
+/// assumes (20 records, 2 grants and 5 requests a year, each request
+/// served by 2 of 3 proxies and fetched once), and how many remain once
+/// finished requests and ended grants are pruned. The figures go to
+/// docs/benchmarks.md; the test fails if a patient-year grows past 64 KiB
+/// before pruning or 32 KiB after, so a storage regression shows.
+#[test]
+fn storage_growth_of_one_patient_year() {
+	use sp_core::Pair;
+	use umbral_pre::{encrypt, generate_kfrags, reencrypt, SecretKey, Signer};
+	local().execute_with(|| {
+		let hospitals = [Alice, Bob, Charlie];
+		let proxy_secrets: Vec<SecretKey> = hospitals.iter().map(|_| SecretKey::random()).collect();
+		for (hospital, secret) in hospitals.iter().zip(&proxy_secrets) {
+			// Each hospital's node account is its own account in this measurement.
+			assert_ok!(Ehr::register_proxy(
+				RuntimeOrigin::signed(hospital.to_account_id()),
+				vec![hospital.to_account_id()].try_into().expect("one account"),
+				enc(&secret.public_key()).try_into().expect("fits")
+			));
+		}
+		let clinician = sp_core::sr25519::Pair::from_string("//GrowthClinician", None).expect("seed");
+		let clinician_secret = SecretKey::random();
+		let public_key: ehr_primitives::PublicKeyBytes = enc(&clinician_secret.public_key()).try_into().expect("fits");
+		let statement = Ehr::key_ownership(&clinician.public().into(), &public_key, None);
+		assert_ok!(Ehr::register_provider(
+			RuntimeOrigin::signed(Bob.to_account_id()),
+			clinician.public().into(),
+			public_key,
+			Some(Bob.to_account_id()),
+			sp_runtime::MultiSignature::Sr25519(clinician.sign(&statement.signing_payload())),
+		));
+
+		let before = state_bytes();
+		let patient = sp_core::sr25519::Pair::from_string("//GrowthPatient", None).expect("seed");
+		let patient_id: AccountId = patient.public().into();
+		let (patient_secret, patient_signer) = (SecretKey::random(), Signer::new(SecretKey::random()));
+		let public_key: ehr_primitives::PublicKeyBytes = enc(&patient_secret.public_key()).try_into().expect("fits");
+		let verifying_key: ehr_primitives::PublicKeyBytes =
+			enc(&patient_signer.verifying_key()).try_into().expect("fits");
+		let statement = Ehr::key_ownership(&patient_id, &public_key, Some(&verifying_key));
+		assert_ok!(Ehr::register_patient(
+			RuntimeOrigin::signed(Alice.to_account_id()),
+			patient_id.clone(),
+			public_key,
+			verifying_key,
+			sp_runtime::MultiSignature::Sr25519(patient.sign(&statement.signing_payload())),
+		));
+		let registered = state_bytes();
+
+		// 20 records, each with a 512-byte envelope (a FHIR locator, dates,
+		// file name and body key, encrypted).
+		let mut capsules = Vec::new();
+		for i in 0..20u32 {
+			let (capsule, ciphertext) = encrypt(&patient_secret.public_key(), &[7u8; 472]).expect("encrypts");
+			assert_eq!(ciphertext.len(), 512);
+			assert_ok!(Ehr::create_record(
+				RuntimeOrigin::signed(Alice.to_account_id()),
+				patient_id.clone(),
+				enc(&capsule).try_into().expect("fits"),
+				ciphertext.to_vec().try_into().expect("fits"),
+				sp_core::H256::from(sp_io::hashing::blake2_256(&i.to_le_bytes())),
+				1 << 20,
+			));
+			capsules.push(capsule);
+		}
+		// 2 grants, each 2 of 3 proxies, all records.
+		let mut grants = Vec::new();
+		for _ in 0..2 {
+			let kfrags =
+				generate_kfrags(&patient_secret, &clinician_secret.public_key(), &patient_signer, 2, 3, true, true);
+			let proxies: Vec<_> = hospitals
+				.iter()
+				.zip(&proxy_secrets)
+				.zip(&kfrags)
+				.map(|((hospital, secret), kfrag)| {
+					let plain = enc(&kfrag.clone().unverify());
+					let (capsule, ciphertext) = encrypt(&secret.public_key(), &plain).expect("encrypts");
+					let sealed = ehr_primitives::umbral_codec::Sealed { capsule, ciphertext: ciphertext.to_vec() };
+					ehr_primitives::GrantProxy {
+						hospital: hospital.to_account_id(),
+						encrypted_kfrag: enc(&sealed).try_into().expect("fits"),
+						kfrag_id: ehr_primitives::umbral_codec::kfrag_id(&plain),
+					}
+				})
+				.collect();
+			let id = pallet_ehr::NextGrantId::<Runtime>::get();
+			assert_ok!(Ehr::grant(
+				RuntimeOrigin::signed(patient_id.clone()),
+				clinician.public().into(),
+				ehr_primitives::Scope::AllRecords,
+				2,
+				proxies.try_into().expect("three"),
+				Some(System::block_number() + 10),
+				ehr_primitives::Purpose::Treatment,
+			));
+			grants.push((id, kfrags));
+		}
+		// 5 requests, each served by 2 proxies and fetched once.
+		for r in 0..5usize {
+			let (grant, kfrags) = &grants[r % 2];
+			let record = r as u64;
+			let id = pallet_ehr::NextRequestId::<Runtime>::get();
+			assert_ok!(Ehr::request_access(RuntimeOrigin::signed(clinician.public().into()), *grant, record));
+			for (hospital, kfrag) in hospitals.iter().zip(kfrags).take(2) {
+				let cfrag = enc(&reencrypt(&capsules[r], kfrag.clone()).unverify());
+				assert_ok!(Ehr::submit_cfrag(
+					RuntimeOrigin::signed(hospital.to_account_id()),
+					id,
+					cfrag.try_into().expect("fits")
+				));
+			}
+			assert_ok!(Ehr::confirm_fetch(RuntimeOrigin::signed(Alice.to_account_id()), id));
+		}
+		let year = state_bytes();
+
+		// After the retention, the pruner removes the requests and the ended grants.
+		let parameters = pallet_ehr::Parameters::<Runtime>::get();
+		let later = System::block_number() + parameters.reading_window + parameters.retention + 20;
+		System::set_block_number(later);
+		use frame_support::traits::OnIdle;
+		Ehr::on_idle(later, frame_support::weights::Weight::MAX);
+		Ehr::on_idle(later, frame_support::weights::Weight::MAX);
+		assert_eq!(pallet_ehr::Requests::<Runtime>::iter().count(), 0);
+		assert_eq!(pallet_ehr::Grants::<Runtime>::iter().count(), 0);
+		let pruned = state_bytes();
+
+		let registration = registered - before;
+		let grown = year - registered;
+		let kept = pruned - registered;
+		let audit = pallet_ehr::AuditLogLen::<Runtime>::get(&patient_id);
+		println!(
+			"storage growth: registration {registration} B; one patient-year {grown} B before pruning, {kept} B \
+			 after ({audit} audit entries)"
+		);
+		assert!(grown < 64 * 1024, "a patient-year grew by {grown} bytes");
+		assert!(kept < 32 * 1024, "a pruned patient-year keeps {kept} bytes");
+	});
+}
