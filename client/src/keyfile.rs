@@ -123,6 +123,18 @@ impl Keys {
 		Ok(keys)
 	}
 
+	/// The Umbral decryption keys the file holds: the current one first,
+	/// then earlier ones, newest first.
+	pub fn umbral_secrets(&self) -> Result<Vec<SecretKey>> {
+		let mut secrets = vec![self.umbral.clone()];
+		for seed in self.previous_umbral_seeds.iter().rev() {
+			let factory = SecretKeyFactory::from_secure_randomness(seed)
+				.map_err(|_| anyhow!("an earlier Umbral seed has the wrong length; the key file is damaged"))?;
+			secrets.push(factory.make_key(UMBRAL_KEY_LABEL));
+		}
+		Ok(secrets)
+	}
+
 	/// How many earlier Umbral keys the file keeps.
 	pub fn previous_key_count(&self) -> usize {
 		self.previous_umbral_seeds.len()

@@ -50,8 +50,12 @@ pub enum KeysCommand {
 	},
 	/// Replace your Umbral keys on chain and in the key file (registered
 	/// patients and providers). Grants made before stop working; the command
-	/// lists the ones to make again. The old keys stay in the key file.
+	/// lists the ones to make again. The old keys stay in the key file, and a
+	/// patient's records are re-keyed to the new key.
 	Rotate,
+	/// Re-key your records whose envelopes are still sealed to an earlier
+	/// key (patients; `rotate` does it, this finishes an interrupted one).
+	Rekey,
 }
 
 /// Runs a key file command.
@@ -110,6 +114,15 @@ pub async fn run(context: &Context, command: KeysCommand) -> Result<()> {
 			Ok(())
 		},
 		KeysCommand::Rotate => rotate(context).await,
+		KeysCommand::Rekey => {
+			let keys = context.unlock()?;
+			let chain = context.chain().await?;
+			let rekeyed = rekey(context, &chain, &keys).await?;
+			context.output.print(&serde_json::json!({ "rekeyed": rekeyed }), || {
+				format!("Re-keyed {rekeyed} record(s) to the current key.")
+			});
+			Ok(())
+		},
 	}
 }
 
@@ -148,6 +161,7 @@ async fn rotate(context: &Context) -> Result<()> {
 	context.output.waiting("rotating the keys", chain.submit(&call, &rotated.account)).await.map_err(|e| {
 		anyhow!("{e}; the new keys are saved in {}, run `ehr keys rotate` again", context.key.display())
 	})?;
+	let rekeyed = if is_patient { rekey(context, &chain, &rotated).await? } else { 0 };
 	// Grants made before no longer work: list those still live.
 	let made: Vec<(GrantId, ehr_primitives::Grant<sp_core::crypto::AccountId32, u32>)> =
 		chain.call("EhrApi_grants_of_patient", &me).await?;
@@ -161,8 +175,10 @@ async fn rotate(context: &Context) -> Result<()> {
 		.map(|(id, g)| serde_json::json!({ "grant": id, "patient": ss58(&crate::chain::from_sp(&g.patient)), "grantee": ss58(&crate::chain::from_sp(&g.grantee)) }))
 		.collect();
 	let _ = to_sp;
-	context.output.print(&serde_json::json!({ "rotated": rotated.public(), "grantsToReissue": to_reissue }), || {
-		let mut text = format!("Rotated the Umbral keys of {}.", rotated.public().account);
+	let result = serde_json::json!({ "rotated": rotated.public(), "rekeyed": rekeyed, "grantsToReissue": to_reissue });
+	context.output.print(&result, || {
+		let mut text =
+			format!("Rotated the Umbral keys of {} and re-keyed {rekeyed} record(s).", rotated.public().account);
 		if to_reissue.is_empty() {
 			text.push_str(" No live grant was made by or to you.");
 		} else {
@@ -179,4 +195,60 @@ async fn rotate(context: &Context) -> Result<()> {
 		text
 	});
 	Ok(())
+}
+
+/// Re-seals to the current key the envelope of every record of the key
+/// file's patient that opens only with an earlier key, at most
+/// `MAX_REKEY_RECORDS` per transaction; returns how many it re-keyed. The
+/// envelope's bytes are kept exactly; only their encryption changes.
+async fn rekey(context: &Context, chain: &crate::chain::Chain, keys: &keyfile::Keys) -> Result<usize> {
+	let me = keys.account_id();
+	let secrets = keys.umbral_secrets()?;
+	let current = keys.umbral.public_key();
+	let mut pending = Vec::new();
+	let page_size = ehr_primitives::MAX_PAGE_SIZE;
+	for page in 0.. {
+		let records: Vec<(ehr_primitives::RecordId, crate::records::ChainRecord)> =
+			chain.call("EhrApi_records_of_patient", (&me, page, page_size)).await?;
+		for (id, record) in &records {
+			if record.retired_at.is_some() {
+				continue;
+			}
+			let capsule = ehr_primitives::umbral_codec::decode_capsule(&record.capsule)
+				.map_err(|_| anyhow!("the capsule of record {id} on chain is not valid"))?;
+			let opened = secrets.iter().enumerate().find_map(|(i, secret)| {
+				umbral_pre::decrypt_original(secret, &capsule, &record.encrypted_metadata).ok().map(|p| (i, p))
+			});
+			match opened {
+				Some((0, _)) => {},
+				Some((_, plaintext)) => {
+					let (capsule, ciphertext) = umbral_pre::encrypt(&current, &plaintext)
+						.map_err(|e| anyhow!("cannot seal the envelope of record {id}: {e}"))?;
+					let capsule = ehr_primitives::umbral_codec::encode(&capsule)
+						.map_err(|_| anyhow!("cannot encode a capsule"))?;
+					pending.push((*id, BoundedVec(capsule), BoundedVec(ciphertext.to_vec())));
+				},
+				None => anyhow::bail!(
+					"record {id}'s envelope opens with none of the keys in {}; is it your key file?",
+					context.key.display()
+				),
+			}
+		}
+		if (records.len() as u32) < page_size {
+			break;
+		}
+	}
+	let total = pending.len();
+	let mut pending = pending.into_iter().peekable();
+	while pending.peek().is_some() {
+		let chunk: Vec<_> = pending.by_ref().take(ehr_primitives::MAX_REKEY_RECORDS as usize).collect();
+		let count = chunk.len();
+		let call = runtime::transactions().ehr().rekey_records(BoundedVec(chunk));
+		context
+			.output
+			.waiting(format!("re-keying {count} record(s)"), chain.submit(&call, &keys.account))
+			.await
+			.map_err(|e| anyhow!("{e}; run `ehr keys rekey` to finish"))?;
+	}
+	Ok(total)
 }

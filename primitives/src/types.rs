@@ -42,6 +42,8 @@ pub const MAX_PROXIES: u32 = 8;
 pub const TX_MORTALITY_BLOCKS: u32 = 64;
 /// Most records a grant may list when its scope is a list.
 pub const MAX_SCOPE_RECORDS: u32 = 32;
+/// Most records a patient may re-key in one `rekey_records` call.
+pub const MAX_REKEY_RECORDS: u32 = 16;
 /// Most node accounts a hospital may register for its proxy.
 pub const MAX_PROXY_ACCOUNTS: u32 = 4;
 /// Largest page a paged runtime API call returns.

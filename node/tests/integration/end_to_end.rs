@@ -258,4 +258,43 @@ fn a_record_travels_from_hospital_a_to_a_clinician_at_hospital_b_under_the_patie
 	assert!(has("request-ready", ""), "a ready request: {log}");
 	assert!(has("fetch-confirmed", "Hospital A"), "hospital A serving the body: {log}");
 	assert!(has("grant-revoked", "you"), "the revocation: {log}");
+
+	step("the patient rotates their keys: records are re-keyed, the live grant is listed to re-issue");
+	let live = patient.ok(&["grant", "--to", &clinician_account, "--all", "--threshold", "2", "--proxies", proxies])
+		["grant"]
+		.as_u64()
+		.expect("a grant id");
+	let rotated = patient.ok(&["keys", "rotate"]);
+	assert_eq!(rotated["rekeyed"], 2, "both records re-keyed: {rotated}");
+	let reissue = rotated["grantsToReissue"].as_array().expect("a list");
+	assert!(reissue.iter().any(|g| g["grant"].as_u64() == Some(live)), "the live grant is listed: {rotated}");
+	let grants = patient.ok(&["grants"]);
+	let stale = grants.as_array().expect("a list").iter().find(|g| g["id"].as_u64() == Some(live)).expect("listed");
+	assert_eq!(stale["keysRotated"], true, "ehr grants marks it: {grants}");
+	let reason = clinician.refused(&["request", &record_text, "--grant", &live.to_string()]);
+	assert!(reason.contains("GrantKeysRotated"), "the old grant no longer works: {reason}");
+	let listed = patient.ok(&["record", "list"]);
+	assert!(
+		listed.as_array().expect("a list").iter().any(|r| r["resourceType"] == "Observation"),
+		"the patient still reads the re-keyed metadata: {listed}"
+	);
+
+	step("a new grant under the new keys reaches the clinician, body and all");
+	let fresh = patient.ok(&["grant", "--to", &clinician_account, "--all", "--threshold", "2", "--proxies", proxies])
+		["grant"]
+		.as_u64()
+		.expect("a grant id");
+	let request = clinician.ok(&["request", &record_text, "--grant", &fresh.to_string()])["request"]
+		.as_u64()
+		.expect("a request id");
+	let again = dir.path().join("fetched-after-rotation.json");
+	clinician.ok(&[
+		"fetch",
+		&request.to_string(),
+		"-o",
+		again.to_str().expect("utf-8"),
+		"--custodian-url",
+		&ws(&net.alice),
+	]);
+	assert_eq!(std::fs::read(&again).expect("fetched"), std::fs::read(&fhir_path).expect("original"));
 }

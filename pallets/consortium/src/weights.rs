@@ -51,32 +51,32 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn set_profile() -> Weight {
 		// Proof size measured: `23209`
-		// Minimum execution time: 309_699_000 picoseconds.
-		Weight::from_parts(352_049_000, 183646)
+		// Minimum execution time: 341_365_000 picoseconds.
+		Weight::from_parts(434_375_000, 183646)
 			.saturating_add(T::DbWeight::get().reads(65_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	fn dispatch_as_root() -> Weight {
 		// Proof size measured: `0`
-		// Minimum execution time: 5_550_000 picoseconds.
-		Weight::from_parts(7_133_000, 0)
+		// Minimum execution time: 6_545_000 picoseconds.
+		Weight::from_parts(11_442_000, 0)
 	}
 	fn set_rate_limits() -> Weight {
 		// Proof size measured: `0`
-		// Minimum execution time: 4_319_000 picoseconds.
-		Weight::from_parts(7_080_000, 0)
+		// Minimum execution time: 4_463_000 picoseconds.
+		Weight::from_parts(9_307_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	fn set_session_length() -> Weight {
 		// Proof size measured: `0`
-		// Minimum execution time: 4_124_000 picoseconds.
-		Weight::from_parts(5_853_000, 0)
+		// Minimum execution time: 4_997_000 picoseconds.
+		Weight::from_parts(8_951_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	fn check_registered() -> Weight {
 		// Proof size measured: `367`
-		// Minimum execution time: 15_213_000 picoseconds.
-		Weight::from_parts(17_866_000, 3535)
+		// Minimum execution time: 17_000_000 picoseconds.
+		Weight::from_parts(23_893_000, 3535)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -85,23 +85,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measurements with ParityDB's weights, for mocks and tests.
 impl WeightInfo for () {
 	fn set_profile() -> Weight {
-		Weight::from_parts(352_049_000, 183646)
+		Weight::from_parts(434_375_000, 183646)
 			.saturating_add(ParityDbWeight::get().reads(65_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn dispatch_as_root() -> Weight {
-		Weight::from_parts(7_133_000, 0)
+		Weight::from_parts(11_442_000, 0)
 	}
 	fn set_rate_limits() -> Weight {
-		Weight::from_parts(7_080_000, 0)
+		Weight::from_parts(9_307_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn set_session_length() -> Weight {
-		Weight::from_parts(5_853_000, 0)
+		Weight::from_parts(8_951_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn check_registered() -> Weight {
-		Weight::from_parts(17_866_000, 3535)
+		Weight::from_parts(23_893_000, 3535)
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}

@@ -470,6 +470,39 @@ mod benchmarks {
 		assert_eq!(Requests::<T>::get(request).map(|r| r.fetches), Some(1));
 	}
 
+	/// `r` records re-keyed at once, each with the largest envelope.
+	#[benchmark]
+	fn rekey_records(r: Linear<1, MAX_REKEY_RECORDS>) {
+		let mut fx = Fixture::new();
+		let s = scenario::<T>(&mut fx, 1, 1);
+		let custodian = s.proxies[0].0.clone();
+		let mut ids = vec![s.record];
+		for i in 1..r {
+			ids.push(NextRecordId::<T>::get());
+			let body_hash = sp_core::H256::from(sp_io::hashing::blake2_256(&(1000 + i).to_le_bytes()));
+			Ehr::<T>::do_create_record(
+				custodian.clone(),
+				s.patient.0.clone(),
+				Records::<T>::get(s.record).expect("exists").capsule,
+				vec![1].try_into().expect("bounded"),
+				body_hash,
+				1,
+			)
+			.expect("record is created");
+		}
+		let metadata: EncryptedMetadata = vec![9u8; MAX_ENCRYPTED_METADATA_LEN as usize].try_into().expect("bounded");
+		let rekeyed: Vec<_> = ids
+			.iter()
+			.map(|id| {
+				let (capsule, _) = fx.capsule(&s.patient.1.secret.public_key());
+				(*id, Fixture::bytes(&capsule), metadata.clone())
+			})
+			.collect();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(s.patient.0.clone()), rekeyed.try_into().expect("bounded"));
+		assert_eq!(Records::<T>::get(s.record).map(|r| r.encrypted_metadata), Some(metadata));
+	}
+
 	/// `r` open requests, each naming the most proxies, expire in one block.
 	#[benchmark]
 	fn expire_requests(r: Linear<1, { T::MaxRequestsPerBlock::get() }>) {

@@ -241,6 +241,9 @@ pub mod pallet {
 		/// A person replaced their own Umbral keys; grants made before by or to
 		/// them no longer work.
 		KeysRotated { who: T::AccountId },
+		/// A patient re-encrypted the metadata envelopes of records to their
+		/// current key (after a rotation), so the records can be shared again.
+		RecordsRekeyed { patient: T::AccountId, records: u32 },
 		/// A hospital left the consortium: its proxy was retired and no new
 		/// grant may name it.
 		ProxyRetired { hospital: T::AccountId },
@@ -322,7 +325,7 @@ pub mod pallet {
 		DuplicateKfragId,
 		/// The expiry block is not in the future.
 		ExpiryInPast,
-		/// A record scope lists no record.
+		/// A record scope (or a re-keying) lists no record.
 		EmptyScope,
 		/// A record scope lists a record twice.
 		DuplicateScopeRecord,
@@ -569,6 +572,22 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_rotate_keys(who, public_key, verifying_key)
+		}
+
+		/// Replaces the capsule and encrypted metadata envelope of up to 16 of
+		/// the caller's own records with ones made for the caller's current
+		/// key: after `rotate_keys`, records made for the old key can be
+		/// shared again once re-keyed (`ehr keys rotate` does it). The body
+		/// and its custodian do not change. Callable by the records' patient.
+		/// Emits `RecordsRekeyed`; fails as [`Pallet::do_rekey_records`] says.
+		#[pallet::call_index(12)]
+		#[pallet::weight(T::WeightInfo::rekey_records(records.len() as u32))]
+		pub fn rekey_records(
+			origin: OriginFor<T>,
+			records: BoundedVec<(RecordId, CapsuleBytes, EncryptedMetadata), ConstU32<MAX_REKEY_RECORDS>>,
+		) -> DispatchResult {
+			let patient = ensure_signed(origin)?;
+			Self::do_rekey_records(patient, records)
 		}
 
 		/// Sets the reading window of ready requests and the retention after

@@ -65,25 +65,13 @@ impl<T: Config> Pallet<T> {
 
 	/// One stretch of the round through `Requests`: (looked at, removed).
 	pub(crate) fn prune_requests(now: BlockNumberFor<T>, steps: u32) -> (u32, u32) {
-		let cursor = RequestPruneCursor::<T>::get();
-		let mut entries = match &cursor {
+		let entries = match RequestPruneCursor::<T>::get() {
 			Some(key) => Requests::<T>::iter_from(key.to_vec()),
 			None => Requests::<T>::iter(),
 		};
-		let (mut looked_at, mut due, mut last) = (0u32, Vec::new(), None);
-		while looked_at < steps {
-			looked_at = looked_at.saturating_add(1);
-			let Some((id, request)) = entries.next() else {
-				last = None;
-				break;
-			};
-			if Self::request_is_prunable(&request, now) {
-				due.push(id);
-			}
-			last = Some(id);
-		}
+		let (looked_at, due, last) = Self::stretch(entries, steps, |request| Self::request_is_prunable(request, now));
 		Self::set_cursor::<RequestPruneCursor<T>>(last.map(Requests::<T>::hashed_key_for));
-		for id in &due {
+		for (id, _) in &due {
 			Requests::<T>::remove(id);
 		}
 		(looked_at, due.len() as u32)
@@ -91,30 +79,40 @@ impl<T: Config> Pallet<T> {
 
 	/// One stretch of the round through `Grants`: (looked at, removed).
 	pub(crate) fn prune_grants(now: BlockNumberFor<T>, steps: u32) -> (u32, u32) {
-		let cursor = GrantPruneCursor::<T>::get();
-		let mut entries = match &cursor {
+		let entries = match GrantPruneCursor::<T>::get() {
 			Some(key) => Grants::<T>::iter_from(key.to_vec()),
 			None => Grants::<T>::iter(),
 		};
+		let (looked_at, due, last) = Self::stretch(entries, steps, |grant| Self::grant_is_prunable(grant, now));
+		Self::set_cursor::<GrantPruneCursor<T>>(last.map(Grants::<T>::hashed_key_for));
+		for (id, grant) in &due {
+			Grants::<T>::remove(id);
+			GrantsByPatient::<T>::remove(&grant.patient, id);
+			GrantsByGrantee::<T>::remove(&grant.grantee, id);
+		}
+		(looked_at, due.len() as u32)
+	}
+
+	/// Takes up to `steps` entries from `entries` (reaching the end counts
+	/// as one): how many it looked at, those `prunable` says are due, and the
+	/// id to resume after (`None` at the end of the map).
+	fn stretch<V>(
+		mut entries: impl Iterator<Item = (u64, V)>,
+		steps: u32,
+		prunable: impl Fn(&V) -> bool,
+	) -> (u32, Vec<(u64, V)>, Option<u64>) {
 		let (mut looked_at, mut due, mut last) = (0u32, Vec::new(), None);
 		while looked_at < steps {
 			looked_at = looked_at.saturating_add(1);
-			let Some((id, grant)) = entries.next() else {
-				last = None;
-				break;
+			let Some((id, entry)) = entries.next() else {
+				return (looked_at, due, None);
 			};
-			if Self::grant_is_prunable(&grant, now) {
-				due.push((id, grant.patient, grant.grantee));
-			}
 			last = Some(id);
+			if prunable(&entry) {
+				due.push((id, entry));
+			}
 		}
-		Self::set_cursor::<GrantPruneCursor<T>>(last.map(Grants::<T>::hashed_key_for));
-		for (id, patient, grantee) in &due {
-			Grants::<T>::remove(id);
-			GrantsByPatient::<T>::remove(patient, id);
-			GrantsByGrantee::<T>::remove(grantee, id);
-		}
-		(looked_at, due.len() as u32)
+		(looked_at, due, last)
 	}
 
 	/// Stores where a round resumes; `None` (or a key that does not fit,

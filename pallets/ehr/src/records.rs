@@ -62,6 +62,38 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Gives `patient`'s records new capsules and envelopes. Fails with
+	/// `EmptyScope`, `DuplicateScopeRecord`, `RecordNotFound`,
+	/// `RecordNotOfPatient`, `InvalidCapsule` or `EmptyMetadata`; changes
+	/// nothing unless every record can be re-keyed.
+	pub(crate) fn do_rekey_records(
+		patient: T::AccountId,
+		records: BoundedVec<(RecordId, CapsuleBytes, EncryptedMetadata), ConstU32<MAX_REKEY_RECORDS>>,
+	) -> DispatchResult {
+		ensure!(!records.is_empty(), Error::<T>::EmptyScope);
+		for (i, (id, capsule, metadata)) in records.iter().enumerate() {
+			ensure!(
+				!records.iter().skip(i.saturating_add(1)).any(|(other, _, _)| other == id),
+				Error::<T>::DuplicateScopeRecord
+			);
+			let record = Records::<T>::get(id).ok_or(Error::<T>::RecordNotFound)?;
+			ensure!(record.patient == patient, Error::<T>::RecordNotOfPatient);
+			ensure!(!metadata.is_empty(), Error::<T>::EmptyMetadata);
+			ensure!(ehr_primitives::host::ehr_crypto::capsule_is_valid(capsule), Error::<T>::InvalidCapsule);
+		}
+		let count = records.len() as u32;
+		for (id, capsule, encrypted_metadata) in records {
+			Records::<T>::mutate(id, |record| {
+				if let Some(record) = record {
+					record.capsule = capsule;
+					record.encrypted_metadata = encrypted_metadata;
+				}
+			});
+		}
+		Self::deposit_event(Event::RecordsRekeyed { patient, records: count });
+		Ok(())
+	}
+
 	/// One page of `patient`'s records, in creation order.
 	pub fn records_page(patient: &T::AccountId, page: u32, page_size: u32) -> Vec<(RecordId, RecordOf<T>)> {
 		let size = page_size.min(MAX_PAGE_SIZE);

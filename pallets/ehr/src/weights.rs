@@ -42,6 +42,10 @@ pub trait WeightInfo {
 	fn register_proxy(a: u32, ) -> Weight;
 	fn register_patient() -> Weight;
 	fn register_provider() -> Weight;
+	fn rotate_keys() -> Weight;
+	fn set_parameters() -> Weight;
+	fn prune_request_step() -> Weight;
+	fn prune_grant_step() -> Weight;
 	fn create_record() -> Weight;
 	fn retire_record() -> Weight;
 	fn grant(p: u32, r: u32, ) -> Weight;
@@ -49,11 +53,8 @@ pub trait WeightInfo {
 	fn request_access(p: u32, ) -> Weight;
 	fn submit_cfrag(p: u32, ) -> Weight;
 	fn confirm_fetch() -> Weight;
+	fn rekey_records(r: u32, ) -> Weight;
 	fn expire_requests(r: u32, ) -> Weight;
-	fn rotate_keys() -> Weight;
-	fn set_parameters() -> Weight;
-	fn prune_request_step() -> Weight;
-	fn prune_grant_step() -> Weight;
 }
 
 /// Measured weights, with the runtime's own database weights.
@@ -61,41 +62,68 @@ pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Component `a` ranges over `[1, 4]`.
 	fn register_proxy(a: u32, ) -> Weight {
-		// Proof size measured: `629 + a * (18 ±0)`
-		// Minimum execution time: 71_245_000 picoseconds.
-		Weight::from_parts(78_671_513, 11146)
-			.saturating_add(Weight::from_parts(8_361_610, 0).saturating_mul(a.into()))
-			.saturating_add(T::DbWeight::get().reads(6_u64))
+		// Proof size measured: `444 + a * (18 ±0)`
+		// Minimum execution time: 54_124_000 picoseconds.
+		Weight::from_parts(60_411_041, 3677)
+			.saturating_add(Weight::from_parts(12_215_789, 0).saturating_mul(a.into()))
+			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(a.into())))
-			.saturating_add(T::DbWeight::get().writes(9_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(a.into())))
 			.saturating_add(Weight::from_parts(0, 2555).saturating_mul(a.into()))
 	}
 	fn register_patient() -> Weight {
-		// Proof size measured: `102`
-		// Minimum execution time: 54_706_000 picoseconds.
-		Weight::from_parts(62_059_000, 3677)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		// Proof size measured: `156`
+		// Minimum execution time: 157_555_000 picoseconds.
+		Weight::from_parts(189_320_000, 3615)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	fn register_provider() -> Weight {
-		// Proof size measured: `102`
-		// Minimum execution time: 37_767_000 picoseconds.
-		Weight::from_parts(43_740_000, 3677)
+		// Proof size measured: `156`
+		// Minimum execution time: 129_997_000 picoseconds.
+		Weight::from_parts(168_490_000, 3615)
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
+	fn rotate_keys() -> Weight {
+		// Proof size measured: `415`
+		// Minimum execution time: 66_399_000 picoseconds.
+		Weight::from_parts(82_391_000, 3615)
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
+	fn set_parameters() -> Weight {
+		// Proof size measured: `0`
+		// Minimum execution time: 5_197_000 picoseconds.
+		Weight::from_parts(8_868_000, 0)
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	fn prune_request_step() -> Weight {
+		// Proof size measured: `3772`
+		// Minimum execution time: 34_587_000 picoseconds.
+		Weight::from_parts(46_527_000, 12608)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
+	fn prune_grant_step() -> Weight {
+		// Proof size measured: `4741`
+		// Minimum execution time: 34_170_000 picoseconds.
+		Weight::from_parts(44_020_000, 14810)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+	}
 	fn create_record() -> Weight {
 		// Proof size measured: `621`
-		// Minimum execution time: 180_457_000 picoseconds.
-		Weight::from_parts(200_174_000, 3677)
+		// Minimum execution time: 209_737_000 picoseconds.
+		Weight::from_parts(237_197_000, 3615)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	fn retire_record() -> Weight {
 		// Proof size measured: `1601`
-		// Minimum execution time: 24_269_000 picoseconds.
-		Weight::from_parts(30_922_000, 5774)
+		// Minimum execution time: 29_780_000 picoseconds.
+		Weight::from_parts(44_104_000, 5747)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -103,174 +131,174 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Component `r` ranges over `[1, 32]`.
 	fn grant(p: u32, r: u32, ) -> Weight {
 		// Proof size measured: `1595 + p * (86 ±0) + r * (238 ±0)`
-		// Minimum execution time: 91_133_000 picoseconds.
-		Weight::from_parts(75_278_821, 3677)
-			.saturating_add(Weight::from_parts(2_251_674, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(3_816_860, 0).saturating_mul(r.into()))
+		// Minimum execution time: 109_716_000 picoseconds.
+		Weight::from_parts(79_614_844, 3615)
+			.saturating_add(Weight::from_parts(5_417_335, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(4_412_354, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
-			.saturating_add(Weight::from_parts(0, 2718).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(0, 4784).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(0, 2687).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(0, 4757).saturating_mul(r.into()))
 	}
 	fn revoke() -> Weight {
-		// Proof size measured: `977`
-		// Minimum execution time: 27_001_000 picoseconds.
-		Weight::from_parts(32_058_000, 10236)
+		// Proof size measured: `1010`
+		// Minimum execution time: 34_830_000 picoseconds.
+		Weight::from_parts(45_635_000, 7900)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Component `p` ranges over `[1, 8]`.
 	fn request_access(p: u32, ) -> Weight {
-		// Proof size measured: `1826 + p * (477 ±0)`
-		// Minimum execution time: 40_995_000 picoseconds.
-		Weight::from_parts(43_547_279, 10236)
-			.saturating_add(Weight::from_parts(3_315_405, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(5_u64))
+		// Proof size measured: `1851 + p * (510 ±0)`
+		// Minimum execution time: 57_565_000 picoseconds.
+		Weight::from_parts(69_678_888, 7900)
+			.saturating_add(Weight::from_parts(4_343_359, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
 	}
 	/// Component `p` ranges over `[1, 8]`.
 	fn submit_cfrag(p: u32, ) -> Weight {
-		// Proof size measured: `1913 + p * (913 ±0)`
-		// Minimum execution time: 597_738_000 picoseconds.
-		Weight::from_parts(611_240_788, 10236)
-			.saturating_add(Weight::from_parts(9_273_581, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(7_u64))
+		// Proof size measured: `1913 + p * (946 ±0)`
+		// Minimum execution time: 638_784_000 picoseconds.
+		Weight::from_parts(720_190_430, 7900)
+			.saturating_add(Weight::from_parts(6_801_559, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
 	}
 	fn confirm_fetch() -> Weight {
 		// Proof size measured: `2420`
-		// Minimum execution time: 37_572_000 picoseconds.
-		Weight::from_parts(42_069_000, 7943)
+		// Minimum execution time: 44_649_000 picoseconds.
+		Weight::from_parts(59_805_000, 6799)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
+	/// Component `r` ranges over `[1, 16]`.
+	fn rekey_records(r: u32, ) -> Weight {
+		// Proof size measured: `1289 + r * (237 ±0)`
+		// Minimum execution time: 194_874_000 picoseconds.
+		Weight::from_parts(23_197_306, 990)
+			.saturating_add(Weight::from_parts(174_914_689, 0).saturating_mul(r.into()))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(r.into())))
+			.saturating_add(Weight::from_parts(0, 4757).saturating_mul(r.into()))
+	}
 	/// Component `r` ranges over `[1, 64]`.
 	fn expire_requests(r: u32, ) -> Weight {
-		// Proof size measured: `4410 + r * (59 ±0)`
-		// Minimum execution time: 54_344_000 picoseconds.
-		Weight::from_parts(15_758_265, 10236)
-			.saturating_add(Weight::from_parts(29_226_463, 0).saturating_mul(r.into()))
+		// Proof size measured: `4674 + r * (59 ±0)`
+		// Minimum execution time: 71_452_000 picoseconds.
+		Weight::from_parts(35_391_363, 7900)
+			.saturating_add(Weight::from_parts(38_458_273, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((10_u64).saturating_mul(r.into())))
-			.saturating_add(Weight::from_parts(0, 6953).saturating_mul(r.into()))
-	}	fn rotate_keys() -> Weight {
-		Weight::from_parts(62_059_000, 3677)
-			.saturating_add(T::DbWeight::get().reads(4_u64))
-			.saturating_add(T::DbWeight::get().writes(2_u64))
-	}
-	fn set_parameters() -> Weight {
-		Weight::from_parts(10_000_000, 0)
-			.saturating_add(T::DbWeight::get().writes(1_u64))
-	}
-	fn prune_request_step() -> Weight {
-		Weight::from_parts(30_000_000, 7943)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().writes(1_u64))
-	}
-	fn prune_grant_step() -> Weight {
-		Weight::from_parts(30_000_000, 7943)
-			.saturating_add(T::DbWeight::get().reads(2_u64))
-			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(Weight::from_parts(0, 5809).saturating_mul(r.into()))
 	}
 }
 
 /// The same measurements with ParityDB's weights, for mocks and tests.
 impl WeightInfo for () {
 	fn register_proxy(a: u32, ) -> Weight {
-		Weight::from_parts(78_671_513, 11146)
-			.saturating_add(Weight::from_parts(8_361_610, 0).saturating_mul(a.into()))
-			.saturating_add(ParityDbWeight::get().reads(6_u64))
+		Weight::from_parts(60_411_041, 3677)
+			.saturating_add(Weight::from_parts(12_215_789, 0).saturating_mul(a.into()))
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(a.into())))
-			.saturating_add(ParityDbWeight::get().writes(9_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(a.into())))
 			.saturating_add(Weight::from_parts(0, 2555).saturating_mul(a.into()))
 	}
 	fn register_patient() -> Weight {
-		Weight::from_parts(62_059_000, 3677)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
+		Weight::from_parts(189_320_000, 3615)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn register_provider() -> Weight {
-		Weight::from_parts(43_740_000, 3677)
+		Weight::from_parts(168_490_000, 3615)
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
+	}
+	fn rotate_keys() -> Weight {
+		Weight::from_parts(82_391_000, 3615)
+			.saturating_add(ParityDbWeight::get().reads(1_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
+	}
+	fn set_parameters() -> Weight {
+		Weight::from_parts(8_868_000, 0)
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+	}
+	fn prune_request_step() -> Weight {
+		Weight::from_parts(46_527_000, 12608)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
+	fn prune_grant_step() -> Weight {
+		Weight::from_parts(44_020_000, 14810)
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+	}
 	fn create_record() -> Weight {
-		Weight::from_parts(200_174_000, 3677)
+		Weight::from_parts(237_197_000, 3615)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn retire_record() -> Weight {
-		Weight::from_parts(30_922_000, 5774)
+		Weight::from_parts(44_104_000, 5747)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn grant(p: u32, r: u32, ) -> Weight {
-		Weight::from_parts(75_278_821, 3677)
-			.saturating_add(Weight::from_parts(2_251_674, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(3_816_860, 0).saturating_mul(r.into()))
+		Weight::from_parts(79_614_844, 3615)
+			.saturating_add(Weight::from_parts(5_417_335, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(4_412_354, 0).saturating_mul(r.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
-			.saturating_add(Weight::from_parts(0, 2718).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(0, 4784).saturating_mul(r.into()))
+			.saturating_add(Weight::from_parts(0, 2687).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(0, 4757).saturating_mul(r.into()))
 	}
 	fn revoke() -> Weight {
-		Weight::from_parts(32_058_000, 10236)
+		Weight::from_parts(45_635_000, 7900)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn request_access(p: u32, ) -> Weight {
-		Weight::from_parts(43_547_279, 10236)
-			.saturating_add(Weight::from_parts(3_315_405, 0).saturating_mul(p.into()))
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().writes(5_u64))
+		Weight::from_parts(69_678_888, 7900)
+			.saturating_add(Weight::from_parts(4_343_359, 0).saturating_mul(p.into()))
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
+			.saturating_add(ParityDbWeight::get().writes(6_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(p.into())))
 	}
 	fn submit_cfrag(p: u32, ) -> Weight {
-		Weight::from_parts(611_240_788, 10236)
-			.saturating_add(Weight::from_parts(9_273_581, 0).saturating_mul(p.into()))
-			.saturating_add(ParityDbWeight::get().reads(7_u64))
+		Weight::from_parts(720_190_430, 7900)
+			.saturating_add(Weight::from_parts(6_801_559, 0).saturating_mul(p.into()))
+			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(p.into())))
 	}
 	fn confirm_fetch() -> Weight {
-		Weight::from_parts(42_069_000, 7943)
+		Weight::from_parts(59_805_000, 6799)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
+	fn rekey_records(r: u32, ) -> Weight {
+		Weight::from_parts(23_197_306, 990)
+			.saturating_add(Weight::from_parts(174_914_689, 0).saturating_mul(r.into()))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(r.into())))
+			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(r.into())))
+			.saturating_add(Weight::from_parts(0, 4757).saturating_mul(r.into()))
+	}
 	fn expire_requests(r: u32, ) -> Weight {
-		Weight::from_parts(15_758_265, 10236)
-			.saturating_add(Weight::from_parts(29_226_463, 0).saturating_mul(r.into()))
+		Weight::from_parts(35_391_363, 7900)
+			.saturating_add(Weight::from_parts(38_458_273, 0).saturating_mul(r.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 			.saturating_add(ParityDbWeight::get().writes((10_u64).saturating_mul(r.into())))
-			.saturating_add(Weight::from_parts(0, 6953).saturating_mul(r.into()))
-	}	fn rotate_keys() -> Weight {
-		Weight::from_parts(62_059_000, 3677)
-			.saturating_add(ParityDbWeight::get().reads(4_u64))
-			.saturating_add(ParityDbWeight::get().writes(2_u64))
-	}
-	fn set_parameters() -> Weight {
-		Weight::from_parts(10_000_000, 0)
-			.saturating_add(ParityDbWeight::get().writes(1_u64))
-	}
-	fn prune_request_step() -> Weight {
-		Weight::from_parts(30_000_000, 7943)
-			.saturating_add(ParityDbWeight::get().reads(2_u64))
-			.saturating_add(ParityDbWeight::get().writes(1_u64))
-	}
-	fn prune_grant_step() -> Weight {
-		Weight::from_parts(30_000_000, 7943)
-			.saturating_add(ParityDbWeight::get().reads(2_u64))
-			.saturating_add(ParityDbWeight::get().writes(3_u64))
+			.saturating_add(Weight::from_parts(0, 5809).saturating_mul(r.into()))
 	}
 }

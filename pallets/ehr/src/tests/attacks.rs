@@ -5,7 +5,7 @@
 //! requests, and state that only grows. Every test ends with `try_state`.
 
 use super::{check_invariants, request, scope};
-use crate::{mock::*, types::*, Error, Event, Grants, GrantsByGrantee, GrantsByPatient, Requests};
+use crate::{mock::*, types::*, Error, Event, Grants, GrantsByGrantee, GrantsByPatient, Records, Requests};
 use codec::Encode;
 use frame_support::{assert_noop, assert_ok, traits::ChangeMembers};
 use sp_runtime::testing::TestSignature;
@@ -388,6 +388,53 @@ fn request_and_cfrag_charge_the_grants_actual_proxy_count() {
 		let post =
 			Ehr::submit_cfrag(RuntimeOrigin::signed(node_of(HOSPITAL_A)), id, world.cfrag_for(HOSPITAL_A, id)).unwrap();
 		assert_eq!(post.actual_weight, Some(<() as WeightInfo>::submit_cfrag(2)));
+		check_invariants();
+	});
+}
+
+#[test]
+fn after_a_rotation_the_patient_rekeys_records_and_shares_them_again() {
+	new_test_ext().execute_with(|| {
+		let mut world = World::setup();
+		let record = world.create_record(HOSPITAL_A, PATIENT, b"made for the old key");
+		run_to_block(2);
+		let old = core::mem::replace(&mut world.patient, Keys::new());
+		assert_ok!(Ehr::rotate_keys(
+			RuntimeOrigin::signed(PATIENT),
+			world.patient.public_bytes(),
+			Some(world.patient.verifying_bytes())
+		));
+		// The patient opens the envelope with the old key and seals it to the new one.
+		let stored = Records::<Test>::get(record).unwrap();
+		let capsule: umbral_pre::Capsule = ehr_primitives::umbral_codec::decode(&stored.capsule).unwrap();
+		let envelope = umbral_pre::decrypt_original(&old.secret, &capsule, &stored.encrypted_metadata).unwrap();
+		let (capsule, ciphertext) = umbral_pre::encrypt(&world.patient.public(), &envelope).unwrap();
+		let rekeyed = vec![(record, bounded(enc(&capsule)), bounded(ciphertext.to_vec()))];
+		// Nobody else may re-key the patient's records, a hospital included.
+		for other in [HOSPITAL_A, OTHER_PATIENT] {
+			assert_noop!(
+				Ehr::rekey_records(RuntimeOrigin::signed(other), rekeyed.clone().try_into().unwrap()),
+				Error::<Test>::RecordNotOfPatient
+			);
+		}
+		assert_noop!(
+			Ehr::rekey_records(RuntimeOrigin::signed(PATIENT), vec![].try_into().unwrap()),
+			Error::<Test>::EmptyScope
+		);
+		let mut twice = rekeyed.clone();
+		twice.push(rekeyed[0].clone());
+		assert_noop!(
+			Ehr::rekey_records(RuntimeOrigin::signed(PATIENT), twice.try_into().unwrap()),
+			Error::<Test>::DuplicateScopeRecord
+		);
+		assert_ok!(Ehr::rekey_records(RuntimeOrigin::signed(PATIENT), rekeyed.try_into().unwrap()));
+		assert!(ehr_events().contains(&Event::RecordsRekeyed { patient: PATIENT, records: 1 }));
+		// A new grant under the new keys reaches the clinician.
+		run_to_block(3);
+		let grant = world.grant(PATIENT, CLINICIAN, Scope::AllRecords, 1, &[HOSPITAL_B], None);
+		let req = request(&world, grant, record);
+		assert_ok!(world.deliver(HOSPITAL_B, req));
+		assert_eq!(world.open(req), b"made for the old key".to_vec());
 		check_invariants();
 	});
 }
