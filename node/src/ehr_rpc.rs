@@ -294,6 +294,13 @@ impl EhrRpc {
 				if request.status != RequestStatus::Ready {
 					return Err(EhrRpcError::NotReady);
 				}
+				// Past its reading window the chain no longer takes the
+				// fetch confirmation, so serving would leave no audit entry.
+				if info.best_number > request.expires_at {
+					return Err(EhrRpcError::NotAuthorized(
+						"the request's reading window has closed; open a new request".into(),
+					));
+				}
 				if !api.grant_covers(at, request.grant, request.record).map_err(chain)? {
 					return Err(EhrRpcError::NotAuthorized(
 						"the grant is revoked or expired, or no longer covers the record".into(),

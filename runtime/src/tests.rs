@@ -336,3 +336,71 @@ fn storage_growth_of_one_patient_year() {
 		assert!(kept < 32 * 1024, "a pruned patient-year keeps {kept} bytes");
 	});
 }
+
+/// `call` signed by `pair` with `nonce`, immortal (the harshest case for
+/// replay: mortality alone would not stop it), as a wallet builds it.
+fn signed(pair: &sp_core::sr25519::Pair, call: RuntimeCall, nonce: u32) -> crate::UncheckedExtrinsic {
+	use sp_core::Pair;
+	use sp_runtime::generic::Era;
+	let extension: crate::TxExtension = (
+		frame_system::CheckNonZeroSender::new(),
+		frame_system::CheckSpecVersion::new(),
+		frame_system::CheckTxVersion::new(),
+		frame_system::CheckGenesis::new(),
+		frame_system::CheckEra::from(Era::Immortal),
+		pallet_consortium::CheckRegistered::new(),
+		pallet_consortium::CheckNonceWithinAllowance::from(nonce),
+		frame_system::CheckWeight::new(),
+		frame_metadata_hash_extension::CheckMetadataHash::new(false),
+		frame_system::WeightReclaim::new(),
+	);
+	let payload = crate::SignedPayload::new(call.clone(), extension.clone()).expect("the payload builds");
+	let signature = payload.using_encoded(|bytes| pair.sign(bytes));
+	crate::UncheckedExtrinsic::new_signed(
+		call,
+		crate::Address::Id(pair.public().into()),
+		sp_runtime::MultiSignature::Sr25519(signature),
+		extension,
+	)
+}
+
+#[test]
+fn a_replayed_old_transaction_is_refused_even_after_re_registration() {
+	use sp_core::Pair;
+	use sp_runtime::transaction_validity::{InvalidTransaction, TransactionValidityError};
+	local().execute_with(|| {
+		frame_system::BlockHash::<Runtime>::insert(0, sp_core::H256::repeat_byte(69));
+		System::initialize(&2, &Default::default(), &Default::default());
+		let dave = Dave.to_account_id();
+		let node = sp_core::sr25519::Pair::from_string("//ReplayNode", None).expect("seed");
+		let node_id: AccountId = node.public().into();
+		let proxy_key: ehr_primitives::PublicKeyBytes =
+			enc(&umbral_pre::SecretKey::random().public_key()).try_into().expect("fits");
+		let register = |accounts: Vec<AccountId>| {
+			Ehr::register_proxy(
+				RuntimeOrigin::signed(dave.clone()),
+				accounts.try_into().expect("bounded"),
+				proxy_key.clone(),
+			)
+		};
+		assert_ok!(register(vec![node_id.clone()]));
+
+		// The node account's transaction lands once.
+		let old = signed(&node, RuntimeCall::System(frame_system::Call::remark { remark: b"once".to_vec() }), 0);
+		assert_ok!(crate::Executive::apply_extrinsic(old.clone()).expect("valid"));
+		let stale = Err(TransactionValidityError::Invalid(InvalidTransaction::Stale));
+		assert_eq!(crate::Executive::apply_extrinsic(old.clone()).map(|_| ()), stale);
+		// The hospital drops the node account and registers it again: its nonce
+		// was kept, so the old transaction is still refused.
+		assert_ok!(register(vec![Eve.to_account_id()]));
+		assert_ok!(register(vec![node_id.clone(), Eve.to_account_id()]));
+		assert_eq!(System::account_nonce(&node_id), 1);
+		assert_eq!(crate::Executive::apply_extrinsic(old.clone()).map(|_| ()), stale);
+		// The hospital is voted out and in again: same.
+		let dave_tx = signed(&Dave.pair(), RuntimeCall::System(frame_system::Call::remark { remark: vec![] }), 0);
+		assert_ok!(crate::Executive::apply_extrinsic(dave_tx.clone()).expect("valid"));
+		assert_ok!(HospitalMembership::remove_member(RuntimeOrigin::root(), dave.clone().into()));
+		assert_ok!(HospitalMembership::add_member(RuntimeOrigin::root(), dave.clone().into()));
+		assert_eq!(crate::Executive::apply_extrinsic(dave_tx).map(|_| ()), stale);
+	});
+}
