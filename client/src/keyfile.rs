@@ -99,6 +99,13 @@ pub struct Keys {
 }
 
 impl Keys {
+	/// The Umbral decryption key derived from `seed`.
+	fn umbral_key(seed: &[u8]) -> Result<SecretKey> {
+		SecretKeyFactory::from_secure_randomness(seed)
+			.map(|factory| factory.make_key(UMBRAL_KEY_LABEL))
+			.map_err(|_| anyhow!("an Umbral seed has the wrong length; the key file is damaged"))
+	}
+
 	/// Keys made from an account key pair and an Umbral seed.
 	fn from_parts(account: sr25519::Pair, umbral_seed: Vec<u8>) -> Result<Keys> {
 		let factory = SecretKeyFactory::from_secure_randomness(&umbral_seed)
@@ -128,9 +135,7 @@ impl Keys {
 	pub fn umbral_secrets(&self) -> Result<Vec<SecretKey>> {
 		let mut secrets = vec![self.umbral.clone()];
 		for seed in self.previous_umbral_seeds.iter().rev() {
-			let factory = SecretKeyFactory::from_secure_randomness(seed)
-				.map_err(|_| anyhow!("an earlier Umbral seed has the wrong length; the key file is damaged"))?;
-			secrets.push(factory.make_key(UMBRAL_KEY_LABEL));
+			secrets.push(Keys::umbral_key(seed)?);
 		}
 		Ok(secrets)
 	}

@@ -1,7 +1,8 @@
 //! `ehr keys new | show | export-public | rotate`.
 
 use crate::{
-	chain::{runtime, ss58, to_sp},
+	chain::{from_sp, runtime, ss58},
+	grants::ChainGrant,
 	keyfile, Context,
 };
 use anyhow::{anyhow, Context as _, Result};
@@ -163,18 +164,15 @@ async fn rotate(context: &Context) -> Result<()> {
 	})?;
 	let rekeyed = if is_patient { rekey(context, &chain, &rotated).await? } else { 0 };
 	// Grants made before no longer work: list those still live.
-	let made: Vec<(GrantId, ehr_primitives::Grant<sp_core::crypto::AccountId32, u32>)> =
-		chain.call("EhrApi_grants_of_patient", &me).await?;
-	let received: Vec<(GrantId, ehr_primitives::Grant<sp_core::crypto::AccountId32, u32>)> =
-		chain.call("EhrApi_grants_to_grantee", &me).await?;
+	let made: Vec<(GrantId, ChainGrant)> = chain.call("EhrApi_grants_of_patient", &me).await?;
+	let received: Vec<(GrantId, ChainGrant)> = chain.call("EhrApi_grants_to_grantee", &me).await?;
 	let best = chain.best_number().await?;
 	let to_reissue: Vec<_> = made
 		.iter()
 		.chain(received.iter())
 		.filter(|(_, g)| g.is_live(&best))
-		.map(|(id, g)| serde_json::json!({ "grant": id, "patient": ss58(&crate::chain::from_sp(&g.patient)), "grantee": ss58(&crate::chain::from_sp(&g.grantee)) }))
+		.map(|(id, g)| serde_json::json!({ "grant": id, "patient": ss58(&from_sp(&g.patient)), "grantee": ss58(&from_sp(&g.grantee)) }))
 		.collect();
-	let _ = to_sp;
 	let result = serde_json::json!({ "rotated": rotated.public(), "rekeyed": rekeyed, "grantsToReissue": to_reissue });
 	context.output.print(&result, || {
 		let mut text =

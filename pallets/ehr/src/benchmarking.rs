@@ -181,6 +181,26 @@ fn scenario<T: Config>(fx: &mut Fixture, n: u32, m: u32) -> Scenario<T> {
 	Scenario { proxies, patient, grantee, record, capsule, kfrags }
 }
 
+/// The scenario's record and `n - 1` more of its patient at its custodian
+/// (same capsule, distinct body hashes): `n` record ids.
+fn records_of_scenario<T: Config>(s: &Scenario<T>, n: u32) -> Vec<RecordId> {
+	let mut records = vec![s.record];
+	for i in 1..n {
+		records.push(NextRecordId::<T>::get());
+		let body_hash = sp_core::H256::from(sp_io::hashing::blake2_256(&i.to_le_bytes()));
+		Ehr::<T>::do_create_record(
+			s.proxies[0].0.clone(),
+			s.patient.0.clone(),
+			Records::<T>::get(s.record).expect("exists").capsule,
+			vec![1].try_into().expect("bounded"),
+			body_hash,
+			1,
+		)
+		.expect("record is created");
+	}
+	records
+}
+
 fn grant_proxies<T: Config>(
 	fx: &mut Fixture,
 	s: &Scenario<T>,
@@ -377,21 +397,7 @@ mod benchmarks {
 	fn grant(p: Linear<1, MAX_PROXIES>, r: Linear<1, MAX_SCOPE_RECORDS>) {
 		let mut fx = Fixture::new();
 		let s = scenario::<T>(&mut fx, p, p);
-		let custodian = s.proxies[0].0.clone();
-		let mut records = vec![s.record];
-		for i in 1..r {
-			records.push(NextRecordId::<T>::get());
-			let body_hash = sp_core::H256::from(sp_io::hashing::blake2_256(&i.to_le_bytes()));
-			Ehr::<T>::do_create_record(
-				custodian.clone(),
-				s.patient.0.clone(),
-				Records::<T>::get(s.record).expect("exists").capsule,
-				vec![1].try_into().expect("bounded"),
-				body_hash,
-				1,
-			)
-			.expect("record is created");
-		}
+		let records = records_of_scenario(&s, r);
 		let proxies = grant_proxies(&mut fx, &s);
 		let scope = Scope::Records(records.try_into().expect("bounded"));
 		let expiry = frame_system::Pallet::<T>::block_number().saturating_add(100u32.into());
@@ -475,21 +481,7 @@ mod benchmarks {
 	fn rekey_records(r: Linear<1, MAX_REKEY_RECORDS>) {
 		let mut fx = Fixture::new();
 		let s = scenario::<T>(&mut fx, 1, 1);
-		let custodian = s.proxies[0].0.clone();
-		let mut ids = vec![s.record];
-		for i in 1..r {
-			ids.push(NextRecordId::<T>::get());
-			let body_hash = sp_core::H256::from(sp_io::hashing::blake2_256(&(1000 + i).to_le_bytes()));
-			Ehr::<T>::do_create_record(
-				custodian.clone(),
-				s.patient.0.clone(),
-				Records::<T>::get(s.record).expect("exists").capsule,
-				vec![1].try_into().expect("bounded"),
-				body_hash,
-				1,
-			)
-			.expect("record is created");
-		}
+		let ids = records_of_scenario(&s, r);
 		let metadata: EncryptedMetadata = vec![9u8; MAX_ENCRYPTED_METADATA_LEN as usize].try_into().expect("bounded");
 		let rekeyed: Vec<_> = ids
 			.iter()

@@ -71,6 +71,7 @@ impl<T: Config> Pallet<T> {
 		records: BoundedVec<(RecordId, CapsuleBytes, EncryptedMetadata), ConstU32<MAX_REKEY_RECORDS>>,
 	) -> DispatchResult {
 		ensure!(!records.is_empty(), Error::<T>::EmptyScope);
+		let mut rekeyed = Vec::with_capacity(records.len());
 		for (i, (id, capsule, metadata)) in records.iter().enumerate() {
 			ensure!(
 				!records.iter().skip(i.saturating_add(1)).any(|(other, _, _)| other == id),
@@ -80,15 +81,11 @@ impl<T: Config> Pallet<T> {
 			ensure!(record.patient == patient, Error::<T>::RecordNotOfPatient);
 			ensure!(!metadata.is_empty(), Error::<T>::EmptyMetadata);
 			ensure!(ehr_primitives::host::ehr_crypto::capsule_is_valid(capsule), Error::<T>::InvalidCapsule);
+			rekeyed.push((*id, Record { capsule: capsule.clone(), encrypted_metadata: metadata.clone(), ..record }));
 		}
-		let count = records.len() as u32;
-		for (id, capsule, encrypted_metadata) in records {
-			Records::<T>::mutate(id, |record| {
-				if let Some(record) = record {
-					record.capsule = capsule;
-					record.encrypted_metadata = encrypted_metadata;
-				}
-			});
+		let count = rekeyed.len() as u32;
+		for (id, record) in rekeyed {
+			Records::<T>::insert(id, record);
 		}
 		Self::deposit_event(Event::RecordsRekeyed { patient, records: count });
 		Ok(())
