@@ -3,21 +3,12 @@
 
 use crate::{chain::Chain, output::Output};
 use anyhow::{anyhow, bail, Result};
-use ehr_primitives::access::{BlobChunk, BlobRead, PutBlobResponse};
+use ehr_rpc_api::{BlobRead, EhrRpcApiClient};
 use sp_core::{sr25519, H256};
 use std::time::{SystemTime, UNIX_EPOCH};
-use subxt::rpcs::client::RpcParams;
 
 /// Bytes per upload chunk and per read.
 pub const CHUNK: usize = 1 << 20;
-
-fn params(values: Vec<serde_json::Value>) -> Result<RpcParams> {
-	let mut params = RpcParams::new();
-	for value in values {
-		params.push(value).map_err(|e| anyhow!("cannot encode RPC parameters: {e}"))?;
-	}
-	Ok(params)
-}
 
 /// Uploads `blob` to the node behind `chain` (which must be the hospital's
 /// own node: `ehr_putBlob` is an unsafe RPC method). Returns its hash.
@@ -27,16 +18,9 @@ pub async fn upload(chain: &Chain, blob: &[u8], output: Output) -> Result<H256> 
 	let mut offset = 0usize;
 	loop {
 		let end = (offset + CHUNK).min(blob.len());
-		let reply: PutBlobResponse = chain
-			.rpc(
-				"ehr_putBlob",
-				params(vec![
-					serde_json::to_value(hash)?,
-					(blob.len() as u64).into(),
-					(offset as u64).into(),
-					format!("0x{}", hex::encode(&blob[offset..end])).into(),
-				])?,
-			)
+		let chunk = sp_core::Bytes(blob[offset..end].to_vec());
+		let reply = chain
+			.ehr(|rpc| rpc.put_blob(hash, blob.len() as u64, offset as u64, chunk))
 			.await
 			.map_err(|e| anyhow!("{e}; uploads need the hospital's own node with --rpc-methods unsafe"))?;
 		bar.set_position(reply.next_offset);
@@ -71,7 +55,7 @@ pub async fn download(
 	let mut body = Vec::with_capacity(size as usize);
 	loop {
 		let read = BlobRead::signed(genesis, request, record, body.len() as u64, CHUNK as u32, now_ms(), reader);
-		let chunk: BlobChunk = custodian.rpc("ehr_getBlob", params(vec![serde_json::to_value(read)?])?).await?;
+		let chunk = custodian.ehr(|rpc| rpc.get_blob(read)).await?;
 		if chunk.body_hash != expected {
 			bail!("the custodian serves a body whose hash is not the record's; report it to the hospital");
 		}

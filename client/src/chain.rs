@@ -5,8 +5,7 @@
 //! types; and the node's `ehr_*` JSON-RPC methods for bodies.
 
 use anyhow::{anyhow, bail, Context, Result};
-use codec::{Decode, Encode};
-use ehr_primitives::consortium::{admission_error, HospitalProfile};
+use ehr_primitives::consortium::admission_error;
 use sp_core::{crypto::Ss58Codec, sr25519, Pair};
 use std::sync::Arc;
 use subxt::{
@@ -23,8 +22,42 @@ use subxt::{
 	OnlineClient, OnlineClientAtBlock, PolkadotConfig,
 };
 
-/// The runtime's calls, events and types, generated from its metadata.
-#[subxt::subxt(runtime_metadata_path = "metadata/ehr-runtime.scale")]
+/// The runtime's calls, events, runtime APIs and types, generated from its
+/// metadata. The shapes the runtime APIs return are the primitives' own
+/// types (decoded by SCALE as the runtime encodes them), not generated
+/// copies; calls keep the generated types their metadata describes.
+#[subxt::subxt(
+	runtime_metadata_path = "metadata/ehr-runtime.scale",
+	substitute_type(
+		path = "ehr_primitives::types::Record",
+		with = "::subxt::utils::Static<crate::state::ChainRecord>"
+	),
+	substitute_type(path = "ehr_primitives::types::Grant", with = "::subxt::utils::Static<crate::state::ChainGrant>"),
+	substitute_type(
+		path = "ehr_primitives::types::AccessRequest",
+		with = "::subxt::utils::Static<crate::state::ChainRequest>"
+	),
+	substitute_type(
+		path = "ehr_primitives::types::PatientInfo",
+		with = "::subxt::utils::Static<crate::state::ChainPatient>"
+	),
+	substitute_type(
+		path = "ehr_primitives::types::ProviderInfo",
+		with = "::subxt::utils::Static<crate::state::ChainProvider>"
+	),
+	substitute_type(
+		path = "ehr_primitives::types::ProxyInfo",
+		with = "::subxt::utils::Static<crate::state::ChainProxy>"
+	),
+	substitute_type(
+		path = "ehr_primitives::types::AuditEntry",
+		with = "::subxt::utils::Static<crate::state::ChainAuditEntry>"
+	),
+	substitute_type(
+		path = "ehr_primitives::consortium::HospitalProfile",
+		with = "::subxt::utils::Static<::ehr_primitives::consortium::HospitalProfile>"
+	)
+)]
 pub mod runtime {}
 
 /// The runtime's account id type as generated (same bytes as `sp_runtime`'s).
@@ -47,6 +80,9 @@ pub struct Chain {
 	/// metadata and constants.
 	pub connected: OnlineClientAtBlock<PolkadotConfig>,
 	rpc: RpcClient,
+	/// The node's `ehr_*` methods, called through the interface shared with
+	/// the node (`ehr_rpc_api::EhrRpcApiClient`).
+	ehr: jsonrpsee::ws_client::WsClient,
 	url: String,
 }
 
@@ -147,7 +183,11 @@ impl Chain {
 				connected.spec_version()
 			);
 		}
-		Ok(Chain { api, connected, rpc, url: url.to_owned() })
+		let ehr = jsonrpsee::ws_client::WsClientBuilder::default()
+			.build(url)
+			.await
+			.map_err(|e| anyhow!("cannot connect to {url} ({e}); is the node running and is --url right?"))?;
+		Ok(Chain { api, connected, rpc, ehr, url: url.to_owned() })
 	}
 
 	/// The node's URL.
@@ -160,21 +200,14 @@ impl Chain {
 		sp_core::H256(self.api.genesis_hash().0)
 	}
 
-	/// Calls runtime API function `name` (`EhrApi_record`, …) at the best
-	/// block with SCALE-encoded `args`.
-	pub async fn call<R: Decode>(&self, name: &str, args: impl Encode) -> Result<R> {
-		// One `state_call` at the best block (its default): the node runs the
-		// runtime API as it is after the newest block, not the finalized one.
-		let mut params = RpcParams::new();
-		params
-			.push(name)
-			.and_then(|_| params.push(format!("0x{}", hex::encode(args.encode()))))
-			.map_err(|e| anyhow!("cannot encode the parameters of {name}: {e}"))?;
-		let reply: String =
-			self.rpc("state_call", params).await.with_context(|| format!("{name} failed on {}", self.url))?;
-		let reply =
-			hex::decode(reply.trim_start_matches("0x")).with_context(|| format!("{name} failed on {}", self.url))?;
-		R::decode(&mut &reply[..]).with_context(|| format!("{name} failed on {}", self.url))
+	/// Calls a runtime API at the best block (where proxies and custodians
+	/// act), with a typed payload from `runtime::runtime_apis()`.
+	pub async fn runtime_api<P: subxt::runtime_apis::Payload>(&self, payload: P) -> Result<P::ReturnType> {
+		let failed = || format!("{}_{} failed on {}", payload.trait_name(), payload.method_name(), self.url);
+		let best: subxt::config::substrate::H256 =
+			self.rpc.request("chain_getBlockHash", RpcParams::new()).await.with_context(failed)?;
+		let at = self.api.at_block(best).await.with_context(failed)?;
+		at.runtime_apis().call(&payload).await.with_context(failed)
 	}
 
 	/// The best block's number.
@@ -246,14 +279,28 @@ impl Chain {
 		self.rpc.request(method, params).await.map_err(|e| anyhow!("{method} on {}: {}", self.url, rpc_error(&e)))
 	}
 
+	/// The node's `ehr_*` methods: `chain.ehr(|rpc| rpc.get_blob(read))`,
+	/// with any refusal as one sentence naming the node.
+	pub async fn ehr<'a, R, F>(&'a self, call: impl FnOnce(&'a jsonrpsee::ws_client::WsClient) -> F) -> Result<R>
+	where
+		F: std::future::Future<Output = Result<R, jsonrpsee::core::ClientError>>,
+	{
+		call(&self.ehr).await.map_err(|e| {
+			let reason = match e {
+				jsonrpsee::core::ClientError::Call(refusal) => refusal.to_string(),
+				other => other.to_string(),
+			};
+			anyhow!("{} refused: {reason}", self.url)
+		})
+	}
+
 	/// Member hospitals' names by account, for people to read.
 	pub async fn hospital_names(&self) -> Result<Vec<(AccountId, String)>> {
-		let hospitals: Vec<(sp_core::crypto::AccountId32, Option<HospitalProfile>)> =
-			self.call("ConsortiumApi_hospitals", ()).await?;
-		Ok(hospitals
+		Ok(self
+			.hospitals()
+			.await?
 			.into_iter()
-			.map(|(account, profile)| {
-				let id = AccountId32(account.into());
+			.map(|(id, profile)| {
 				let name = profile.map(|p| String::from_utf8_lossy(&p.name).into_owned()).unwrap_or_else(|| ss58(&id));
 				(id, name)
 			})

@@ -36,6 +36,20 @@ pub struct EhrParams {
 	pub ehr_upkeep_interval_secs: u64,
 }
 
+impl EhrParams {
+	/// The EHR services' configuration for a node running with `config`:
+	/// their folder is `ehr` in the chain's config folder of the base path.
+	pub fn services_config(&self, config: &sc_service::Configuration) -> ehr_node_services::ServicesConfig {
+		ehr_node_services::ServicesConfig {
+			dir: ehr_node_services::proxy_key::ehr_dir(&config.base_path.config_dir(config.chain_spec.id())),
+			blob_max_bytes: self.ehr_blob_max_bytes,
+			orphan_ttl: std::time::Duration::from_secs(self.ehr_orphan_ttl_secs),
+			upkeep_interval: std::time::Duration::from_secs(self.ehr_upkeep_interval_secs.max(1)),
+			dev_key_seed: config.dev_key_seed.clone(),
+		}
+	}
+}
+
 /// `ehr-node generate-proxy-key`: creates the hospital proxy's Umbral key pair.
 #[derive(Debug, Clone, clap::Args)]
 pub struct GenerateProxyKeyCmd {

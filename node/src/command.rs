@@ -124,10 +124,11 @@ pub fn run() -> sc_cli::Result<()> {
 		Some(Subcommand::GenerateProxyKey(cmd)) => {
 			let spec = cli.load_spec(&cmd.chain).map_err(sc_cli::Error::Input)?;
 			let config_dir = sc_service::BasePath::new(cmd.base_path.clone()).config_dir(spec.id());
-			let path = crate::proxy_key::ehr_dir(&config_dir).join(crate::proxy_key::PROXY_KEY_FILE);
-			let public = crate::proxy_key::generate(&path).map_err(sc_cli::Error::Input)?;
+			let path =
+				ehr_node_services::proxy_key::ehr_dir(&config_dir).join(ehr_node_services::proxy_key::PROXY_KEY_FILE);
+			let public = ehr_node_services::proxy_key::generate(&path).map_err(sc_cli::Error::Input)?;
 			println!("proxy key file: {}", path.display());
-			println!("proxy public key: {}", crate::proxy_key::public_key_hex(&public));
+			println!("proxy public key: {}", ehr_node_services::proxy_key::public_key_hex(&public));
 			Ok(())
 		},
 		Some(Subcommand::ChainInfo(cmd)) => {

@@ -1,17 +1,12 @@
-//! ehr-node as a library: the node's services, reusable by its tests and tools.
+//! ehr-node as a library: the Substrate service (consensus, network, RPC
+//! server), the command line and the chain specs. The hospital's EHR
+//! services live in `ehr-node-services`; [`service::new_full`] starts them.
 #![warn(missing_docs)]
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
-pub mod blob_store;
 pub mod chain_spec;
 pub mod cli;
 pub mod command;
-pub mod ehr_rpc;
-pub mod metrics;
-pub mod peering;
-pub mod proxy_key;
-pub mod proxy_worker;
 pub mod rpc;
 pub mod service;
-pub mod tx;

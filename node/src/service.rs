@@ -17,7 +17,7 @@ use std::{sync::Arc, time::Duration};
 pub type HostFunctions = (sp_io::SubstrateHostFunctions, ehr_primitives::host::ehr_crypto::HostFunctions);
 
 /// The full client of ehr-node.
-pub(crate) type FullClient = sc_service::TFullClient<Block, RuntimeApi, sc_executor::WasmExecutor<HostFunctions>>;
+pub type FullClient = sc_service::TFullClient<Block, RuntimeApi, sc_executor::WasmExecutor<HostFunctions>>;
 type FullBackend = sc_service::TFullBackend<Block>;
 type FullSelectChain = sc_consensus::LongestChain<FullBackend, Block>;
 
@@ -205,12 +205,6 @@ pub fn new_full(config: Configuration, ehr: crate::cli::EhrParams) -> Result<Tas
 			gap_sync_body_policy: None,
 		})?;
 
-	task_manager.spawn_handle().spawn(
-		"ehr-member-peering",
-		Some("ehr"),
-		crate::peering::follow_member_peers(client.clone(), network.clone()),
-	);
-
 	if config.offchain_worker.enabled {
 		let offchain_workers = sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
 			runtime_api_provider: client.clone(),
@@ -236,8 +230,16 @@ pub fn new_full(config: Configuration, ehr: crate::cli::EhrParams) -> Result<Tas
 	let enable_grandpa = !config.disable_grandpa;
 	let prometheus_registry = config.prometheus_registry().cloned();
 
-	let ehr_services =
-		start_ehr_services(&config, &ehr, &client, &transaction_pool, &keystore_container, &task_manager)?;
+	let ehr_services = ehr_node_services::start(
+		ehr.services_config(&config),
+		client.clone(),
+		transaction_pool.clone(),
+		keystore_container.keystore(),
+		network.clone(),
+		config.prometheus_registry(),
+		&task_manager.spawn_handle(),
+	)
+	.map_err(ServiceError::Other)?;
 
 	let rpc_extensions_builder = {
 		let client = client.clone();
@@ -246,15 +248,8 @@ pub fn new_full(config: Configuration, ehr: crate::cli::EhrParams) -> Result<Tas
 		Box::new(move |_| {
 			let deps = crate::rpc::FullDeps { client: client.clone(), pool: pool.clone() };
 			let mut module = crate::rpc::create_full(deps)?;
-			let ehr_rpc = crate::ehr_rpc::EhrRpc::new(
-				client.clone(),
-				ehr_services.store.clone(),
-				ehr_services.submitter.clone(),
-				ehr_services.proxy_public_key.clone(),
-				ehr_services.metrics.clone(),
-			);
 			module
-				.merge(crate::ehr_rpc::EhrRpcApiServer::into_rpc(ehr_rpc))
+				.merge(ehr_services.rpc())
 				.map_err(|e| ServiceError::Other(format!("cannot add the ehr_* RPC methods: {e}")))?;
 			Ok(module)
 		})
@@ -352,76 +347,4 @@ pub fn new_full(config: Configuration, ehr: crate::cli::EhrParams) -> Result<Tas
 	}
 
 	Ok(task_manager)
-}
-
-/// What the RPC server needs from the EHR services.
-struct EhrServices {
-	store: Arc<crate::blob_store::BlobStore>,
-	submitter: Option<Arc<crate::proxy_worker::NodeSubmitter>>,
-	proxy_public_key: Option<String>,
-	metrics: crate::metrics::EhrMetrics,
-}
-
-/// Opens the blob store and starts the proxy worker (when the node has a
-/// proxy account and key) and the blob store upkeep.
-fn start_ehr_services(
-	config: &Configuration,
-	ehr: &crate::cli::EhrParams,
-	client: &Arc<FullClient>,
-	pool: &Arc<sc_transaction_pool::TransactionPoolHandle<Block, FullClient>>,
-	keystore_container: &sc_service::KeystoreContainer,
-	task_manager: &TaskManager,
-) -> Result<EhrServices, ServiceError> {
-	use crate::{blob_store::BlobStore, metrics::EhrMetrics, proxy_key, proxy_worker, tx};
-
-	let dir = proxy_key::ehr_dir(&config.base_path.config_dir(config.chain_spec.id()));
-	let store = Arc::new(
-		BlobStore::open(&dir, ehr.ehr_blob_max_bytes)
-			.map_err(|e| ServiceError::Other(format!("cannot open the blob store in {}: {e}", dir.display())))?,
-	);
-	let metrics = EhrMetrics::new(config.prometheus_registry())
-		.map_err(|e| ServiceError::Other(format!("cannot register the EHR metrics: {e}")))?;
-
-	let keystore = keystore_container.keystore();
-	let submitter = tx::proxy_account(&keystore, config.dev_key_seed.as_deref())
-		.map(|account| Arc::new(tx::Submitter::new(client.clone(), pool.clone(), keystore.clone(), account)));
-
-	let key_path = dir.join(proxy_key::PROXY_KEY_FILE);
-	if !key_path.exists() && config.dev_key_seed.is_some() {
-		let public = proxy_key::generate(&key_path).map_err(ServiceError::Other)?;
-		log::info!(target: "ehr-proxy", "created a development proxy key {}", proxy_key::public_key_hex(&public));
-	}
-	let secret = if key_path.exists() { Some(proxy_key::load(&key_path).map_err(ServiceError::Other)?) } else { None };
-	let proxy_public_key = secret.as_ref().map(|s| proxy_key::public_key_hex(&s.public_key()));
-
-	match (&submitter, secret) {
-		(Some(submitter), Some(secret)) => {
-			log::info!(target: "ehr-proxy", "proxy account {}, key {}", submitter.account(), proxy_public_key.clone().unwrap_or_default());
-			let worker = proxy_worker::ProxyWorker {
-				client: client.clone(),
-				submitter: submitter.clone(),
-				secret,
-				journal: proxy_worker::Journal::open(dir.join("proxy-submissions")),
-				metrics: metrics.clone(),
-				kfrags: Default::default(),
-			};
-			task_manager.spawn_handle().spawn("ehr-proxy-worker", Some("ehr"), worker.run());
-		},
-		_ => log::info!(
-			target: "ehr-proxy",
-			"proxy worker off: this node needs an `ehrp` key in its keystore and a key from `ehr-node generate-proxy-key`"
-		),
-	}
-	task_manager.spawn_handle().spawn(
-		"ehr-blob-upkeep",
-		Some("ehr"),
-		proxy_worker::tidy_blob_store(
-			client.clone(),
-			store.clone(),
-			metrics.clone(),
-			Duration::from_secs(ehr.ehr_orphan_ttl_secs),
-			Duration::from_secs(ehr.ehr_upkeep_interval_secs.max(1)),
-		),
-	);
-	Ok(EhrServices { store, submitter, proxy_public_key, metrics })
 }

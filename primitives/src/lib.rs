@@ -3,6 +3,8 @@
 //! - [`types`]: the on-chain shapes of records, grants, access requests,
 //!   registered parties and audit entries, with their bounds.
 //! - [`umbral_codec`]: the one canonical byte encoding of Umbral objects.
+//! - [`kfrags`]: making, sealing, opening and using key fragments, once for
+//!   the client, the proxy worker, the pallet's mock and benchmarks, and tests.
 //! - [`host`]: the `ehr_crypto` host function that verifies cfrags natively.
 //! - [`consortium`]: hospital profiles and rate limits.
 //! - [`EhrApi`]: the runtime API through which the node, the client and
@@ -16,6 +18,7 @@ extern crate alloc;
 pub mod access;
 pub mod consortium;
 pub mod host;
+pub mod kfrags;
 pub mod types;
 pub mod umbral_codec;
 

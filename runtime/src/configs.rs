@@ -405,6 +405,7 @@ parameter_types! {
 }
 
 impl pallet_ehr::Config for Runtime {
+	type HospitalOrigin = pallet_consortium::EnsureHospital<Runtime>;
 	type Hospitals = MemberHospitals;
 	type RequestTimeout = RequestTimeout;
 	type MaxRequestsPerBlock = ConstU32<64>;

@@ -273,13 +273,13 @@ fn storage_growth_of_one_patient_year() {
 				.zip(&proxy_secrets)
 				.zip(&kfrags)
 				.map(|((hospital, secret), kfrag)| {
-					let plain = enc(&kfrag.clone().unverify());
-					let (capsule, ciphertext) = encrypt(&secret.public_key(), &plain).expect("encrypts");
-					let sealed = ehr_primitives::umbral_codec::Sealed { capsule, ciphertext: ciphertext.to_vec() };
+					let sealed =
+						ehr_primitives::kfrags::seal_with_rng(&mut rand_core::OsRng, kfrag, &secret.public_key())
+							.expect("seals");
 					ehr_primitives::GrantProxy {
 						hospital: hospital.to_account_id(),
-						encrypted_kfrag: enc(&sealed).try_into().expect("fits"),
-						kfrag_id: ehr_primitives::umbral_codec::kfrag_id(&plain),
+						encrypted_kfrag: sealed.sealed.try_into().expect("fits"),
+						kfrag_id: Some(sealed.kfrag_id),
 					}
 				})
 				.collect();

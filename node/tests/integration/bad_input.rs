@@ -1,9 +1,7 @@
 //! Bad input makes ehr-node exit with a clear error and a non-zero exit
 //! code, never with a panic and never by hanging.
 
-use crate::common;
-
-use common::{free_port, node_key, run_with_timeout, tail, Finished, BIN};
+use ehr_test_utils::{free_port, node_binary, node_key, run_with_timeout, tail, Finished};
 use std::{fs, net::TcpListener, process::Command, time::Duration};
 use tempfile::TempDir;
 
@@ -38,7 +36,7 @@ fn malformed_chain_spec_file_is_rejected_with_a_clear_error() {
 	let spec = dir.path().join("broken-spec.json");
 	fs::write(&spec, r#"{"name": 1, "garbage"#).expect("writing the malformed chain spec");
 
-	let mut command = Command::new(BIN);
+	let mut command = Command::new(node_binary());
 	command
 		.arg("--chain")
 		.arg(&spec)
@@ -60,7 +58,7 @@ fn malformed_chain_spec_file_is_rejected_with_a_clear_error() {
 fn unknown_chain_name_is_rejected_with_a_clear_error() {
 	let dir = TempDir::with_prefix("ehr-unknown-chain-").expect("creating a temporary directory");
 
-	let mut command = Command::new(BIN);
+	let mut command = Command::new(node_binary());
 	command
 		.args(["--chain", "no-such-chain", "--no-prometheus", "--base-path"])
 		.arg(dir.path().join("base"))
@@ -75,7 +73,7 @@ fn unknown_chain_name_is_rejected_with_a_clear_error() {
 
 /// A development node in `dir` on the given p2p and RPC ports.
 fn dev_node(dir: &TempDir, p2p_port: u16, rpc_port: u16) -> Command {
-	let mut command = Command::new(BIN);
+	let mut command = Command::new(node_binary());
 	command
 		.args(["--chain", "dev", "--alice", "--node-key", node_key(1).as_str()])
 		.arg("--base-path")

@@ -2,12 +2,10 @@
 //! the members, validators and peers that follow membership, a runtime
 //! upgrade by vote, and fee-less admission with a rate limit.
 
-use crate::common;
-
 use codec::{Decode, Encode};
-use common::{chain::Chain, council::Council, local_network, node_key, peer_id, Node};
 use ehr_primitives::consortium::{admission_error, RateLimit, RateLimits};
 use ehr_runtime::{AccountId, Address, RuntimeCall, SessionKeys};
+use ehr_test_utils::{chain::Chain, council::Council, local_network, node_key, peer_id, Node};
 use sp_core::{sr25519, Pair};
 use sp_keyring::Sr25519Keyring;
 use std::time::Duration;
@@ -221,7 +219,7 @@ fn unregistered_accounts_are_refused_and_rate_limits_hold() {
 	);
 
 	step("registered as a patient, it may transact");
-	common::ehr::register_patient(
+	ehr_test_utils::ehr::register_patient(
 		&chain,
 		&Sr25519Keyring::Alice.pair(),
 		&patient,

@@ -1,9 +1,7 @@
 //! One development node (`--chain dev --alice`) authors and finalizes blocks
 //! on its own.
 
-use crate::common;
-
-use common::Node;
+use ehr_test_utils::Node;
 use std::time::Duration;
 
 /// How long the node may take, once its JSON-RPC server answers, to author

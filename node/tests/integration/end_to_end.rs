@@ -10,97 +10,21 @@
 //! request is refused; a grant with a short expiry stops working after it;
 //! the patient's log shows every step with its actor.
 
-use crate::common;
-
-use common::{chain::Chain, ehr::register_proxy, local_network, run_with_timeout, Finished, BIN};
 use ehr_runtime::AccountId;
-use serde_json::Value;
-use sp_keyring::Sr25519Keyring;
-use std::{
-	path::{Path, PathBuf},
-	process::Command,
-	time::Duration,
+use ehr_test_utils::{
+	chain::Chain,
+	cli::{new_user, ws},
+	ehr::register_proxy,
+	local_network,
 };
+use sp_keyring::Sr25519Keyring;
+use std::time::Duration;
 use tempfile::TempDir;
 
-const COMMAND_TIMEOUT: Duration = Duration::from_secs(180);
 const CHAIN_TIMEOUT: Duration = Duration::from_secs(90);
-const PASSPHRASE: &str = "end-to-end test passphrase";
 
 fn step(text: &str) {
 	eprintln!("[end_to_end] {text}");
-}
-
-/// The `ehr` binary, built next to ehr-node by `cargo test --workspace`.
-fn ehr_binary() -> PathBuf {
-	let path = Path::new(BIN).with_file_name("ehr");
-	assert!(
-		path.exists(),
-		"{} is missing; build the workspace (scripts/test) so the client is built too",
-		path.display()
-	);
-	path
-}
-
-/// A person at a terminal: their key file and the node they talk to.
-struct User {
-	key: PathBuf,
-	url: String,
-}
-
-impl User {
-	/// Runs `ehr --json ARGS` as this user.
-	fn run(&self, args: &[&str]) -> Finished {
-		let mut command = Command::new(ehr_binary());
-		command
-			.env("EHR_PASSPHRASE", PASSPHRASE)
-			.env("EHR_KEY_FILE", &self.key)
-			.env("EHR_URL", &self.url)
-			.env_remove("EHR_ACCOUNT_URI")
-			.arg("--json")
-			.args(args);
-		run_with_timeout(&mut command, COMMAND_TIMEOUT, &format!("ehr {}", args.join(" ")))
-	}
-
-	/// Runs `ehr --json ARGS`, expects success and returns the JSON it printed.
-	fn ok(&self, args: &[&str]) -> Value {
-		let out = self.run(args);
-		assert!(
-			out.status.success(),
-			"`ehr {}` failed ({}):\n{}\n{}",
-			args.join(" "),
-			out.status,
-			out.stderr,
-			out.stdout
-		);
-		serde_json::from_str(&out.stdout)
-			.unwrap_or_else(|e| panic!("`ehr {}` printed no JSON ({e}): {}", args.join(" "), out.stdout))
-	}
-
-	/// Runs `ehr --json ARGS`, expects a refusal and returns its one-line reason.
-	fn refused(&self, args: &[&str]) -> String {
-		let out = self.run(args);
-		assert!(!out.status.success(), "`ehr {}` should have been refused:\n{}", args.join(" "), out.stdout);
-		let reason = out.stderr.lines().find(|l| l.starts_with("error: ")).unwrap_or_default().to_owned();
-		assert!(!reason.is_empty(), "`ehr {}` failed without an `error:` line:\n{}", args.join(" "), out.stderr);
-		reason
-	}
-}
-
-fn new_user(dir: &TempDir, name: &str, url: &str, account_uri: Option<&str>) -> User {
-	let user = User { key: dir.path().join(format!("{name}.json")), url: url.to_owned() };
-	let mut command = Command::new(ehr_binary());
-	command.env("EHR_PASSPHRASE", PASSPHRASE).env("EHR_KEY_FILE", &user.key).args(["--json", "keys", "new"]);
-	if let Some(uri) = account_uri {
-		command.env("EHR_ACCOUNT_URI", uri);
-	}
-	let out = run_with_timeout(&mut command, COMMAND_TIMEOUT, "ehr keys new");
-	assert!(out.status.success(), "ehr keys new failed: {}", out.stderr);
-	user
-}
-
-fn ws(node: &common::Node) -> String {
-	format!("ws://127.0.0.1:{}", node.rpc_port())
 }
 
 #[test]

@@ -10,23 +10,21 @@
 //!   same encoded length, in the same run, signed by the same hospital;
 //! - sustained records per second one hospital registers.
 
-use crate::common;
-
 use codec::Encode;
-use common::{
-	chain::Chain,
-	council::Council,
-	ehr::{bytes, register_patient, register_proxy, sealed_kfrags},
-	local_network, run_with_timeout, BIN,
-};
 use ehr_primitives::consortium::{RateLimit, RateLimits};
 use ehr_primitives::{umbral_codec, AuditAction, AuditEntry, Grant, Purpose, RecordId, Scope};
 use ehr_runtime::{AccountId, BlockNumber, EhrCall, RuntimeCall};
+use ehr_test_utils::{
+	chain::Chain,
+	cli::ehr_binary,
+	council::Council,
+	ehr::{bytes, register_patient, register_proxy, sealed_kfrags},
+	local_network, run_with_timeout,
+};
 use jsonrpsee::rpc_params;
 use sp_core::{sr25519, Pair, H256};
 use sp_keyring::Sr25519Keyring;
 use std::{
-	path::Path,
 	process::Command,
 	time::{Duration, Instant},
 };
@@ -53,7 +51,7 @@ struct Burst {
 /// Signs `calls` from `signer` with consecutive nonces, submits them back to
 /// back, and measures until the last is in a block (the signer's on-chain
 /// nonce), counting how many landed in each block.
-fn burst(chain: &Chain, node: &common::Node, signer: &sr25519::Pair, calls: Vec<RuntimeCall>) -> Burst {
+fn burst(chain: &Chain, node: &ehr_test_utils::Node, signer: &sr25519::Pair, calls: Vec<RuntimeCall>) -> Burst {
 	let account: AccountId = signer.public().into();
 	let nonce_key = {
 		let raw: &[u8] = account.as_ref();
@@ -93,8 +91,7 @@ fn bench_request_latency_and_record_throughput() {
 	let chain = Chain::connect(&net.alice);
 	let alice = Sr25519Keyring::Alice.pair();
 	let dir = tempfile::TempDir::with_prefix("ehr-bench-").expect("a temporary folder");
-	let ehr = Path::new(BIN).with_file_name("ehr");
-	assert!(ehr.exists(), "build the workspace so that the ehr client exists");
+	let ehr = ehr_binary();
 
 	// Proxies, a patient and a clinician whose key file the client uses.
 	let proxies: Vec<_> =

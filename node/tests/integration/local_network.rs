@@ -7,9 +7,7 @@
 //! It is one test function, run step by step, because starting four nodes
 //! is the expensive part on a small CI machine.
 
-use crate::common;
-
-use common::{local_network, Node};
+use ehr_test_utils::{local_network, Node};
 use std::{
 	thread,
 	time::{Duration, Instant},

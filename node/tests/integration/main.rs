@@ -3,11 +3,10 @@
 //! once per scenario (docs/build.md has the build times this saves).
 //!
 //! Every scenario starts real `ehr-node` processes on free ports through
-//! [`common`], which kills every process it started, even when a test fails.
+//! the harness crate [`ehr_test_utils`] (test-utils/), which kills every
+//! process it started, even when a test fails.
 //! Run one scenario with `./scripts/test --test integration SCENARIO::`,
 //! e.g. `consortium::`.
-
-mod common;
 
 mod bad_input;
 mod consortium;

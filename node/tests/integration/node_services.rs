@@ -2,19 +2,17 @@
 //! `ehr_putBlob` / `ehr_getBlob`, its authorization, the proxy worker that
 //! delivers cfrags, and crash safety of uploads.
 
-use crate::common;
-
-use common::{
-	chain::Chain,
-	ehr::{bytes, register_patient, register_provider, register_proxy, sealed_kfrags},
-	local_network_with, Node,
-};
-use ehr_node::blob_store::BlobStore;
+use ehr_node_services::blob_store::BlobStore;
 use ehr_primitives::{
 	access::blob_read_message, umbral_codec, AccessRequest, Grant, PatientInfo, ProxyInfo, Purpose, Record, RecordId,
 	RequestStatus, Scope,
 };
 use ehr_runtime::{AccountId, BlockNumber, EhrCall};
+use ehr_test_utils::{
+	chain::Chain,
+	ehr::{bytes, register_patient, register_provider, register_proxy, sealed_kfrags},
+	local_network_with, Node,
+};
 use jsonrpsee::rpc_params;
 use serde_json::{json, Value};
 use sp_core::{crypto::Ss58Codec, sr25519, Pair, H256};
@@ -319,7 +317,7 @@ fn uploads_need_unsafe_rpc_and_respect_the_size_limit() {
 	assert!(refused.is_err(), "a public (safe-only) RPC endpoint refuses uploads");
 	drop(safe);
 
-	let metrics_port = common::free_port();
+	let metrics_port = ehr_test_utils::free_port();
 	let small = Node::start(
 		"alice",
 		"dev",

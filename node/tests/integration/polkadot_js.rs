@@ -7,15 +7,13 @@
 //! dependencies are pinned in package-lock.json and installed by
 //! scripts/test (`npm ci`).
 
-use crate::common;
-
-use common::{
+use ehr_primitives::{umbral_codec, Grant, PatientInfo, ProxyInfo, Purpose, Record, RecordId, Scope};
+use ehr_runtime::{AccountId, BlockNumber, EhrCall};
+use ehr_test_utils::{
 	chain::Chain,
 	ehr::{bytes, register_patient, register_provider, register_proxy, sealed_kfrags},
 	run_with_timeout, Node,
 };
-use ehr_primitives::{umbral_codec, Grant, PatientInfo, ProxyInfo, Purpose, Record, RecordId, Scope};
-use ehr_runtime::{AccountId, BlockNumber, EhrCall};
 use sp_core::{sr25519, Pair, H256};
 use sp_keyring::Sr25519Keyring;
 use std::{path::Path, process::Command, time::Duration};

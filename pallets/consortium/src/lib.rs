@@ -46,6 +46,12 @@ pub use admission::{CheckNonceWithinAllowance, CheckRegistered};
 pub use types::*;
 pub use weights::WeightInfo;
 
+/// The origin of a member hospital: signed by an account of
+/// [`Config::Members`], succeeding with that account. Both pallets' hospital
+/// calls check it (pallet-ehr through its `HospitalOrigin`).
+pub type EnsureHospital<T> =
+	frame_system::EnsureSignedBy<<T as Config>::Members, <T as frame_system::Config>::AccountId>;
+
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -199,7 +205,7 @@ pub mod pallet {
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::set_profile())]
 		pub fn set_profile(origin: OriginFor<T>, name: HospitalName, peer_ids: PeerIds) -> DispatchResult {
-			let hospital = ensure_signed(origin)?;
+			let hospital = Self::ensure_hospital(origin)?;
 			Self::do_set_profile(hospital, name, peer_ids)
 		}
 

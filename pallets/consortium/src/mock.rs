@@ -124,3 +124,12 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	ext.execute_with(|| System::set_block_number(1));
 	ext
 }
+
+/// Runs `test` in a fresh externalities, then checks the pallet's invariants
+/// (`try_state`), so that every test ends in a consistent state.
+pub fn build_and_execute(test: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		test();
+		Consortium::do_try_state().expect("invariants hold after the test");
+	});
+}

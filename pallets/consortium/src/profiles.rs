@@ -8,6 +8,7 @@ use frame_support::{
 	pallet_prelude::*,
 	traits::{ChangeMembers, InitializeMembers, SortedMembers},
 };
+use frame_system::{ensure_signed, pallet_prelude::OriginFor};
 
 /// Multihash code of the identity hash (ed25519 keys are inlined).
 const MULTIHASH_IDENTITY: u8 = 0x00;
@@ -78,11 +79,21 @@ impl<T: Config> Pallet<T> {
 			.any(|(_, profile)| profile.peer_ids.iter().any(|p| peer_ids.contains(p)))
 	}
 
-	/// Replaces `hospital`'s profile. Fails with `NotAMember` unless it is a
-	/// member, with the errors of [`Self::checked_profile`], and with
-	/// `PeerIdTaken` when another hospital's profile lists one of the peer ids.
+	/// Checks `origin` with [`EnsureHospital`](crate::EnsureHospital) and
+	/// returns the hospital. Fails with `NotAMember` for a signed origin that
+	/// is not a member, and with `BadOrigin` for an unsigned one.
+	pub(crate) fn ensure_hospital(origin: OriginFor<T>) -> Result<T::AccountId, DispatchError> {
+		crate::EnsureHospital::<T>::try_origin(origin).map_err(|origin| match ensure_signed(origin) {
+			Ok(_) => Error::<T>::NotAMember.into(),
+			Err(unsigned) => unsigned.into(),
+		})
+	}
+
+	/// Replaces member `hospital`'s profile (the caller checked membership
+	/// with [`Self::ensure_hospital`]). Fails with the errors of
+	/// [`Self::checked_profile`], and with `PeerIdTaken` when another
+	/// hospital's profile lists one of the peer ids.
 	pub(crate) fn do_set_profile(hospital: T::AccountId, name: HospitalName, peer_ids: PeerIds) -> DispatchResult {
-		ensure!(T::Members::contains(&hospital), Error::<T>::NotAMember);
 		let profile = Self::checked_profile(name, peer_ids)?;
 		ensure!(!Self::peer_id_used_elsewhere(&hospital, &profile.peer_ids), Error::<T>::PeerIdTaken);
 		Profiles::<T>::insert(&hospital, profile);

@@ -5,7 +5,7 @@
 use super::*;
 use crate::Pallet as Ehr;
 use alloc::{vec, vec::Vec};
-use ehr_primitives::umbral_codec::{self, Sealed};
+use ehr_primitives::{kfrags, umbral_codec};
 use frame_benchmarking::v2::*;
 use frame_support::{
 	traits::{EnsureOrigin, Get, Hooks},
@@ -73,12 +73,6 @@ impl Fixture {
 			true,
 		)
 		.into_vec()
-	}
-
-	fn sealed(&mut self, to: &PublicKey, kfrag: &VerifiedKeyFrag) -> EncryptedKfragBytes {
-		let kfrag_bytes = umbral_codec::encode(&kfrag.clone().unverify()).expect("kfrag encodes");
-		let (capsule, ciphertext) = encrypt_with_rng(&mut self.rng, to, &kfrag_bytes).expect("kfrag encrypts");
-		Self::bytes(&Sealed { capsule, ciphertext: ciphertext.to_vec() })
 	}
 }
 
@@ -208,10 +202,14 @@ fn grant_proxies<T: Config>(
 	s.proxies
 		.iter()
 		.zip(s.kfrags.iter())
-		.map(|((h, _, keys), kfrag)| GrantProxy {
-			hospital: h.clone(),
-			encrypted_kfrag: fx.sealed(&keys.secret.public_key(), kfrag),
-			kfrag_id: umbral_codec::encode(&kfrag.clone().unverify()).ok().and_then(|k| umbral_codec::kfrag_id(&k)),
+		.map(|((h, _, keys), kfrag)| {
+			let sealed =
+				kfrags::seal_with_rng(&mut fx.rng, kfrag, &keys.secret.public_key()).expect("benchmark kfrags seal");
+			GrantProxy {
+				hospital: h.clone(),
+				encrypted_kfrag: sealed.sealed.try_into().expect("a sealed kfrag fits its bound"),
+				kfrag_id: Some(sealed.kfrag_id),
+			}
 		})
 		.collect::<Vec<_>>()
 		.try_into()

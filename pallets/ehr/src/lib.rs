@@ -66,7 +66,13 @@ pub mod pallet {
 	/// Configuration of the pallet.
 	#[pallet::config]
 	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
-		/// Who the member hospitals are (the consortium answers this).
+		/// Who may act as a member hospital: an origin check whose success
+		/// value is the hospital's account (as pallet-nfts' `CreateOrigin`).
+		/// The runtime uses the consortium's `EnsureHospital`: signed by a
+		/// member of the hospital membership.
+		type HospitalOrigin: EnsureOrigin<Self::RuntimeOrigin, Success = Self::AccountId>;
+		/// Who the member hospitals are, for the invariants and benchmarks
+		/// (the consortium answers this).
 		type Hospitals: HospitalMembership<Self::AccountId>;
 		/// Blocks an access request stays open waiting for cfrags.
 		#[pallet::constant]
@@ -603,11 +609,14 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
-		/// Checks that `origin` is signed by a member hospital and returns it.
+		/// Checks `origin` with [`Config::HospitalOrigin`] and returns the
+		/// hospital. Fails with `NotAHospital` for a signed origin that is not
+		/// a member hospital, and with `BadOrigin` for an unsigned one.
 		pub(crate) fn ensure_hospital(origin: OriginFor<T>) -> Result<T::AccountId, DispatchError> {
-			let who = ensure_signed(origin)?;
-			ensure!(T::Hospitals::is_hospital(&who), Error::<T>::NotAHospital);
-			Ok(who)
+			T::HospitalOrigin::try_origin(origin).map_err(|origin| match ensure_signed(origin) {
+				Ok(_) => Error::<T>::NotAHospital.into(),
+				Err(unsigned) => unsigned.into(),
+			})
 		}
 
 		/// Whether both parameters are at least one block.

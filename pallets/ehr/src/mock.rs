@@ -4,15 +4,13 @@ use crate as pallet_ehr;
 use crate::types::*;
 use crate::{Grants, NextGrantId, NextRecordId, Records, Requests};
 use core::cell::RefCell;
-use ehr_primitives::umbral_codec::{self, Sealed};
+use ehr_primitives::{kfrags, umbral_codec};
 use frame_support::{derive_impl, parameter_types, traits::ConstU32};
 use sp_runtime::{
 	testing::{TestSignature, UintAuthorityId},
 	BuildStorage,
 };
-use umbral_pre::{
-	decrypt_original, encrypt, generate_kfrags, reencrypt, Capsule, KeyFrag, PublicKey, SecretKey, Signer,
-};
+use umbral_pre::{encrypt, Capsule, PublicKey, SecretKey, Signer};
 
 type Block = frame_system::mocking::MockBlock<Test>;
 
@@ -48,6 +46,20 @@ impl HospitalMembership<u64> for MockHospitals {
 	}
 }
 
+/// The hospital origin is checked against the same members, as the
+/// runtime's `EnsureSignedBy` over the hospital membership does.
+impl frame_support::traits::SortedMembers<u64> for MockHospitals {
+	fn sorted_members() -> Vec<u64> {
+		let mut members = HOSPITALS.with(|h| h.borrow().clone());
+		members.sort_unstable();
+		members
+	}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn add(who: &u64) {
+		HOSPITALS.with(|h| h.borrow_mut().push(*who));
+	}
+}
+
 parameter_types! {
 	pub const DefaultParameters: EhrParameters<u64> = EhrParameters { reading_window: 5, retention: 20 };
 }
@@ -62,6 +74,7 @@ pub fn set_hospitals(members: &[u64]) {
 }
 
 impl pallet_ehr::Config for Test {
+	type HospitalOrigin = frame_system::EnsureSignedBy<MockHospitals, u64>;
 	type Hospitals = MockHospitals;
 	type RequestTimeout = RequestTimeout;
 	type MaxRequestsPerBlock = ConstU32<4>;
@@ -119,6 +132,15 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| System::set_block_number(1));
 	ext
+}
+
+/// Runs `test` in a fresh externalities, then checks the pallet's invariants
+/// (`try_state`), so that every test ends in a consistent state.
+pub fn build_and_execute(test: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		test();
+		Ehr::do_try_state().expect("invariants hold after the test");
+	});
 }
 
 /// Encodes an Umbral object canonically, as the node and client do.
@@ -236,28 +258,22 @@ impl World {
 	/// The patient's kfrags for `grantee`, each encrypted to one of `proxies`.
 	pub fn grant_proxies(&self, patient: u64, grantee: u64, threshold: u8, proxies: &[u64]) -> Vec<GrantProxy<u64>> {
 		let patient = self.keys_of(patient);
-		let kfrags = generate_kfrags(
+		let keys: Vec<PublicKey> = proxies.iter().map(|h| self.proxy_keys(*h).public()).collect();
+		let sealed = kfrags::make_sealed(
 			&patient.secret,
-			&self.keys_of(grantee).public(),
 			&patient.signer,
+			&self.keys_of(grantee).public(),
 			threshold as usize,
-			proxies.len(),
-			true,
-			true,
-		);
+			&keys,
+		)
+		.expect("kfrags are sealed");
 		proxies
 			.iter()
-			.zip(kfrags.iter())
-			.map(|(hospital, kfrag)| {
-				let kfrag_bytes = enc(&kfrag.clone().unverify());
-				let (capsule, ciphertext) =
-					encrypt(&self.proxy_keys(*hospital).public(), &kfrag_bytes).expect("encrypts");
-				let sealed = Sealed { capsule, ciphertext: ciphertext.to_vec() };
-				GrantProxy {
-					hospital: *hospital,
-					encrypted_kfrag: bounded(enc(&sealed)),
-					kfrag_id: umbral_codec::kfrag_id(&kfrag_bytes),
-				}
+			.zip(sealed)
+			.map(|(hospital, sealed)| GrantProxy {
+				hospital: *hospital,
+				encrypted_kfrag: bounded(sealed.sealed),
+				kfrag_id: Some(sealed.kfrag_id),
 			})
 			.collect()
 	}
@@ -292,23 +308,17 @@ impl World {
 		let request = Requests::<Test>::get(request).expect("request exists");
 		let grant = Grants::<Test>::get(request.grant).expect("grant exists");
 		let record = Records::<Test>::get(request.record).expect("record exists");
-		let sealed_bytes =
-			&grant.proxies.iter().find(|p| p.hospital == hospital).expect("proxy in grant").encrypted_kfrag;
-		let sealed: Sealed = umbral_codec::decode(sealed_bytes).expect("sealed kfrag decodes");
-		let kfrag_bytes = decrypt_original(&self.proxy_keys(hospital).secret, &sealed.capsule, &sealed.ciphertext)
-			.expect("proxy opens its kfrag");
-		let kfrag: KeyFrag = umbral_codec::decode(&kfrag_bytes).expect("kfrag decodes");
+		let sealed = &grant.proxies.iter().find(|p| p.hospital == hospital).expect("proxy in grant").encrypted_kfrag;
 		let patient = self.keys_of(grant.patient);
-		let verified = kfrag
-			.verify(
-				&patient.signer.verifying_key(),
-				Some(&patient.public()),
-				Some(&self.keys_of(grant.grantee).public()),
-			)
-			.map_err(|(e, _)| e)
-			.expect("kfrag verifies");
-		let capsule: Capsule = umbral_codec::decode(&record.capsule).expect("capsule decodes");
-		bounded(enc(&reencrypt(&capsule, verified).unverify()))
+		let kfrag = kfrags::open(
+			&self.proxy_keys(hospital).secret,
+			sealed,
+			&patient.verifying_bytes(),
+			&patient.public_bytes(),
+			&self.keys_of(grant.grantee).public_bytes(),
+		)
+		.expect("the proxy opens and verifies its kfrag");
+		kfrags::reencrypt(&record.capsule, kfrag).expect("re-encrypts")
 	}
 
 	/// Proxy `hospital` submits its cfrag for `request` from its node account.

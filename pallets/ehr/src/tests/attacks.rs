@@ -19,7 +19,7 @@ fn person() -> (Keys, PublicKeyBytes, PublicKeyBytes) {
 
 #[test]
 fn a_hospital_cannot_register_a_patient_with_keys_the_patient_did_not_sign() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let _world = World::setup();
 		let (_, public, verifying) = person();
 		let register = |proof: TestSignature, public: &PublicKeyBytes, verifying: &PublicKeyBytes| {
@@ -50,13 +50,12 @@ fn a_hospital_cannot_register_a_patient_with_keys_the_patient_did_not_sign() {
 		let (_, public, _) = person();
 		let wrapped = TestSignature(501, Ehr::key_ownership(&501, &public, None).wrapped_signing_payload());
 		assert_ok!(Ehr::register_provider(RuntimeOrigin::signed(HOSPITAL_A), 501, public, None, wrapped));
-		check_invariants();
 	});
 }
 
 #[test]
 fn a_person_rotates_their_own_keys_and_old_grants_stop_working() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let world = World::setup();
 		let record = world.create_record(HOSPITAL_A, PATIENT, b"before");
 		let grant = world.grant(PATIENT, CLINICIAN, Scope::AllRecords, 1, &[HOSPITAL_A], None);
@@ -106,13 +105,12 @@ fn a_person_rotates_their_own_keys_and_old_grants_stop_working() {
 		assert_ok!(Ehr::rotate_keys(RuntimeOrigin::signed(CLINICIAN), public.clone(), None));
 		assert_eq!(crate::Providers::<Test>::get(CLINICIAN).unwrap().public_key, public);
 		assert!(Ehr::keys_rotated_since(&Grants::<Test>::get(other).unwrap()));
-		check_invariants();
 	});
 }
 
 #[test]
 fn a_proxy_cannot_count_another_proxys_fragment() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let world = World::setup();
 		let record = world.create_record(HOSPITAL_A, PATIENT, b"two of three");
 		let grant = world.grant(PATIENT, CLINICIAN, Scope::AllRecords, 2, &[HOSPITAL_A, HOSPITAL_B, HOSPITAL_C], None);
@@ -134,13 +132,12 @@ fn a_proxy_cannot_count_another_proxys_fragment() {
 		assert_ok!(world.deliver(HOSPITAL_C, req));
 		assert_eq!(Requests::<Test>::get(req).unwrap().status, RequestStatus::Ready);
 		assert_eq!(world.open(req), b"two of three".to_vec());
-		check_invariants();
 	});
 }
 
 #[test]
 fn a_grant_from_before_kfrag_ids_still_counts_each_fragment_once() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let world = World::setup();
 		let record = world.create_record(HOSPITAL_A, PATIENT, b"migrated");
 		let grant = world.grant(PATIENT, CLINICIAN, Scope::AllRecords, 2, &[HOSPITAL_A, HOSPITAL_B, HOSPITAL_C], None);
@@ -159,13 +156,12 @@ fn a_grant_from_before_kfrag_ids_still_counts_each_fragment_once() {
 		);
 		assert_ok!(world.deliver(HOSPITAL_A, req));
 		assert_eq!(world.open(req), b"migrated".to_vec());
-		check_invariants();
 	});
 }
 
 #[test]
 fn a_grant_must_tie_each_proxy_to_its_own_kfrag() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let world = World::setup();
 		let mut proxies = world.grant_proxies(PATIENT, CLINICIAN, 1, &[HOSPITAL_A, HOSPITAL_B]);
 		let grant_with = |proxies: Vec<GrantProxy<u64>>| {
@@ -183,13 +179,12 @@ fn a_grant_must_tie_each_proxy_to_its_own_kfrag() {
 		assert_noop!(grant_with(proxies.clone()), Error::<Test>::DuplicateKfragId);
 		proxies[1].kfrag_id = None;
 		assert_noop!(grant_with(proxies), Error::<Test>::MissingKfragId);
-		check_invariants();
 	});
 }
 
 #[test]
 fn a_fetch_is_confirmed_once_and_only_within_the_reading_window() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let world = World::setup();
 		let record = world.create_record(HOSPITAL_A, PATIENT, b"read once");
 		let grant = world.grant(PATIENT, CLINICIAN, Scope::AllRecords, 1, &[HOSPITAL_B], None);
@@ -208,13 +203,12 @@ fn a_fetch_is_confirmed_once_and_only_within_the_reading_window() {
 		assert_ok!(world.deliver(HOSPITAL_B, late));
 		run_to_block(7);
 		assert_noop!(Ehr::confirm_fetch(RuntimeOrigin::signed(HOSPITAL_A), late), Error::<Test>::ReadingWindowClosed);
-		check_invariants();
 	});
 }
 
 #[test]
 fn re_registering_a_proxy_never_resets_a_node_accounts_nonce() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let world = World::setup();
 		let node = node_of(HOSPITAL_A);
 		let spare = 77;
@@ -238,13 +232,12 @@ fn re_registering_a_proxy_never_resets_a_node_accounts_nonce() {
 		assert_ok!(Ehr::register_proxy(RuntimeOrigin::signed(HOSPITAL_A), vec![node].try_into().unwrap(), key));
 		assert_eq!(frame_system::Pallet::<Test>::account_nonce(node), 2);
 		assert_eq!(frame_system::Pallet::<Test>::providers(&node), 1);
-		check_invariants();
 	});
 }
 
 #[test]
 fn a_departed_hospital_is_no_longer_a_proxy() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let world = World::setup();
 		let record = world.create_record(HOSPITAL_A, PATIENT, b"leaving");
 		let grant = world.grant(PATIENT, CLINICIAN, Scope::AllRecords, 1, &[HOSPITAL_B, HOSPITAL_C], None);
@@ -274,13 +267,12 @@ fn a_departed_hospital_is_no_longer_a_proxy() {
 		);
 		// The grant's other proxy still serves it.
 		assert_ok!(world.deliver(HOSPITAL_B, req));
-		check_invariants();
 	});
 }
 
 #[test]
 fn one_grantee_cannot_use_up_a_blocks_requests() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let world = World::setup();
 		let record = world.create_record(HOSPITAL_A, PATIENT, b"flood");
 		let grant = world.grant(PATIENT, CLINICIAN, Scope::AllRecords, 1, &[HOSPITAL_A], None);
@@ -296,14 +288,13 @@ fn one_grantee_cannot_use_up_a_blocks_requests() {
 		assert_ok!(Ehr::request_access(RuntimeOrigin::signed(OTHER_CLINICIAN), other, record));
 		run_to_block(2);
 		assert_ok!(Ehr::request_access(RuntimeOrigin::signed(CLINICIAN), grant, record));
-		check_invariants();
 	});
 }
 
 #[test]
 fn kfrags_and_keys_larger_than_umbral_makes_do_not_decode() {
 	use codec::Decode;
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let world = World::setup();
 		let mut proxy = world.grant_proxies(PATIENT, CLINICIAN, 1, &[HOSPITAL_A]).remove(0);
 		assert_eq!(proxy.encrypted_kfrag.len() as u32, MAX_ENCRYPTED_KFRAG_LEN);
@@ -319,13 +310,12 @@ fn kfrags_and_keys_larger_than_umbral_makes_do_not_decode() {
 		assert!(GrantProxy::<u64>::decode(&mut &encoded[..]).is_err());
 		assert!(PublicKeyBytes::decode(&mut &vec![2u8; 35].encode()[..]).is_err());
 		assert!(CfragBytes::decode(&mut &vec![2u8; 370].encode()[..]).is_err());
-		check_invariants();
 	});
 }
 
 #[test]
 fn requests_and_grants_are_pruned_after_retention_and_their_audit_stays() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let world = World::setup();
 		let record = world.create_record(HOSPITAL_A, PATIENT, b"prune");
 		let grant = world.grant(PATIENT, CLINICIAN, Scope::AllRecords, 1, &[HOSPITAL_B], None);
@@ -353,13 +343,12 @@ fn requests_and_grants_are_pruned_after_retention_and_their_audit_stays() {
 		assert!(Grants::<Test>::get(lasting).is_some());
 		assert!(crate::AuditLogLen::<Test>::get(PATIENT) >= audit_len);
 		assert!(ehr_events().iter().any(|e| matches!(e, Event::Pruned { .. })));
-		check_invariants();
 	});
 }
 
 #[test]
 fn only_the_consortium_sets_the_reading_window_and_retention() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let parameters = EhrParameters { reading_window: 10, retention: 100 };
 		assert_noop!(
 			Ehr::set_parameters(RuntimeOrigin::signed(HOSPITAL_A), parameters),
@@ -371,14 +360,13 @@ fn only_the_consortium_sets_the_reading_window_and_retention() {
 		);
 		assert_ok!(Ehr::set_parameters(RuntimeOrigin::signed(GOVERNANCE), parameters));
 		assert_eq!(crate::Parameters::<Test>::get(), parameters);
-		check_invariants();
 	});
 }
 
 #[test]
 fn request_and_cfrag_charge_the_grants_actual_proxy_count() {
 	use crate::WeightInfo;
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let world = World::setup();
 		let record = world.create_record(HOSPITAL_A, PATIENT, b"refund");
 		let grant = world.grant(PATIENT, CLINICIAN, scope(&[record]), 1, &[HOSPITAL_A, HOSPITAL_B], None);
@@ -388,13 +376,12 @@ fn request_and_cfrag_charge_the_grants_actual_proxy_count() {
 		let post =
 			Ehr::submit_cfrag(RuntimeOrigin::signed(node_of(HOSPITAL_A)), id, world.cfrag_for(HOSPITAL_A, id)).unwrap();
 		assert_eq!(post.actual_weight, Some(<() as WeightInfo>::submit_cfrag(2)));
-		check_invariants();
 	});
 }
 
 #[test]
 fn after_a_rotation_the_patient_rekeys_records_and_shares_them_again() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let mut world = World::setup();
 		let record = world.create_record(HOSPITAL_A, PATIENT, b"made for the old key");
 		run_to_block(2);
@@ -435,6 +422,5 @@ fn after_a_rotation_the_patient_rekeys_records_and_shares_them_again() {
 		let req = request(&world, grant, record);
 		assert_ok!(world.deliver(HOSPITAL_B, req));
 		assert_eq!(world.open(req), b"made for the old key".to_vec());
-		check_invariants();
 	});
 }

@@ -2,12 +2,11 @@
 
 use crate::{
 	chain::{from_sp, runtime, ss58},
-	grants::ChainGrant,
-	keyfile, Context,
+	crypto::keyfile,
+	Context,
 };
 use anyhow::{anyhow, Context as _, Result};
 use clap::Subcommand;
-use ehr_primitives::GrantId;
 use runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -134,14 +133,8 @@ async fn rotate(context: &Context) -> Result<()> {
 	let keys = keyfile::unlock(&context.key, &passphrase)?;
 	let chain = context.chain().await?;
 	let me = keys.account_id();
-	let is_patient = chain
-		.call::<Option<ehr_primitives::PatientInfo<sp_core::crypto::AccountId32>>>("EhrApi_patient", &me)
-		.await?
-		.is_some();
-	let is_provider = chain
-		.call::<Option<ehr_primitives::ProviderInfo<sp_core::crypto::AccountId32>>>("EhrApi_provider", &me)
-		.await?
-		.is_some();
+	let is_patient = chain.patient(&from_sp(&me)).await?.is_some();
+	let is_provider = chain.provider(&from_sp(&me)).await?.is_some();
 	if !is_patient && !is_provider {
 		anyhow::bail!("{} is not a registered patient or provider; only they can rotate keys", keys.public().account);
 	}
@@ -164,8 +157,8 @@ async fn rotate(context: &Context) -> Result<()> {
 	})?;
 	let rekeyed = if is_patient { rekey(context, &chain, &rotated).await? } else { 0 };
 	// Grants made before no longer work: list those still live.
-	let made: Vec<(GrantId, ChainGrant)> = chain.call("EhrApi_grants_of_patient", &me).await?;
-	let received: Vec<(GrantId, ChainGrant)> = chain.call("EhrApi_grants_to_grantee", &me).await?;
+	let made = chain.grants_of_patient(&from_sp(&me)).await?;
+	let received = chain.grants_to_grantee(&from_sp(&me)).await?;
 	let best = chain.best_number().await?;
 	let to_reissue: Vec<_> = made
 		.iter()
@@ -206,8 +199,7 @@ async fn rekey(context: &Context, chain: &crate::chain::Chain, keys: &keyfile::K
 	let mut pending = Vec::new();
 	let page_size = ehr_primitives::MAX_PAGE_SIZE;
 	for page in 0.. {
-		let records: Vec<(ehr_primitives::RecordId, crate::records::ChainRecord)> =
-			chain.call("EhrApi_records_of_patient", (&me, page, page_size)).await?;
+		let records = chain.records_of_patient(&from_sp(&me), page, page_size).await?;
 		for (id, record) in &records {
 			if record.retired_at.is_some() {
 				continue;

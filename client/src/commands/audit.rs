@@ -54,11 +54,10 @@ pub async fn log(context: &Context, args: LogArgs) -> Result<()> {
 	let keys = context.unlock()?;
 	let chain = context.chain().await?;
 	let me: SpAccount = keys.account_id();
-	let length: u32 = chain.call("EhrApi_audit_log_len", me.clone()).await?;
+	let length = chain.audit_log_len(&from_sp(&me)).await?;
 	let mut entries: Vec<AuditEntry<SpAccount, u32>> = Vec::new();
 	for page in 0..length.div_ceil(MAX_PAGE_SIZE) {
-		let batch: Vec<AuditEntry<SpAccount, u32>> =
-			chain.call("EhrApi_audit_log", (me.clone(), page, MAX_PAGE_SIZE)).await?;
+		let batch = chain.audit_log(&from_sp(&me), page, MAX_PAGE_SIZE).await?;
 		entries.extend(batch);
 	}
 	if let Some(last) = args.last {

@@ -1,11 +1,9 @@
 //! Building pallet-ehr's inputs in tests: bounded byte strings, proxy keys
 //! and key fragments sealed to proxies, with real Umbral keys.
 
-#![allow(dead_code)]
-
-use ehr_primitives::{umbral_codec, GrantProxy};
+use ehr_primitives::{kfrags, umbral_codec, GrantProxy};
 use ehr_runtime::AccountId;
-use umbral_pre::{encrypt, generate_kfrags, PublicKey, SecretKey, Signer};
+use umbral_pre::{encrypt, PublicKey, SecretKey, Signer};
 
 /// `data` as a bounded vector; panics if it does not fit.
 pub fn bytes<const N: u32>(data: Vec<u8>) -> sp_runtime::BoundedVec<u8, sp_core::ConstU32<N>> {
@@ -18,8 +16,10 @@ pub fn umbral_public(hex_key: &str) -> PublicKey {
 		.expect("a canonical public key")
 }
 
-/// Kfrags of `patient` for `grantee`, each sealed to one of `proxies`; the
-/// one at `garbage_for` (if any) is replaced by bytes that are no kfrag.
+/// Kfrags of `patient` for `grantee`, each sealed to one of `proxies`
+/// (`ehr_primitives::kfrags`, as the client seals them); the one at
+/// `garbage_for` (if any) is replaced by bytes that are no kfrag, sealed to
+/// that proxy and stated with a made-up id, as a careless client might.
 pub fn sealed_kfrags(
 	patient: &SecretKey,
 	signer: &Signer,
@@ -28,26 +28,22 @@ pub fn sealed_kfrags(
 	proxies: &[(AccountId, PublicKey)],
 	garbage_for: Option<usize>,
 ) -> Vec<GrantProxy<AccountId>> {
-	let kfrags = generate_kfrags(patient, grantee, signer, threshold, proxies.len(), true, true);
+	let keys: Vec<PublicKey> = proxies.iter().map(|(_, key)| *key).collect();
+	let sealed = kfrags::make_sealed(patient, signer, grantee, threshold, &keys).expect("kfrags seal");
 	proxies
 		.iter()
-		.zip(kfrags.iter())
+		.zip(sealed)
 		.enumerate()
-		.map(|(i, ((hospital, key), kfrag))| {
-			let plain = if garbage_for == Some(i) {
-				vec![0xEE; 300]
+		.map(|(i, ((hospital, key), sealed))| {
+			let (encrypted, kfrag_id) = if garbage_for == Some(i) {
+				let (capsule, ciphertext) = encrypt(key, &[0xEE; 300]).expect("encrypts");
+				let garbage = umbral_codec::encode(&umbral_codec::Sealed { capsule, ciphertext: ciphertext.to_vec() })
+					.expect("sealed encodes");
+				(garbage, [0xEE; 32])
 			} else {
-				umbral_codec::encode(&kfrag.clone().unverify()).expect("kfrag encodes")
+				(sealed.sealed, sealed.kfrag_id)
 			};
-			let (capsule, ciphertext) = encrypt(key, &plain).expect("encrypts");
-			let sealed = umbral_codec::encode(&umbral_codec::Sealed { capsule, ciphertext: ciphertext.to_vec() })
-				.expect("sealed encodes");
-			GrantProxy {
-				hospital: hospital.clone(),
-				encrypted_kfrag: bytes(sealed),
-				// Garbage has no id of its own: state one, as a careless client might.
-				kfrag_id: umbral_codec::kfrag_id(&plain).or(Some([0xEE; 32])),
-			}
+			GrantProxy { hospital: hospital.clone(), encrypted_kfrag: bytes(encrypted), kfrag_id: Some(kfrag_id) }
 		})
 		.collect()
 }
@@ -56,8 +52,8 @@ pub fn sealed_kfrags(
 /// proxy key, its account as the node account) through `chain`; returns the
 /// hospital's account and proxy key for sealing kfrags.
 pub fn register_proxy(
-	chain: &super::chain::Chain,
-	node: &super::Node,
+	chain: &crate::chain::Chain,
+	node: &crate::Node,
 	keyring: sp_keyring::Sr25519Keyring,
 ) -> (AccountId, PublicKey) {
 	let status = node.rpc("ehr_status", jsonrpsee::rpc_params![]).expect("ehr_status answers");
@@ -78,7 +74,7 @@ pub fn register_proxy(
 /// `person`'s proof, signed with their account key, that these Umbral keys
 /// are theirs on `chain` (what registration needs).
 pub fn ownership_proof(
-	chain: &super::chain::Chain,
+	chain: &crate::chain::Chain,
 	person: &sp_core::sr25519::Pair,
 	public_key: &[u8],
 	verifying_key: Option<&[u8]>,
@@ -96,7 +92,7 @@ pub fn ownership_proof(
 /// `hospital` registers `patient` with the Umbral public key of `secret`
 /// and the verifying key of `signer`, with the patient's own proof.
 pub fn register_patient(
-	chain: &super::chain::Chain,
+	chain: &crate::chain::Chain,
 	hospital: &sp_core::sr25519::Pair,
 	patient: &sp_core::sr25519::Pair,
 	secret: &SecretKey,
@@ -122,7 +118,7 @@ pub fn register_patient(
 /// `hospital` registers `provider` (affiliated with it) with the Umbral
 /// public key of `secret`, with the provider's own proof.
 pub fn register_provider(
-	chain: &super::chain::Chain,
+	chain: &crate::chain::Chain,
 	hospital: &sp_core::sr25519::Pair,
 	provider: &sp_core::sr25519::Pair,
 	secret: &SecretKey,

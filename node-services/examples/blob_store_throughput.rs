@@ -6,9 +6,9 @@
 //! - get: range reads of 1 MiB after the blob store's hash check (first read
 //!   in a fresh store: the whole body is hashed); baseline: read the file.
 //!
-//! `cargo run --release -p ehr-node --example blob_store_throughput [DIR]`
+//! `cargo run --release -p ehr-node-services --example blob_store_throughput [DIR]`
 
-use ehr_node::blob_store::BlobStore;
+use ehr_node_services::blob_store::BlobStore;
 use sp_core::H256;
 use std::{
 	fs::File,

@@ -10,6 +10,7 @@ use ehr_runtime::{
 	TxExtension, UncheckedExtrinsic,
 };
 use frame_system_rpc_runtime_api::AccountNonceApi;
+use futures::future::BoxFuture;
 use parking_lot::Mutex;
 use sc_transaction_pool_api::{TransactionPool, TransactionSource};
 use sp_api::{Core, ProvideRuntimeApi};
@@ -193,6 +194,32 @@ where
 				Err(format!("the transaction pool refused the transaction: {error}"))
 			},
 		}
+	}
+}
+
+/// Signs and submits the node's own transactions (cfrags, fetch
+/// confirmations). The proxy worker and the RPC server take this trait, not
+/// the transaction pool, so that they can be tested without one.
+pub trait SubmitCall: Send + Sync {
+	/// The account the transactions are signed with (the node's proxy account).
+	fn account(&self) -> AccountId;
+
+	/// Signs `call` and puts it in the transaction pool; an error says why not.
+	fn submit(&self, call: RuntimeCall) -> BoxFuture<'_, Result<(), String>>;
+}
+
+impl<C, P> SubmitCall for Submitter<C, P>
+where
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
+	C::Api: Core<Block> + AccountNonceApi<Block, AccountId, Nonce>,
+	P: TransactionPool<Block = Block> + 'static,
+{
+	fn account(&self) -> AccountId {
+		Submitter::account(self)
+	}
+
+	fn submit(&self, call: RuntimeCall) -> BoxFuture<'_, Result<(), String>> {
+		Box::pin(async move { Submitter::submit(self, call).await.map(|_| ()) })
 	}
 }
 

@@ -1,14 +1,24 @@
-//! Shared harness of the ehr-node integration tests: starts real `ehr-node`
-//! processes on free ports, each in its own base path, talks to them over
-//! JSON-RPC (HTTP) and kills every process it started, even when a test
-//! fails or panics.
+//! The harness every ehr-chain integration test uses: it starts real
+//! `ehr-node` processes on free ports, each in its own base path, talks to
+//! them over JSON-RPC (HTTP) and kills every process it started, even when a
+//! test fails or panics.
 //!
 //! Each node's stdout and stderr go to `node.log` inside its base path. When
 //! a test panics, every [`Node`] prints the tail of its log while it is
 //! dropped, and a temporary base path is kept on disk (its path is printed)
 //! so that the whole log and database can be inspected.
-
-// Shared by every scenario module of the one integration-test binary.
+//!
+//! - [`chain`]: signs and submits transactions with dev accounts and reads
+//!   state through the runtime API.
+//! - [`council`]: the hospitals' Council: propose, vote, close.
+//! - [`ehr`]: builds pallet-ehr's inputs (bounded bytes, sealed kfrags,
+//!   registrations) with real Umbral keys.
+//! - [`cli`]: runs the `ehr` command line client as its users do.
+//!
+//! The binaries are found by [`node_binary`] and [`cli::ehr_binary`]: next to
+//! the running test executable, where `cargo test --workspace` builds them,
+//! unless `EHR_NODE_BIN` / `EHR_BIN` name them.
+#![warn(missing_docs)]
 
 use jsonrpsee::{
 	core::{client::ClientT, params::ArrayParams},
@@ -30,11 +40,52 @@ use std::{
 use tempfile::TempDir;
 
 pub mod chain;
+pub mod cli;
 pub mod council;
 pub mod ehr;
 
-/// The `ehr-node` binary cargo built for these tests.
-pub const BIN: &str = env!("CARGO_BIN_EXE_ehr-node");
+/// The `ehr-node` binary: the path in the environment variable
+/// `EHR_NODE_BIN` if it is set, otherwise `ehr-node` next to the running test
+/// executable (where `cargo test --workspace` builds it). Panics, naming the
+/// path tried, if there is no such file.
+pub fn node_binary() -> PathBuf {
+	workspace_binary("ehr-node", "EHR_NODE_BIN")
+}
+
+/// One of the workspace's binaries, `name`: the path in the environment
+/// variable `variable` if it is set, otherwise `name` two directories up
+/// from the running test executable (cargo puts a test executable in
+/// `<target>/<profile>/deps/` and the binaries in `<target>/<profile>/`).
+/// Panics, naming the path tried, if there is no such file.
+pub(crate) fn workspace_binary(name: &str, variable: &str) -> PathBuf {
+	if let Some(path) = std::env::var_os(variable) {
+		let path = PathBuf::from(path);
+		assert!(
+			path.exists(),
+			"{variable} is set to {}, which does not exist; point it to the {name} binary, or unset it and \
+			 build the binaries with `cargo test --workspace` (scripts/test)",
+			path.display()
+		);
+		return path;
+	}
+	let test_executable = std::env::current_exe()
+		.unwrap_or_else(|e| panic!("cannot find the running test executable to look for {name} next to it: {e}"));
+	let profile_dir = test_executable.parent().and_then(Path::parent).unwrap_or_else(|| {
+		panic!(
+			"the test executable {} is not in <target>/<profile>/deps/, so {name} cannot be found next to it; \
+			 set {variable} to the {name} binary",
+			test_executable.display()
+		)
+	});
+	let path = profile_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+	assert!(
+		path.exists(),
+		"{} does not exist; build the binaries with `cargo test --workspace` (scripts/test), which builds {name} \
+		 next to the test executables, or set {variable} to the {name} binary",
+		path.display()
+	);
+	path
+}
 
 /// How long a node may take from its spawn until its JSON-RPC server
 /// answers: opening ParityDB, building genesis and compiling the runtime
@@ -91,7 +142,7 @@ pub fn peer_id(node_key_hex: &str) -> String {
 	let file = dir.path().join("node-key");
 	fs::write(&file, node_key_hex).unwrap_or_else(|e| panic!("writing the node key to {}: {e}", file.display()));
 
-	let mut command = Command::new(BIN);
+	let mut command = Command::new(node_binary());
 	command.args(["key", "inspect-node-key", "--file"]).arg(&file);
 	let out = run_with_timeout(&mut command, Duration::from_secs(60), "ehr-node key inspect-node-key");
 	assert!(out.status.success(), "`ehr-node key inspect-node-key` failed ({}):\n{}", out.status, out.stderr);
@@ -316,20 +367,28 @@ impl Node {
 			.append(true)
 			.open(&self.log)
 			.unwrap_or_else(|e| panic!("{}: cannot open the log file {}: {e}", self.name, self.log.display()));
-		writeln!(log, "===== test harness: run #{} of {}: {BIN} {} =====", self.runs, self.name, self.args.join(" "))
-			.unwrap_or_else(|e| panic!("{}: cannot write to {}: {e}", self.name, self.log.display()));
+		let binary = node_binary();
+		writeln!(
+			log,
+			"===== test harness: run #{} of {}: {} {} =====",
+			self.runs,
+			self.name,
+			binary.display(),
+			self.args.join(" ")
+		)
+		.unwrap_or_else(|e| panic!("{}: cannot write to {}: {e}", self.name, self.log.display()));
 		self.log_offset =
 			log.metadata().unwrap_or_else(|e| panic!("{}: cannot stat {}: {e}", self.name, self.log.display())).len();
 		let stderr =
 			log.try_clone().unwrap_or_else(|e| panic!("{}: cannot duplicate the log file handle: {e}", self.name));
 
-		let child = Command::new(BIN)
+		let child = Command::new(&binary)
 			.args(&self.args)
 			.stdin(Stdio::null())
 			.stdout(Stdio::from(log))
 			.stderr(Stdio::from(stderr))
 			.spawn()
-			.unwrap_or_else(|e| panic!("{}: cannot start {BIN}: {e}", self.name));
+			.unwrap_or_else(|e| panic!("{}: cannot start {}: {e}", self.name, binary.display()));
 		self.child = Some(child);
 	}
 

@@ -2,11 +2,9 @@
 //! transactions with dev accounts, submits them over JSON-RPC and reads
 //! pallet-ehr's state through the `EhrApi` runtime API (`state_call`).
 
-#![allow(dead_code)]
-
-use super::Node;
+use crate::Node;
 use codec::{Decode, Encode};
-use ehr_node::tx::{signed_extrinsic, ChainContext};
+use ehr_node_services::tx::{signed_extrinsic, ChainContext};
 use ehr_runtime::{AccountId, RuntimeCall};
 use jsonrpsee::rpc_params;
 use serde_json::Value;

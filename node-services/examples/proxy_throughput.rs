@@ -6,10 +6,9 @@
 //! - worker (first request of a grant): also decrypts the sealed kfrag and
 //!   verifies the patient's signature on it.
 //!
-//! `cargo run --release -p ehr-node --example proxy_throughput [ROUNDS]`
+//! `cargo run --release -p ehr-node-services --example proxy_throughput [ROUNDS]`
 
-use ehr_node::proxy_worker::{open_kfrag, reencrypt_capsule};
-use ehr_primitives::umbral_codec::{encode, Sealed};
+use ehr_primitives::{kfrags, umbral_codec::encode};
 use std::time::Instant;
 use umbral_pre::{encrypt, generate_kfrags, reencrypt, SecretKey, Signer};
 
@@ -25,9 +24,7 @@ fn main() {
 	let proxy = SecretKey::random();
 	let (capsule, _) = encrypt(&patient.public_key(), b"metadata envelope").expect("encrypts");
 	let kfrag = generate_kfrags(&patient, &grantee.public_key(), &signer, 2, 3, true, true)[0].clone();
-	let kfrag_bytes = encode(&kfrag.clone().unverify()).expect("encodes");
-	let (sealed_capsule, ciphertext) = encrypt(&proxy.public_key(), &kfrag_bytes).expect("encrypts");
-	let sealed = encode(&Sealed { capsule: sealed_capsule, ciphertext: ciphertext.to_vec() }).expect("encodes");
+	let sealed = kfrags::seal_with_rng(&mut rand_core::OsRng, &kfrag, &proxy.public_key()).expect("seals").sealed;
 	let capsule_bytes = encode(&capsule).expect("encodes");
 	let (vk, pk, gk) = (
 		encode(&signer.verifying_key()).expect("encodes"),
@@ -43,14 +40,14 @@ fn main() {
 
 	let start = Instant::now();
 	for _ in 0..rounds {
-		reencrypt_capsule(&capsule_bytes, kfrag.clone()).expect("re-encrypts");
+		kfrags::reencrypt(&capsule_bytes, kfrag.clone()).expect("re-encrypts");
 	}
 	let cached = per_second(rounds, start.elapsed().as_secs_f64());
 
 	let start = Instant::now();
 	for _ in 0..rounds {
-		let verified = open_kfrag(&proxy, &sealed, &vk, &pk, &gk).expect("opens the kfrag");
-		reencrypt_capsule(&capsule_bytes, verified).expect("re-encrypts");
+		let verified = kfrags::open(&proxy, &sealed, &vk, &pk, &gk).expect("opens the kfrag");
+		kfrags::reencrypt(&capsule_bytes, verified).expect("re-encrypts");
 	}
 	let cold = per_second(rounds, start.elapsed().as_secs_f64());
 

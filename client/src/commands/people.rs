@@ -4,7 +4,7 @@
 
 use crate::{
 	chain::{from_sp, parse_account, runtime},
-	keys::ExportedKeys,
+	commands::keys::ExportedKeys,
 	Context,
 };
 use anyhow::{anyhow, Context as _, Result};

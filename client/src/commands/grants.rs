@@ -1,12 +1,12 @@
 //! `ehr grant`, `ehr grants`, `ehr revoke`: the patient's consent.
 
 use crate::{
-	chain::{from_sp, parse_account, runtime, ss58, to_sp, AccountId, Chain},
+	chain::{from_sp, parse_account, runtime, ss58, AccountId, Chain},
 	Context,
 };
 use anyhow::{anyhow, bail, Result};
 use clap::Args;
-use ehr_primitives::{umbral_codec, Grant, GrantId, PatientInfo, ProviderInfo, ProxyInfo, Purpose, RecordId, Scope};
+use ehr_primitives::{kfrags, umbral_codec, GrantId, Purpose, RecordId, Scope};
 use runtime::runtime_types::{
 	bounded_collections::bounded_vec::BoundedVec,
 	ehr_primitives::types::{GrantProxy as ChainGrantProxy, Purpose as ChainPurpose, Scope as ChainScope},
@@ -16,7 +16,7 @@ use umbral_pre::PublicKey;
 
 type SpAccount = sp_core::crypto::AccountId32;
 /// A grant as the runtime API returns it.
-pub type ChainGrant = Grant<SpAccount, u32>;
+pub use crate::state::ChainGrant;
 
 /// `ehr grant`.
 #[derive(Args)]
@@ -117,11 +117,11 @@ pub fn block_time_ms(chain: &Chain) -> Result<u64> {
 
 /// The Umbral public key of a grantee (provider or patient).
 async fn grantee_key(chain: &Chain, grantee: &AccountId) -> Result<PublicKey> {
-	let provider: Option<ProviderInfo<SpAccount>> = chain.call("EhrApi_provider", to_sp(grantee)).await?;
+	let provider = chain.provider(grantee).await?;
 	let key = match provider {
 		Some(p) => p.public_key,
 		None => {
-			let patient: Option<PatientInfo<SpAccount>> = chain.call("EhrApi_patient", to_sp(grantee)).await?;
+			let patient = chain.patient(grantee).await?;
 			patient
 				.ok_or_else(|| {
 					anyhow!(
@@ -137,7 +137,7 @@ async fn grantee_key(chain: &Chain, grantee: &AccountId) -> Result<PublicKey> {
 
 /// The proxies named by account or hospital name, with their Umbral keys.
 async fn resolve_proxies(chain: &Chain, names: &[String]) -> Result<Vec<(AccountId, PublicKey)>> {
-	let proxies: Vec<(SpAccount, ProxyInfo<SpAccount>)> = chain.call("EhrApi_proxies", ()).await?;
+	let proxies = chain.proxies().await?;
 	let hospitals = chain.hospital_names().await?;
 	let mut chosen: Vec<(AccountId, PublicKey)> = Vec::new();
 	for name in names {
@@ -151,7 +151,7 @@ async fn resolve_proxies(chain: &Chain, names: &[String]) -> Result<Vec<(Account
 		};
 		let info = proxies
 			.iter()
-			.find(|(a, _)| to_sp(&account) == *a)
+			.find(|(a, _)| account == *a)
 			.map(|(_, info)| info)
 			.ok_or_else(|| anyhow!("hospital {} has no registered proxy; choose another", ss58(&account)))?;
 		if chosen.iter().any(|(a, _)| *a == account) {
@@ -183,30 +183,19 @@ pub async fn grant(context: &Context, args: GrantArgs) -> Result<()> {
 	};
 
 	// One kfrag per proxy, each sealed to that proxy's Umbral key.
-	let kfrags = umbral_pre::generate_kfrags(
-		&keys.umbral,
-		&grantee_key,
-		&keys.signer(),
-		usize::from(args.threshold),
-		proxies.len(),
-		true,
-		true,
-	);
-	let mut sealed = Vec::new();
-	for ((hospital, proxy_key), kfrag) in proxies.iter().zip(kfrags.iter()) {
-		let plain =
-			umbral_codec::encode(&kfrag.clone().unverify()).map_err(|e| anyhow!("cannot encode a kfrag: {e:?}"))?;
-		let (capsule, ciphertext) =
-			umbral_pre::encrypt(proxy_key, &plain).map_err(|e| anyhow!("cannot seal a kfrag: {e}"))?;
-		let bytes = umbral_codec::encode(&umbral_codec::Sealed { capsule, ciphertext: ciphertext.to_vec() })
-			.map_err(|e| anyhow!("cannot encode a sealed kfrag: {e:?}"))?;
-		let kfrag_id = umbral_codec::kfrag_id(&plain).ok_or_else(|| anyhow!("a kfrag has no readable id"))?;
-		sealed.push(ChainGrantProxy {
+	let proxy_keys: Vec<_> = proxies.iter().map(|(_, key)| *key).collect();
+	let kfrags =
+		kfrags::make_sealed(&keys.umbral, &keys.signer(), &grantee_key, usize::from(args.threshold), &proxy_keys)
+			.map_err(|e| anyhow!("cannot make the kfrags: {e}"))?;
+	let sealed: Vec<_> = proxies
+		.iter()
+		.zip(kfrags)
+		.map(|((hospital, _), kfrag)| ChainGrantProxy {
 			hospital: *hospital,
-			encrypted_kfrag: BoundedVec(bytes),
-			kfrag_id: Some(kfrag_id),
-		});
-	}
+			encrypted_kfrag: BoundedVec(kfrag.sealed),
+			kfrag_id: Some(kfrag.kfrag_id),
+		})
+		.collect();
 	let scope = if args.all { ChainScope::AllRecords } else { ChainScope::Records(BoundedVec(args.records.clone())) };
 	let call = runtime::transactions().ehr().grant(
 		grantee,
@@ -267,13 +256,16 @@ pub async fn list(context: &Context, args: GrantsArgs) -> Result<()> {
 	let keys = context.unlock()?;
 	let chain = context.chain().await?;
 	let me: SpAccount = keys.account_id();
-	let method = if args.received { "EhrApi_grants_to_grantee" } else { "EhrApi_grants_of_patient" };
-	let grants: Vec<(GrantId, ChainGrant)> = chain.call(method, me).await?;
-	let registered: Vec<(SpAccount, ProxyInfo<SpAccount>)> = chain.call("EhrApi_proxies", ()).await?;
+	let grants = if args.received {
+		chain.grants_to_grantee(&from_sp(&me)).await?
+	} else {
+		chain.grants_of_patient(&from_sp(&me)).await?
+	};
+	let registered = chain.proxies().await?;
 	let mut rotations = std::collections::BTreeMap::new();
 	for account in grants.iter().flat_map(|(_, g)| [g.patient.clone(), g.grantee.clone()]) {
 		if let std::collections::btree_map::Entry::Vacant(entry) = rotations.entry(account.clone()) {
-			entry.insert(chain.call::<Option<u32>>("EhrApi_keys_rotated_at", &account).await?);
+			entry.insert(chain.keys_rotated_at(&from_sp(&account)).await?);
 		}
 	}
 	let rotated_since = |account: &SpAccount, created: u32| {
@@ -286,7 +278,7 @@ pub async fn list(context: &Context, args: GrantsArgs) -> Result<()> {
 			retired_proxies: g
 				.proxies
 				.iter()
-				.filter(|p| !registered.iter().any(|(h, _)| *h == p.hospital))
+				.filter(|p| !registered.iter().any(|(h, _)| *h == from_sp(&p.hospital)))
 				.map(|p| ss58(&from_sp(&p.hospital)))
 				.collect(),
 			id,

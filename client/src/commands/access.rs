@@ -4,13 +4,13 @@
 use crate::{
 	blobs,
 	chain::{from_sp, runtime, ss58, Chain},
-	envelope,
-	records::ChainRecord,
+	commands::records::ChainRecord,
+	crypto::envelope,
 	Context,
 };
 use anyhow::{anyhow, bail, Context as _, Result};
 use clap::Args;
-use ehr_primitives::{umbral_codec, AccessRequest, GrantId, PatientInfo, RecordId, RequestId, RequestStatus};
+use ehr_primitives::{umbral_codec, GrantId, RecordId, RequestId, RequestStatus};
 use std::{
 	io::Write,
 	path::PathBuf,
@@ -18,7 +18,7 @@ use std::{
 };
 
 type SpAccount = sp_core::crypto::AccountId32;
-type ChainRequest = AccessRequest<SpAccount, u32>;
+use crate::state::ChainRequest;
 
 /// `ehr request`.
 #[derive(Args)]
@@ -76,7 +76,7 @@ async fn wait_ready(chain: &Chain, request: RequestId, wait: Duration, context: 
 	let spinner = context.output.spinner(format!("waiting for the proxies to re-encrypt request {request}"));
 	let start = Instant::now();
 	loop {
-		let found: Option<ChainRequest> = chain.call("EhrApi_request", request).await?;
+		let found = chain.request(request).await?;
 		let found =
 			found.ok_or_else(|| anyhow!("there is no request {request}; check the number `ehr request` printed"))?;
 		match found.status {
@@ -114,11 +114,11 @@ pub async fn fetch(context: &Context, args: FetchArgs) -> Result<()> {
 		bail!("request {} is not yours; use the key file of its grantee", args.request);
 	}
 	let record: ChainRecord = chain
-		.call::<Option<ChainRecord>>("EhrApi_record", request.record)
+		.record(request.record)
 		.await?
 		.ok_or_else(|| anyhow!("record {} is no longer on chain (retired)", request.record))?;
-	let patient: PatientInfo<SpAccount> = chain
-		.call::<Option<PatientInfo<SpAccount>>>("EhrApi_patient", request.patient.clone())
+	let patient = chain
+		.patient(&from_sp(&request.patient))
 		.await?
 		.ok_or_else(|| anyhow!("the record's patient is not registered any more"))?;
 

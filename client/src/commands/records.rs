@@ -2,13 +2,13 @@
 
 use crate::{
 	blobs,
-	chain::{from_sp, parse_account, runtime, ss58, to_sp, AccountId, Chain},
-	envelope::{self, Envelope},
+	chain::{from_sp, parse_account, runtime, ss58, AccountId, Chain},
+	crypto::envelope::{self, Envelope},
 	Context,
 };
 use anyhow::{anyhow, bail, Context as _, Result};
 use clap::Subcommand;
-use ehr_primitives::{umbral_codec, PatientInfo, Record, RecordId, MAX_PAGE_SIZE};
+use ehr_primitives::{umbral_codec, PatientInfo, RecordId, MAX_PAGE_SIZE};
 use runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -48,11 +48,11 @@ struct RecordView {
 }
 
 /// The on-chain record type as the runtime API returns it.
-pub type ChainRecord = Record<sp_core::crypto::AccountId32, u32>;
+pub use crate::state::ChainRecord;
 
 /// The patient's registration, or an error that says what to do.
 pub async fn patient_info(chain: &Chain, patient: &AccountId) -> Result<PatientInfo<sp_core::crypto::AccountId32>> {
-	let info: Option<PatientInfo<sp_core::crypto::AccountId32>> = chain.call("EhrApi_patient", to_sp(patient)).await?;
+	let info = chain.patient(patient).await?;
 	info.ok_or_else(|| anyhow!("{} is not a registered patient; a hospital must register them first", ss58(patient)))
 }
 
@@ -134,8 +134,7 @@ async fn add(context: &Context, file: PathBuf, patient: &str) -> Result<()> {
 pub async fn records_of(chain: &Chain, patient: &AccountId) -> Result<Vec<(RecordId, ChainRecord)>> {
 	let mut all = Vec::new();
 	for page in 0u32.. {
-		let batch: Vec<(RecordId, ChainRecord)> =
-			chain.call("EhrApi_records_of_patient", (to_sp(patient), page, MAX_PAGE_SIZE)).await?;
+		let batch = chain.records_of_patient(patient, page, MAX_PAGE_SIZE).await?;
 		let done = (batch.len() as u32) < MAX_PAGE_SIZE;
 		all.extend(batch);
 		if done {

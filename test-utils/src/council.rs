@@ -1,8 +1,6 @@
 //! The hospitals' Council, driven as its members would: propose, vote, close.
 
-#![allow(dead_code)]
-
-use super::chain::Chain;
+use crate::chain::Chain;
 use codec::{Decode, Encode};
 use ehr_runtime::{AccountId, Hash, RuntimeCall};
 use frame_support::dispatch::GetDispatchInfo;

@@ -1,0 +1,105 @@
+//! The chain's EHR state, read through the runtime APIs (`EhrApi`,
+//! `ConsortiumApi`) with subxt's typed `runtime::runtime_apis()`: the method names
+//! and argument types come from the runtime's metadata, and the results are
+//! `ehr_primitives`' own types (substituted in [`crate::chain::runtime`]), so
+//! nothing here names a method by string or re-encodes a value. Every read
+//! is at the best block, where the node's proxies and custodians act.
+
+use crate::chain::{runtime, AccountId, Chain};
+use anyhow::Result;
+use ehr_primitives::{
+	consortium::HospitalProfile, AccessRequest, AuditEntry, Grant, GrantId, PatientInfo, ProviderInfo, ProxyInfo,
+	Record, RecordId, RequestId,
+};
+use subxt::utils::Static;
+
+/// An account id as the primitives' types hold it.
+pub type SpAccount = sp_core::crypto::AccountId32;
+/// A record as `EhrApi` returns it.
+pub type ChainRecord = Record<SpAccount, u32>;
+/// A grant as `EhrApi` returns it.
+pub type ChainGrant = Grant<SpAccount, u32>;
+/// An access request as `EhrApi` returns it.
+pub type ChainRequest = AccessRequest<SpAccount, u32>;
+/// A patient's registration as `EhrApi` returns it.
+pub type ChainPatient = PatientInfo<SpAccount>;
+/// A provider's registration as `EhrApi` returns it.
+pub type ChainProvider = ProviderInfo<SpAccount>;
+/// A hospital proxy's registration as `EhrApi` returns it.
+pub type ChainProxy = ProxyInfo<SpAccount>;
+/// An audit entry as `EhrApi` returns it.
+pub type ChainAuditEntry = AuditEntry<SpAccount, u32>;
+
+fn unwrap_all<K, T>(items: Vec<(K, Static<T>)>) -> Vec<(K, T)> {
+	items.into_iter().map(|(key, Static(value))| (key, value)).collect()
+}
+
+impl Chain {
+	/// A record by id.
+	pub async fn record(&self, id: RecordId) -> Result<Option<ChainRecord>> {
+		Ok(self.runtime_api(runtime::runtime_apis().ehr_api().record(id)).await?.map(|Static(r)| r))
+	}
+
+	/// One page of a patient's records, oldest first.
+	pub async fn records_of_patient(
+		&self,
+		patient: &AccountId,
+		page: u32,
+		page_size: u32,
+	) -> Result<Vec<(RecordId, ChainRecord)>> {
+		let api = runtime::runtime_apis().ehr_api().records_of_patient(*patient, page, page_size);
+		Ok(unwrap_all(self.runtime_api(api).await?))
+	}
+
+	/// An access request by id.
+	pub async fn request(&self, id: RequestId) -> Result<Option<ChainRequest>> {
+		Ok(self.runtime_api(runtime::runtime_apis().ehr_api().request(id)).await?.map(|Static(r)| r))
+	}
+
+	/// The grants a patient gave.
+	pub async fn grants_of_patient(&self, patient: &AccountId) -> Result<Vec<(GrantId, ChainGrant)>> {
+		Ok(unwrap_all(self.runtime_api(runtime::runtime_apis().ehr_api().grants_of_patient(*patient)).await?))
+	}
+
+	/// The grants someone holds.
+	pub async fn grants_to_grantee(&self, grantee: &AccountId) -> Result<Vec<(GrantId, ChainGrant)>> {
+		Ok(unwrap_all(self.runtime_api(runtime::runtime_apis().ehr_api().grants_to_grantee(*grantee)).await?))
+	}
+
+	/// One page of a patient's audit log, oldest first.
+	pub async fn audit_log(&self, patient: &AccountId, page: u32, page_size: u32) -> Result<Vec<ChainAuditEntry>> {
+		let entries = self.runtime_api(runtime::runtime_apis().ehr_api().audit_log(*patient, page, page_size)).await?;
+		Ok(entries.into_iter().map(|Static(e)| e).collect())
+	}
+
+	/// How many entries a patient's audit log holds.
+	pub async fn audit_log_len(&self, patient: &AccountId) -> Result<u32> {
+		self.runtime_api(runtime::runtime_apis().ehr_api().audit_log_len(*patient)).await
+	}
+
+	/// The registered hospital proxies, by hospital.
+	pub async fn proxies(&self) -> Result<Vec<(AccountId, ChainProxy)>> {
+		Ok(unwrap_all(self.runtime_api(runtime::runtime_apis().ehr_api().proxies()).await?))
+	}
+
+	/// A patient's registration.
+	pub async fn patient(&self, account: &AccountId) -> Result<Option<ChainPatient>> {
+		Ok(self.runtime_api(runtime::runtime_apis().ehr_api().patient(*account)).await?.map(|Static(p)| p))
+	}
+
+	/// A provider's registration.
+	pub async fn provider(&self, account: &AccountId) -> Result<Option<ChainProvider>> {
+		Ok(self.runtime_api(runtime::runtime_apis().ehr_api().provider(*account)).await?.map(|Static(p)| p))
+	}
+
+	/// The block at which `account` last rotated its keys, if ever.
+	pub async fn keys_rotated_at(&self, account: &AccountId) -> Result<Option<u32>> {
+		self.runtime_api(runtime::runtime_apis().ehr_api().keys_rotated_at(*account)).await
+	}
+
+	/// The member hospitals with their public profiles.
+	pub async fn hospitals(&self) -> Result<Vec<(AccountId, Option<HospitalProfile>)>> {
+		let hospitals = self.runtime_api(runtime::runtime_apis().consortium_api().hospitals()).await?;
+		Ok(hospitals.into_iter().map(|(account, profile)| (account, profile.map(|Static(p)| p))).collect())
+	}
+}

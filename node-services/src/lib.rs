@@ -1,0 +1,163 @@
+//! A hospital node's EHR services, apart from the Substrate service that
+//! runs them. Each is generic over the client traits it reads the chain
+//! through (`ProvideRuntimeApi` with `EhrApi`, `HeaderBackend`,
+//! `BlockchainEvents`), as polkadot-sdk's RPC crates are, so it can be
+//! tested against a mocked runtime API.
+//!
+//! - [`blob_store`]: the encrypted record bodies this hospital holds.
+//! - [`proxy_key`]: the proxy's Umbral key file.
+//! - [`proxy_worker`]: re-encrypts capsules for open requests ([`journal`]
+//!   keeps its submissions across restarts).
+//! - [`upkeep`]: deletes retired and orphaned bodies.
+//! - [`rpc`]: the `ehr_*` JSON-RPC server (interface in `ehr-rpc-api`).
+//! - [`tx`]: signing and submitting the node's own transactions.
+//! - [`peering`]: member-only peering.
+//! - [`membership`]: which hospital this node acts for.
+//! - [`metrics`]: Prometheus metrics.
+//!
+//! The node starts them all with one call, [`start`].
+#![warn(missing_docs)]
+
+pub mod blob_store;
+pub mod journal;
+pub mod membership;
+pub mod metrics;
+pub mod peering;
+pub mod proxy_key;
+pub mod proxy_worker;
+pub mod rpc;
+pub mod tx;
+pub mod upkeep;
+
+#[cfg(test)]
+mod tests;
+
+use ehr_primitives::{ConsortiumApi, EhrApi};
+use ehr_rpc_api::EhrRpcApiServer;
+use ehr_runtime::{opaque::Block, AccountId, BlockNumber, Nonce};
+use frame_system_rpc_runtime_api::AccountNonceApi;
+use sc_client_api::BlockchainEvents;
+use sc_network::service::traits::NetworkService;
+use sc_transaction_pool_api::TransactionPool;
+use sp_api::{Core, ProvideRuntimeApi};
+use sp_blockchain::HeaderBackend;
+use sp_core::traits::SpawnNamed;
+use sp_keystore::KeystorePtr;
+use std::{path::PathBuf, sync::Arc, time::Duration};
+
+/// How the node's operator configured the EHR services.
+#[derive(Clone, Debug)]
+pub struct ServicesConfig {
+	/// The folder of the services for this chain: blob store, proxy key, journal.
+	pub dir: PathBuf,
+	/// Largest record body the blob store accepts, in bytes.
+	pub blob_max_bytes: u64,
+	/// Age after which an upload that no record points to is deleted.
+	pub orphan_ttl: Duration,
+	/// Time between two passes of blob store upkeep.
+	pub upkeep_interval: Duration,
+	/// The development seed (`--alice` and the like): a development node
+	/// creates its proxy account and proxy key from it when they are missing.
+	pub dev_key_seed: Option<String>,
+}
+
+/// The running services, from which the node builds its `ehr_*` RPC module.
+pub struct EhrServices<C> {
+	client: Arc<C>,
+	store: Arc<blob_store::BlobStore>,
+	submitter: Option<Arc<dyn tx::SubmitCall>>,
+	proxy_public_key: Option<String>,
+	metrics: metrics::EhrMetrics,
+}
+
+impl<C> EhrServices<C>
+where
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
+	C::Api: EhrApi<Block, AccountId, BlockNumber>,
+{
+	/// The `ehr_*` methods, to merge into the node's RPC server.
+	pub fn rpc(&self) -> jsonrpsee::RpcModule<rpc::EhrRpc<C>> {
+		rpc::EhrRpc::new(
+			self.client.clone(),
+			self.store.clone(),
+			self.submitter.clone(),
+			self.proxy_public_key.clone(),
+			self.metrics.clone(),
+		)
+		.into_rpc()
+	}
+}
+
+/// Opens the blob store and starts, on `spawner`, member-only peering, the
+/// blob store upkeep and (when the node has a proxy account in `keystore`
+/// and a proxy key file) the proxy worker. Fails with a sentence naming what
+/// could not be opened or registered.
+#[allow(clippy::too_many_arguments)]
+pub fn start<C, P>(
+	config: ServicesConfig,
+	client: Arc<C>,
+	pool: Arc<P>,
+	keystore: KeystorePtr,
+	network: Arc<dyn NetworkService>,
+	registry: Option<&substrate_prometheus_endpoint::Registry>,
+	spawner: &impl SpawnNamed,
+) -> Result<EhrServices<C>, String>
+where
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + BlockchainEvents<Block> + Send + Sync + 'static,
+	C::Api: EhrApi<Block, AccountId, BlockNumber>
+		+ ConsortiumApi<Block, AccountId>
+		+ Core<Block>
+		+ AccountNonceApi<Block, AccountId, Nonce>,
+	P: TransactionPool<Block = Block> + 'static,
+{
+	spawner.spawn("ehr-member-peering", Some("ehr"), Box::pin(peering::follow_member_peers(client.clone(), network)));
+
+	let dir = &config.dir;
+	let store = Arc::new(
+		blob_store::BlobStore::open(dir, config.blob_max_bytes)
+			.map_err(|e| format!("cannot open the blob store in {}: {e}", dir.display()))?,
+	);
+	let metrics = metrics::EhrMetrics::new(registry).map_err(|e| format!("cannot register the EHR metrics: {e}"))?;
+
+	let submitter: Option<Arc<dyn tx::SubmitCall>> = tx::proxy_account(&keystore, config.dev_key_seed.as_deref())
+		.map(|account| Arc::new(tx::Submitter::new(client.clone(), pool, keystore.clone(), account)) as _);
+
+	let key_path = dir.join(proxy_key::PROXY_KEY_FILE);
+	if !key_path.exists() && config.dev_key_seed.is_some() {
+		let public = proxy_key::generate(&key_path)?;
+		log::info!(target: "ehr-proxy", "created a development proxy key {}", proxy_key::public_key_hex(&public));
+	}
+	let secret = if key_path.exists() { Some(proxy_key::load(&key_path)?) } else { None };
+	let proxy_public_key = secret.as_ref().map(|s| proxy_key::public_key_hex(&s.public_key()));
+
+	match (&submitter, secret) {
+		(Some(submitter), Some(secret)) => {
+			log::info!(target: "ehr-proxy", "proxy account {}, key {}", submitter.account(), proxy_public_key.clone().unwrap_or_default());
+			let worker = proxy_worker::ProxyWorker {
+				client: client.clone(),
+				submitter: submitter.clone(),
+				secret,
+				journal: journal::Journal::open(dir.join("proxy-submissions")),
+				metrics: metrics.clone(),
+				kfrags: Default::default(),
+			};
+			spawner.spawn("ehr-proxy-worker", Some("ehr"), Box::pin(worker.run()));
+		},
+		_ => log::info!(
+			target: "ehr-proxy",
+			"proxy worker off: this node needs an `ehrp` key in its keystore and a key from `ehr-node generate-proxy-key`"
+		),
+	}
+	spawner.spawn(
+		"ehr-blob-upkeep",
+		Some("ehr"),
+		Box::pin(upkeep::tidy_blob_store(
+			client.clone(),
+			store.clone(),
+			metrics.clone(),
+			config.orphan_ttl,
+			config.upkeep_interval,
+		)),
+	);
+	Ok(EhrServices { client, store, submitter, proxy_public_key, metrics })
+}

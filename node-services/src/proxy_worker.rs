@@ -1,0 +1,191 @@
+//! The proxy worker: follows the best chain and, for every open request that
+//! names this hospital, decrypts its kfrag, verifies it, re-encrypts the
+//! record's capsule and submits the cfrag from the node's proxy account.
+//!
+//! Idempotent across restarts and re-orgs: a request whose cfrags already
+//! hold this hospital's is skipped, and each submission is journaled (fsynced)
+//! so a restarted node does not submit again unless the cfrag failed to
+//! reach the chain within [`RESUBMIT_AFTER_BLOCKS`].
+
+use crate::{journal::Journal, membership::hospital_of, metrics::EhrMetrics, tx::SubmitCall};
+use ehr_primitives::{kfrags, AccessRequest, CfragBytes, EhrApi, GrantId};
+use ehr_runtime::{opaque::Block, AccountId, BlockNumber, EhrCall};
+use futures::StreamExt;
+use parking_lot::Mutex;
+use sc_client_api::BlockchainEvents;
+use sp_api::ProvideRuntimeApi;
+use sp_blockchain::HeaderBackend;
+use sp_core::H256;
+use sp_runtime::traits::Header as _;
+use std::{collections::HashMap, sync::Arc, time::Instant};
+use umbral_pre::{SecretKey, VerifiedKeyFrag};
+
+/// Blocks after which a journaled cfrag that is still not on chain is submitted again.
+pub const RESUBMIT_AFTER_BLOCKS: BlockNumber = 10;
+
+/// Grants whose verified kfrag a proxy keeps in memory.
+pub const KFRAG_CACHE_SIZE: usize = 4096;
+
+const LOG_TARGET: &str = "ehr-proxy";
+
+/// What the worker does about one open request at a block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decision {
+	/// This hospital's cfrag is already on chain.
+	AlreadyDelivered,
+	/// This node submitted a cfrag recently; it may still be in the pool.
+	AwaitingInclusion,
+	/// Re-encrypt and submit.
+	Reencrypt,
+}
+
+/// Whether the proxy of `hospital` should re-encrypt `request` at block
+/// `number`, given the journal of its submissions.
+pub fn decide(
+	hospital: &AccountId,
+	request: &AccessRequest<AccountId, BlockNumber>,
+	submitted_at: Option<BlockNumber>,
+	number: BlockNumber,
+) -> Decision {
+	if request.cfrags.iter().any(|c| &c.hospital == hospital) {
+		return Decision::AlreadyDelivered;
+	}
+	match submitted_at {
+		Some(done) if number < done.saturating_add(RESUBMIT_AFTER_BLOCKS) => Decision::AwaitingInclusion,
+		_ => Decision::Reencrypt,
+	}
+}
+
+/// The proxy worker of one node, generic over the chain client it reads.
+pub struct ProxyWorker<C> {
+	/// The chain client.
+	pub client: Arc<C>,
+	/// Signs and submits cfrags with the node's proxy account.
+	pub submitter: Arc<dyn SubmitCall>,
+	/// The proxy's Umbral secret key (kfrags are encrypted to its public key).
+	pub secret: SecretKey,
+	/// Submissions already made.
+	pub journal: Journal,
+	/// Metrics.
+	pub metrics: EhrMetrics,
+	/// Verified kfrags by grant, so each is decrypted and verified once.
+	pub kfrags: Mutex<HashMap<GrantId, VerifiedKeyFrag>>,
+}
+
+impl<C> ProxyWorker<C>
+where
+	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
+	C::Api: EhrApi<Block, AccountId, BlockNumber>,
+{
+	/// Runs for as long as the node imports blocks.
+	pub async fn run(self)
+	where
+		C: BlockchainEvents<Block>,
+	{
+		let mut blocks = self.client.import_notification_stream();
+		while let Some(block) = blocks.next().await {
+			if !block.is_new_best {
+				continue;
+			}
+			if let Err(error) = self.on_best_block(block.hash, *block.header.number()).await {
+				log::warn!(target: LOG_TARGET, "{error}; will retry at the next block");
+			}
+		}
+	}
+
+	/// Re-encrypts and submits every open request of this hospital that
+	/// [`decide`] says to, at best block `at` numbered `number`.
+	pub async fn on_best_block(&self, at: H256, number: BlockNumber) -> Result<(), String> {
+		let me = self.submitter.account();
+		let Some(hospital) = hospital_of(&*self.client, at, &me)? else {
+			self.metrics.open_requests.set(0);
+			return Ok(());
+		};
+		let open = self
+			.client
+			.runtime_api()
+			.open_requests_for_proxy(at, hospital.clone())
+			.map_err(|e| format!("cannot read the open requests: {e}"))?;
+		self.metrics.open_requests.set(open.len() as u64);
+		for (id, request) in open {
+			if decide(&hospital, &request, self.journal.submitted_at(id), number) != Decision::Reencrypt {
+				continue;
+			}
+			let started = Instant::now();
+			let cfrag = match self.reencrypt(at, &hospital, &request) {
+				Ok(cfrag) => cfrag,
+				Err(error) => {
+					self.metrics.cfrags.with_label_values(&["failed"]).inc();
+					log::warn!(target: LOG_TARGET, "request {id}: {error}");
+					continue;
+				},
+			};
+			self.metrics.reencryption_seconds.observe(started.elapsed().as_secs_f64());
+			match self.submitter.submit(EhrCall::submit_cfrag { request: id, cfrag }.into()).await {
+				Ok(()) => {
+					self.metrics.cfrags.with_label_values(&["submitted"]).inc();
+					if let Err(error) = self.journal.record(id, number) {
+						log::warn!(target: LOG_TARGET, "cannot journal the cfrag of request {id}: {error}");
+					}
+					log::info!(target: LOG_TARGET, "submitted the cfrag for request {id}");
+				},
+				Err(error) => {
+					self.metrics.cfrags.with_label_values(&["failed"]).inc();
+					log::warn!(target: LOG_TARGET, "request {id}: {error}");
+				},
+			}
+		}
+		Ok(())
+	}
+
+	/// The cfrag this proxy delivers for `request`, after checking that the
+	/// grant is live and covers the record. The grant's kfrag is decrypted
+	/// and verified once, then kept for the grant's later requests.
+	pub fn reencrypt(
+		&self,
+		at: H256,
+		hospital: &AccountId,
+		request: &AccessRequest<AccountId, BlockNumber>,
+	) -> Result<CfragBytes, String> {
+		let api = self.client.runtime_api();
+		let read = |e: sp_api::ApiError| format!("cannot read chain state: {e}");
+		if !api.grant_covers(at, request.grant, request.record).map_err(read)? {
+			return Err("the grant is revoked, expired or does not cover the record; nothing re-encrypted".into());
+		}
+		let record = api.record(at, request.record).map_err(read)?.ok_or("the record is gone")?;
+		let cached = self.kfrags.lock().get(&request.grant).cloned();
+		let kfrag = match cached {
+			Some(kfrag) => kfrag,
+			None => {
+				let grant = api.grant(at, request.grant).map_err(read)?.ok_or("the grant is gone")?;
+				let patient =
+					api.patient(at, grant.patient.clone()).map_err(read)?.ok_or("the patient is not registered")?;
+				let grantee_key = match api.provider(at, grant.grantee.clone()).map_err(read)? {
+					Some(provider) => provider.public_key,
+					None => {
+						api.patient(at, grant.grantee.clone())
+							.map_err(read)?
+							.ok_or("the grantee is not registered")?
+							.public_key
+					},
+				};
+				let sealed = &grant
+					.proxies
+					.iter()
+					.find(|p| &p.hospital == hospital)
+					.ok_or("this hospital is not a proxy of the grant")?
+					.encrypted_kfrag;
+				let kfrag =
+					kfrags::open(&self.secret, sealed, &patient.verifying_key, &patient.public_key, &grantee_key)
+						.map_err(|e| e.to_string())?;
+				let mut cache = self.kfrags.lock();
+				if cache.len() >= KFRAG_CACHE_SIZE {
+					cache.clear();
+				}
+				cache.insert(request.grant, kfrag.clone());
+				kfrag
+			},
+		};
+		kfrags::reencrypt(&record.capsule, kfrag).map_err(|e| e.to_string())
+	}
+}

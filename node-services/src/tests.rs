@@ -1,0 +1,430 @@
+//! The RPC authorization and the proxy worker's decisions against a mocked
+//! runtime API (`sp_api::mock_impl_runtime_apis!`) and a mocked header
+//! backend: no node, no runtime, real Umbral and sr25519 keys.
+
+use crate::{
+	blob_store::BlobStore,
+	journal::Journal,
+	metrics::EhrMetrics,
+	proxy_worker::{decide, Decision, ProxyWorker, RESUBMIT_AFTER_BLOCKS},
+	rpc::EhrRpc,
+	tx::SubmitCall,
+};
+use ehr_primitives::{
+	kfrags, umbral_codec, AccessRequest, DeliveredCfrag, EhrApi, Grant, GrantId, GrantProxy, PatientInfo, ProxyInfo,
+	Purpose, Record, RecordId, RequestId, RequestStatus, Scope,
+};
+use ehr_rpc_api::{BlobRead, EhrRpcError};
+use ehr_runtime::{opaque::Block, AccountId, BlockNumber, EhrCall, RuntimeCall};
+use futures::future::BoxFuture;
+use parking_lot::Mutex;
+use sp_api::{ApiRef, ProvideRuntimeApi};
+use sp_blockchain::{BlockStatus, HeaderBackend, Info};
+use sp_core::{sr25519, Pair, H256};
+use std::{collections::BTreeMap, sync::Arc};
+use umbral_pre::{SecretKey, Signer};
+
+const GENESIS: H256 = H256([7; 32]);
+const BEST: BlockNumber = 100;
+const NOW_MS: u64 = 1_700_000_000_000;
+
+/// The chain state the mocked runtime API answers from.
+#[derive(Clone, Default)]
+struct World {
+	records: BTreeMap<RecordId, Record<AccountId, BlockNumber>>,
+	grants: BTreeMap<GrantId, Grant<AccountId, BlockNumber>>,
+	requests: BTreeMap<RequestId, AccessRequest<AccountId, BlockNumber>>,
+	patients: BTreeMap<AccountId, PatientInfo<AccountId>>,
+	proxies: Vec<(AccountId, ProxyInfo<AccountId>)>,
+	/// Grants that no longer cover their records (revoked or expired).
+	lapsed: Vec<GrantId>,
+}
+
+struct MockApi {
+	world: World,
+}
+
+sp_api::mock_impl_runtime_apis! {
+	impl EhrApi<Block, AccountId, BlockNumber> for MockApi {
+		fn record(&self, id: RecordId) -> Option<Record<AccountId, BlockNumber>> {
+			self.world.records.get(&id).cloned()
+		}
+		fn grant(&self, id: GrantId) -> Option<Grant<AccountId, BlockNumber>> {
+			self.world.grants.get(&id).cloned()
+		}
+		fn request(&self, id: RequestId) -> Option<AccessRequest<AccountId, BlockNumber>> {
+			self.world.requests.get(&id).cloned()
+		}
+		fn open_requests_for_proxy(&self, hospital: AccountId) -> Vec<(RequestId, AccessRequest<AccountId, BlockNumber>)> {
+			self.world.requests.iter()
+				.filter(|(_, r)| r.status == RequestStatus::Open)
+				.filter(|(_, r)| self.world.grants.get(&r.grant).is_some_and(|g| g.has_proxy(&hospital)))
+				.map(|(id, r)| (*id, r.clone()))
+				.collect()
+		}
+		fn proxies(&self) -> Vec<(AccountId, ProxyInfo<AccountId>)> {
+			self.world.proxies.clone()
+		}
+		fn patient(&self, account: AccountId) -> Option<PatientInfo<AccountId>> {
+			self.world.patients.get(&account).cloned()
+		}
+		fn provider(&self, _account: AccountId) -> Option<ehr_primitives::ProviderInfo<AccountId>> {
+			None
+		}
+		fn grant_covers(&self, grant: GrantId, record: RecordId) -> bool {
+			!self.world.lapsed.contains(&grant)
+				&& self.world.grants.get(&grant).is_some_and(|g| match &g.scope {
+					Scope::AllRecords => true,
+					Scope::Records(ids) => ids.contains(&record),
+				})
+		}
+	}
+}
+
+/// A client whose best block is [`BEST`] and whose runtime API is [`MockApi`].
+struct MockClient {
+	world: Mutex<World>,
+}
+
+impl ProvideRuntimeApi<Block> for MockClient {
+	type Api = MockApi;
+	fn runtime_api(&self) -> ApiRef<'_, MockApi> {
+		MockApi { world: self.world.lock().clone() }.into()
+	}
+}
+
+impl HeaderBackend<Block> for MockClient {
+	fn header(&self, _: H256) -> sp_blockchain::Result<Option<<Block as sp_runtime::traits::Block>::Header>> {
+		Ok(None)
+	}
+	fn info(&self) -> Info<Block> {
+		Info {
+			best_hash: H256([1; 32]),
+			best_number: BEST,
+			genesis_hash: GENESIS,
+			finalized_hash: H256([1; 32]),
+			finalized_number: BEST,
+			finalized_state: None,
+			number_leaves: 1,
+			block_gap: None,
+		}
+	}
+	fn status(&self, _: H256) -> sp_blockchain::Result<BlockStatus> {
+		Ok(BlockStatus::InChain)
+	}
+	fn number(&self, _: H256) -> sp_blockchain::Result<Option<BlockNumber>> {
+		Ok(Some(BEST))
+	}
+	fn hash(&self, _: BlockNumber) -> sp_blockchain::Result<Option<H256>> {
+		Ok(None)
+	}
+}
+
+/// Records the calls it is asked to submit instead of signing them.
+struct Recorder {
+	account: AccountId,
+	calls: Mutex<Vec<RuntimeCall>>,
+}
+
+impl SubmitCall for Recorder {
+	fn account(&self) -> AccountId {
+		self.account.clone()
+	}
+	fn submit(&self, call: RuntimeCall) -> BoxFuture<'_, Result<(), String>> {
+		self.calls.lock().push(call);
+		Box::pin(async { Ok(()) })
+	}
+}
+
+fn account(seed: u8) -> AccountId {
+	AccountId::new([seed; 32])
+}
+
+fn bytes<const N: u32>(data: Vec<u8>) -> sp_runtime::BoundedVec<u8, sp_core::ConstU32<N>> {
+	data.try_into().expect("fits its bound")
+}
+
+fn enc<T: serde::Serialize>(object: &T) -> Vec<u8> {
+	umbral_codec::encode(object).expect("encodes")
+}
+
+/// One patient, one record held by `HOSPITAL`, one grant to a clinician
+/// through this hospital's proxy and another's, and one request.
+struct Scenario {
+	client: Arc<MockClient>,
+	patient: sr25519::Pair,
+	grantee: sr25519::Pair,
+	proxy_secret: SecretKey,
+	recorder: Arc<Recorder>,
+	rpc: EhrRpc<MockClient>,
+	_dir: tempfile::TempDir,
+}
+
+const HOSPITAL: u8 = 1;
+const OTHER_HOSPITAL: u8 = 2;
+const NODE_ACCOUNT: u8 = 11;
+const RECORD: RecordId = 5;
+const GRANT: GrantId = 6;
+const REQUEST: RequestId = 7;
+
+impl Scenario {
+	fn new(status: RequestStatus) -> Self {
+		let patient = sr25519::Pair::from_seed(&[21; 32]);
+		let grantee = sr25519::Pair::from_seed(&[22; 32]);
+		let (patient_umbral, grantee_umbral) = (SecretKey::random(), SecretKey::random());
+		let signer = Signer::new(SecretKey::random());
+		let proxy_secret = SecretKey::random();
+		let other_proxy = SecretKey::random();
+
+		let mut world = World::default();
+		let (capsule, _) = umbral_pre::encrypt(&patient_umbral.public_key(), b"envelope").expect("encrypts");
+		world.records.insert(
+			RECORD,
+			Record {
+				patient: patient.public().into(),
+				custodian: account(HOSPITAL),
+				capsule: bytes(enc(&capsule)),
+				encrypted_metadata: bytes(vec![1; 64]),
+				body_hash: H256([9; 32]),
+				body_size: 3,
+				created_at: 1,
+				retired_at: None,
+			},
+		);
+		world.patients.insert(
+			patient.public().into(),
+			PatientInfo {
+				public_key: bytes(enc(&patient_umbral.public_key())),
+				verifying_key: bytes(enc(&signer.verifying_key())),
+				onboarded_by: account(HOSPITAL),
+			},
+		);
+		world.patients.insert(
+			grantee.public().into(),
+			PatientInfo {
+				public_key: bytes(enc(&grantee_umbral.public_key())),
+				verifying_key: bytes(enc(&signer.verifying_key())),
+				onboarded_by: account(HOSPITAL),
+			},
+		);
+		let sealed = kfrags::make_sealed(
+			&patient_umbral,
+			&signer,
+			&grantee_umbral.public_key(),
+			1,
+			&[proxy_secret.public_key(), other_proxy.public_key()],
+		)
+		.expect("seals");
+		let proxies = [HOSPITAL, OTHER_HOSPITAL]
+			.iter()
+			.zip(&sealed)
+			.map(|(h, s)| GrantProxy {
+				hospital: account(*h),
+				encrypted_kfrag: bytes(s.sealed.clone()),
+				kfrag_id: Some(s.kfrag_id),
+			})
+			.collect::<Vec<_>>();
+		world.grants.insert(
+			GRANT,
+			Grant {
+				patient: patient.public().into(),
+				grantee: grantee.public().into(),
+				scope: Scope::AllRecords,
+				threshold: 1,
+				proxies: proxies.try_into().expect("two proxies"),
+				expires_at: None,
+				purpose: Purpose::Treatment,
+				created_at: 2,
+				revoked_at: None,
+			},
+		);
+		world.requests.insert(
+			REQUEST,
+			AccessRequest {
+				grant: GRANT,
+				record: RECORD,
+				grantee: grantee.public().into(),
+				patient: patient.public().into(),
+				opened_at: BEST - 5,
+				expires_at: BEST + 10,
+				cfrags: Default::default(),
+				status,
+				fetches: 0,
+			},
+		);
+		for (hospital, key) in [(HOSPITAL, &proxy_secret), (OTHER_HOSPITAL, &other_proxy)] {
+			world.proxies.push((
+				account(hospital),
+				ProxyInfo {
+					accounts: vec![account(hospital + 10)].try_into().expect("one account"),
+					public_key: bytes(enc(&key.public_key())),
+				},
+			));
+		}
+
+		let client = Arc::new(MockClient { world: Mutex::new(world) });
+		let recorder = Arc::new(Recorder { account: account(NODE_ACCOUNT), calls: Mutex::new(Vec::new()) });
+		let dir = tempfile::tempdir().expect("a temporary folder");
+		let store = Arc::new(BlobStore::open(dir.path(), 1 << 20).expect("opens"));
+		let metrics = EhrMetrics::new(None).expect("metrics");
+		let rpc = EhrRpc::new(client.clone(), store, Some(recorder.clone()), None, metrics);
+		Scenario { client, patient, grantee, proxy_secret, recorder, rpc, _dir: dir }
+	}
+
+	fn change(&self, change: impl FnOnce(&mut World)) {
+		change(&mut self.client.world.lock());
+	}
+
+	fn read_request(&self, reader: &sr25519::Pair) -> BlobRead {
+		BlobRead::signed(GENESIS, Some(REQUEST), None, 0, 16, NOW_MS, reader)
+	}
+
+	fn authorize(&self, read: &BlobRead) -> Result<(H256, Option<RequestId>), EhrRpcError> {
+		self.rpc.authorize(read, NOW_MS)
+	}
+
+	fn worker(&self) -> (ProxyWorker<MockClient>, tempfile::TempDir) {
+		let dir = tempfile::tempdir().expect("a temporary folder");
+		let worker = ProxyWorker {
+			client: self.client.clone(),
+			submitter: self.recorder.clone(),
+			secret: self.proxy_secret.clone(),
+			journal: Journal::open(dir.path().join("journal")),
+			metrics: EhrMetrics::new(None).expect("metrics"),
+			kfrags: Default::default(),
+		};
+		(worker, dir)
+	}
+}
+
+#[test]
+fn the_grantee_of_a_ready_request_reads_from_the_custodian() {
+	let s = Scenario::new(RequestStatus::Ready);
+	assert_eq!(s.authorize(&s.read_request(&s.grantee)), Ok((H256([9; 32]), Some(REQUEST))));
+}
+
+#[test]
+fn anyone_but_the_grantee_is_refused_a_request_read() {
+	let s = Scenario::new(RequestStatus::Ready);
+	assert!(matches!(s.authorize(&s.read_request(&s.patient)), Err(EhrRpcError::NotAuthorized(_))));
+}
+
+#[test]
+fn a_request_not_yet_ready_is_not_served() {
+	let s = Scenario::new(RequestStatus::Open);
+	assert_eq!(s.authorize(&s.read_request(&s.grantee)), Err(EhrRpcError::NotReady));
+}
+
+#[test]
+fn a_read_after_the_reading_window_is_refused() {
+	let s = Scenario::new(RequestStatus::Ready);
+	s.change(|w| w.requests.get_mut(&REQUEST).expect("request").expires_at = BEST - 1);
+	assert!(
+		matches!(s.authorize(&s.read_request(&s.grantee)), Err(EhrRpcError::NotAuthorized(m)) if m.contains("window"))
+	);
+}
+
+#[test]
+fn a_lapsed_grant_is_not_served() {
+	let s = Scenario::new(RequestStatus::Ready);
+	s.change(|w| w.lapsed.push(GRANT));
+	assert!(matches!(s.authorize(&s.read_request(&s.grantee)), Err(EhrRpcError::NotAuthorized(_))));
+}
+
+#[test]
+fn another_hospitals_record_is_not_served_here() {
+	let s = Scenario::new(RequestStatus::Ready);
+	s.change(|w| w.records.get_mut(&RECORD).expect("record").custodian = account(OTHER_HOSPITAL));
+	assert_eq!(s.authorize(&s.read_request(&s.grantee)), Err(EhrRpcError::NotCustodian));
+}
+
+#[test]
+fn the_patient_reads_their_own_record_but_not_once_retired() {
+	let s = Scenario::new(RequestStatus::Ready);
+	let read = |who: &sr25519::Pair| BlobRead::signed(GENESIS, None, Some(RECORD), 0, 16, NOW_MS, who);
+	assert_eq!(s.authorize(&read(&s.patient)), Ok((H256([9; 32]), None)));
+	assert!(matches!(s.authorize(&read(&s.grantee)), Err(EhrRpcError::NotAuthorized(_))));
+	s.change(|w| w.records.get_mut(&RECORD).expect("record").retired_at = Some(BEST));
+	assert!(matches!(s.authorize(&read(&s.patient)), Err(EhrRpcError::NotAuthorized(_))));
+}
+
+#[test]
+fn forged_stale_replayed_and_ambiguous_reads_are_refused() {
+	let s = Scenario::new(RequestStatus::Ready);
+	let other_chain = BlobRead::signed(H256([8; 32]), Some(REQUEST), None, 0, 16, NOW_MS, &s.grantee);
+	assert_eq!(s.authorize(&other_chain), Err(EhrRpcError::BadSignature));
+	let stale = BlobRead::signed(GENESIS, Some(REQUEST), None, 0, 16, NOW_MS - 120_000, &s.grantee);
+	assert_eq!(s.authorize(&stale), Err(EhrRpcError::StaleSignature));
+	let read = s.read_request(&s.grantee);
+	assert!(s.authorize(&read).is_ok());
+	assert_eq!(s.authorize(&read), Err(EhrRpcError::ReplayedSignature));
+	let both = BlobRead::signed(GENESIS, Some(REQUEST), Some(RECORD), 0, 16, NOW_MS, &s.grantee);
+	assert_eq!(s.authorize(&both), Err(EhrRpcError::BadTarget));
+}
+
+#[test]
+fn a_node_whose_proxy_no_hospital_registered_serves_nothing() {
+	let s = Scenario::new(RequestStatus::Ready);
+	s.change(|w| w.proxies.clear());
+	assert_eq!(s.authorize(&s.read_request(&s.grantee)), Err(EhrRpcError::NotConfigured));
+}
+
+#[test]
+fn the_worker_skips_what_it_delivered_or_just_submitted() {
+	let hospital = account(HOSPITAL);
+	let s = Scenario::new(RequestStatus::Open);
+	let mut request = s.client.world.lock().requests[&REQUEST].clone();
+	assert_eq!(decide(&hospital, &request, None, BEST), Decision::Reencrypt);
+	assert_eq!(decide(&hospital, &request, Some(BEST - 1), BEST), Decision::AwaitingInclusion);
+	assert_eq!(decide(&hospital, &request, Some(BEST - RESUBMIT_AFTER_BLOCKS), BEST), Decision::Reencrypt);
+	request
+		.cfrags
+		.try_push(DeliveredCfrag { hospital: hospital.clone(), cfrag: bytes(vec![0; 8]) })
+		.expect("room for a cfrag");
+	assert_eq!(decide(&hospital, &request, None, BEST), Decision::AlreadyDelivered);
+}
+
+#[test]
+fn the_worker_submits_one_verified_cfrag_per_open_request() {
+	let s = Scenario::new(RequestStatus::Open);
+	let (worker, _dir) = s.worker();
+	futures::executor::block_on(worker.on_best_block(H256([1; 32]), BEST)).expect("a pass");
+	futures::executor::block_on(worker.on_best_block(H256([1; 32]), BEST + 1)).expect("a second pass");
+	let calls = s.recorder.calls.lock().clone();
+	assert_eq!(calls.len(), 1, "the journal keeps the worker from submitting twice");
+	let RuntimeCall::Ehr(EhrCall::submit_cfrag { request, cfrag }) = &calls[0] else {
+		panic!("not a cfrag submission: {:?}", calls[0]);
+	};
+	assert_eq!(*request, REQUEST);
+	let world = s.client.world.lock().clone();
+	let patient = &world.patients[&world.grants[&GRANT].patient];
+	let grantee = &world.patients[&world.grants[&GRANT].grantee];
+	assert_eq!(
+		umbral_codec::verify_cfrag(
+			cfrag,
+			&world.records[&RECORD].capsule,
+			&patient.verifying_key,
+			&patient.public_key,
+			&grantee.public_key
+		),
+		Ok(())
+	);
+	assert_eq!(umbral_codec::cfrag_kfrag_id(cfrag), world.grants[&GRANT].proxies[0].kfrag_id);
+}
+
+#[test]
+fn the_worker_re_encrypts_nothing_for_a_lapsed_grant_or_a_kfrag_sealed_to_another_proxy() {
+	let s = Scenario::new(RequestStatus::Open);
+	let (worker, _dir) = s.worker();
+	let request = s.client.world.lock().requests[&REQUEST].clone();
+	s.change(|w| w.lapsed.push(GRANT));
+	assert!(worker.reencrypt(H256([1; 32]), &account(HOSPITAL), &request).is_err());
+	s.change(|w| w.lapsed.clear());
+	// The other hospital's kfrag, opened with this proxy's key.
+	let error = worker.reencrypt(H256([1; 32]), &account(OTHER_HOSPITAL), &request).expect_err("refused");
+	assert!(error.contains("not encrypted to this proxy"), "{error}");
+	// A hospital the grant does not name.
+	let error = worker.reencrypt(H256([1; 32]), &account(3), &request).expect_err("refused");
+	assert!(error.contains("not a proxy of the grant"), "{error}");
+	assert!(s.recorder.calls.lock().is_empty());
+}

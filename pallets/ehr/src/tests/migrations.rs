@@ -1,0 +1,62 @@
+//! Storage migrations: version 1 to 2 (kfrag ids on grant proxies).
+
+use super::{check_invariants, request};
+use crate::{mock::*, types::*};
+use frame_support::assert_ok;
+
+#[test]
+fn migration_to_v2_keeps_old_grants_without_kfrag_ids_and_drops_unusable_ones() {
+	use crate::migrations::v2::{MigrateV1ToV2, OldGrant, OldGrantProxy};
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	// Not build_and_execute: it writes version-1 grants, which try_state cannot read until they are migrated.
+	new_test_ext().execute_with(|| {
+		let world = World::setup();
+		let good = world.grant(PATIENT, CLINICIAN, Scope::AllRecords, 1, &[HOSPITAL_A], None);
+		let bad = world.grant(PATIENT, OTHER_CLINICIAN, Scope::AllRecords, 1, &[HOSPITAL_A], None);
+		// Write both back in the version-1 layout; the second with a sealed kfrag
+		// larger than sealing ever produces (version 1 allowed up to 768 bytes).
+		for (id, kfrag_len) in [(good, None), (bad, Some(600))] {
+			let grant = crate::Grants::<Test>::get(id).unwrap();
+			let proxies = grant
+				.proxies
+				.iter()
+				.map(|p| OldGrantProxy {
+					hospital: p.hospital,
+					encrypted_kfrag: kfrag_len
+						.map_or(p.encrypted_kfrag.to_vec(), |len| vec![1; len])
+						.try_into()
+						.unwrap(),
+				})
+				.collect::<Vec<_>>();
+			let old = OldGrant {
+				patient: grant.patient,
+				grantee: grant.grantee,
+				scope: grant.scope,
+				threshold: grant.threshold,
+				proxies: proxies.try_into().unwrap(),
+				expires_at: grant.expires_at,
+				purpose: grant.purpose,
+				created_at: grant.created_at,
+				revoked_at: grant.revoked_at,
+			};
+			frame_support::storage::unhashed::put(&crate::Grants::<Test>::hashed_key_for(id), &old);
+		}
+		StorageVersion::new(1).put::<Ehr>();
+		MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		assert_eq!(Ehr::on_chain_storage_version(), StorageVersion::new(2));
+		let migrated = crate::Grants::<Test>::get(good).expect("the usable grant is kept");
+		assert!(migrated.proxies.iter().all(|p| p.kfrag_id.is_none()));
+		assert!(crate::Grants::<Test>::get(bad).is_none());
+		assert!(!crate::GrantsByGrantee::<Test>::contains_key(OTHER_CLINICIAN, bad));
+		check_invariants();
+		// The migrated grant still works.
+		let record = world.create_record(HOSPITAL_A, PATIENT, b"after the upgrade");
+		let req = request(&world, good, record);
+		assert_ok!(world.deliver(HOSPITAL_A, req));
+		assert_eq!(world.open(req), b"after the upgrade".to_vec());
+		// Running it again does nothing.
+		MigrateV1ToV2::<Test>::on_runtime_upgrade();
+		assert!(crate::Grants::<Test>::get(good).is_some());
+		check_invariants();
+	});
+}

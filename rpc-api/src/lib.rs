@@ -1,0 +1,118 @@
+//! The `ehr_*` JSON-RPC interface of an ehr-chain hospital node, defined
+//! once for both sides (as polkadot-sdk's transaction-payment RPC is): the
+//! node implements [`EhrRpcApiServer`], and the `ehr` client, the tests and
+//! any Rust hospital system call it through [`EhrRpcApiClient`], which
+//! jsonrpsee implements for every client connection.
+//!
+//! - `ehr_putBlob`: hospital systems store a record body, chunk by chunk.
+//!   An unsafe method: served only where the operator allows unsafe RPC
+//!   (the default on the local interface; never with `--rpc-methods safe`),
+//!   so nobody outside the hospital can fill its disk.
+//! - `ehr_getBlob`: a grantee with a ready request, or the patient, reads a
+//!   body by range, signing each read with their account (see
+//!   [`ehr_primitives::access`]).
+//! - `ehr_status`: the node's proxy, open requests, cfrags and blob store.
+//!
+//! docs/rpc.md describes every method for people; a test checks that it
+//! names every method and error code defined here.
+
+#![warn(missing_docs)]
+
+mod error;
+
+pub use ehr_primitives::access::{BlobChunk, BlobRead, PutBlobResponse};
+pub use error::EhrRpcError;
+
+use jsonrpsee::{core::RpcResult, proc_macros::rpc};
+use serde::{Deserialize, Serialize};
+use sp_core::{crypto::AccountId32, Bytes, H256};
+
+/// The namespace of every method here: `ehr_putBlob`, `ehr_getBlob`, `ehr_status`.
+pub const NAMESPACE: &str = "ehr";
+
+/// The full names of the methods, as they appear on the wire.
+pub const METHODS: [&str; 3] = ["ehr_putBlob", "ehr_getBlob", "ehr_status"];
+
+/// Bytes a single `ehr_getBlob` returns at most, whatever `length` asks for.
+pub const MAX_READ_BYTES: u32 = 4 << 20;
+
+/// What `ehr_status` reports.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct EhrStatus {
+	/// The node's proxy account, if it has one.
+	pub proxy_account: Option<AccountId32>,
+	/// The hospital that account is registered to, at the best block.
+	pub hospital: Option<AccountId32>,
+	/// The proxy's Umbral public key (canonical encoding, hex), if a key file exists.
+	pub proxy_public_key: Option<String>,
+	/// Open requests naming this hospital.
+	pub open_requests: u64,
+	/// Cfrags this node submitted since it started.
+	pub cfrags_submitted: u64,
+	/// Cfrags this node failed to produce or submit since it started.
+	pub cfrags_failed: u64,
+	/// Bodies in the blob store.
+	pub blob_count: u64,
+	/// Bytes in the blob store.
+	pub blob_bytes: u64,
+	/// The largest body this node accepts.
+	pub blob_max_bytes: u64,
+}
+
+/// The `ehr_*` methods of a hospital node.
+#[rpc(client, server, namespace = "ehr")]
+pub trait EhrRpcApi {
+	/// Stores `data` at `offset` of the body with hash `body_hash` and size
+	/// `total_size`. Hospital systems only (unsafe RPC). Fails with 1001
+	/// (too large), 1002 (wrong offset), 1003 (hash mismatch) or 1005.
+	#[method(name = "putBlob", with_extensions)]
+	fn put_blob(&self, body_hash: H256, total_size: u64, offset: u64, data: Bytes) -> RpcResult<PutBlobResponse>;
+
+	/// Reads part of a body, for its patient or the grantee of a ready
+	/// request, signed by the reader. Fails with the codes 1004–1018.
+	#[method(name = "getBlob")]
+	async fn get_blob(&self, read: BlobRead) -> RpcResult<BlobChunk>;
+
+	/// The node's EHR services at a glance.
+	#[method(name = "status")]
+	fn status(&self) -> RpcResult<EhrStatus>;
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	/// docs/rpc.md documents every method and every error code defined here.
+	#[test]
+	fn the_rpc_document_covers_the_interface() {
+		let doc = include_str!("../../docs/rpc.md");
+		for method in METHODS {
+			assert!(doc.contains(&format!("## `{method}(")), "docs/rpc.md lacks a section for {method}");
+		}
+		for error in EhrRpcError::examples() {
+			let (code, _) = error.code_and_message();
+			assert!(doc.contains(&format!("| {code} |")), "docs/rpc.md lacks error code {code}");
+		}
+	}
+
+	/// The status reads as docs/rpc.md shows it: camelCase fields, SS58 accounts.
+	#[test]
+	fn status_is_camel_case_json() {
+		let status = EhrStatus {
+			proxy_account: None,
+			hospital: Some(AccountId32::new([1; 32])),
+			proxy_public_key: None,
+			open_requests: 2,
+			cfrags_submitted: 3,
+			cfrags_failed: 0,
+			blob_count: 1,
+			blob_bytes: 10,
+			blob_max_bytes: 100,
+		};
+		let json = serde_json::to_value(&status).expect("serializes");
+		assert_eq!(json["openRequests"], 2);
+		assert!(json["hospital"].as_str().expect("an SS58 text").starts_with('5'));
+		assert_eq!(serde_json::from_value::<EhrStatus>(json).expect("reads back"), status);
+	}
+}

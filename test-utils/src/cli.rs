@@ -1,0 +1,93 @@
+//! Runs the `ehr` command line client as its users do: each [`User`] has a
+//! key file protected with [`PASSPHRASE`] and talks to one node, with the
+//! key file, passphrase and node given in the environment as a script would
+//! give them, and every command ends within [`COMMAND_TIMEOUT`].
+
+use crate::{run_with_timeout, workspace_binary, Finished, Node};
+use serde_json::Value;
+use std::{path::PathBuf, process::Command, time::Duration};
+use tempfile::TempDir;
+
+/// The longest one `ehr` command may take.
+pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// The passphrase of every key file [`new_user`] makes (`EHR_PASSPHRASE`).
+pub const PASSPHRASE: &str = "end-to-end test passphrase";
+
+/// The `ehr` binary: the path in the environment variable `EHR_BIN` if it is
+/// set, otherwise `ehr` next to the running test executable (where
+/// `cargo test --workspace` builds it, with ehr-node). Panics, naming the
+/// path tried, if there is no such file.
+pub fn ehr_binary() -> PathBuf {
+	workspace_binary("ehr", "EHR_BIN")
+}
+
+/// The WebSocket URL of `node`'s JSON-RPC server, as users give it to `ehr`
+/// (`EHR_URL`).
+pub fn ws(node: &Node) -> String {
+	format!("ws://127.0.0.1:{}", node.rpc_port())
+}
+
+/// A person at a terminal: their key file and the node they talk to.
+pub struct User {
+	/// The key file (`EHR_KEY_FILE`).
+	key: PathBuf,
+	/// The node's WebSocket URL (`EHR_URL`).
+	url: String,
+}
+
+impl User {
+	/// Runs `ehr --json ARGS` as this user.
+	pub fn run(&self, args: &[&str]) -> Finished {
+		let mut command = Command::new(ehr_binary());
+		command
+			.env("EHR_PASSPHRASE", PASSPHRASE)
+			.env("EHR_KEY_FILE", &self.key)
+			.env("EHR_URL", &self.url)
+			.env_remove("EHR_ACCOUNT_URI")
+			.arg("--json")
+			.args(args);
+		run_with_timeout(&mut command, COMMAND_TIMEOUT, &format!("ehr {}", args.join(" ")))
+	}
+
+	/// Runs `ehr --json ARGS`, expects success and returns the JSON it printed.
+	pub fn ok(&self, args: &[&str]) -> Value {
+		let out = self.run(args);
+		assert!(
+			out.status.success(),
+			"`ehr {}` failed ({}):\n{}\n{}",
+			args.join(" "),
+			out.status,
+			out.stderr,
+			out.stdout
+		);
+		serde_json::from_str(&out.stdout)
+			.unwrap_or_else(|e| panic!("`ehr {}` printed no JSON ({e}): {}", args.join(" "), out.stdout))
+	}
+
+	/// Runs `ehr --json ARGS`, expects a refusal and returns its one-line reason.
+	pub fn refused(&self, args: &[&str]) -> String {
+		let out = self.run(args);
+		assert!(!out.status.success(), "`ehr {}` should have been refused:\n{}", args.join(" "), out.stdout);
+		let reason = out.stderr.lines().find(|l| l.starts_with("error: ")).unwrap_or_default().to_owned();
+		assert!(!reason.is_empty(), "`ehr {}` failed without an `error:` line:\n{}", args.join(" "), out.stderr);
+		reason
+	}
+}
+
+/// Makes a user named `name`: `ehr keys new` writes their key file
+/// `<name>.json` in `dir`, protected with [`PASSPHRASE`]. With
+/// `account_uri` (e.g. `//Alice`) the key file holds that account
+/// (`EHR_ACCOUNT_URI`), otherwise a new one. The user talks to the node at
+/// `url` (see [`ws`]).
+pub fn new_user(dir: &TempDir, name: &str, url: &str, account_uri: Option<&str>) -> User {
+	let user = User { key: dir.path().join(format!("{name}.json")), url: url.to_owned() };
+	let mut command = Command::new(ehr_binary());
+	command.env("EHR_PASSPHRASE", PASSPHRASE).env("EHR_KEY_FILE", &user.key).args(["--json", "keys", "new"]);
+	if let Some(uri) = account_uri {
+		command.env("EHR_ACCOUNT_URI", uri);
+	}
+	let out = run_with_timeout(&mut command, COMMAND_TIMEOUT, "ehr keys new");
+	assert!(out.status.success(), "ehr keys new failed: {}", out.stderr);
+	user
+}
