@@ -39,23 +39,35 @@ fn now_ms() -> u64 {
 	SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or_default()
 }
 
-/// Reads a whole body from the custodian's node, as a grantee through
-/// `request` or as the patient of `record`, and checks it against `expected`.
+/// Reads a whole body from the node of hospital `custodian` (the record's
+/// custodian, which the signed reads name), as a grantee through `request`
+/// or as the patient of `record`, and checks it against `expected`.
+#[allow(clippy::too_many_arguments)]
 pub async fn download(
-	custodian: &Chain,
+	custodian_node: &Chain,
 	reader: &sr25519::Pair,
+	custodian: sp_core::crypto::AccountId32,
 	request: Option<u64>,
 	record: Option<u64>,
 	expected: H256,
 	size: u64,
 	output: Output,
 ) -> Result<Vec<u8>> {
-	let genesis = custodian.genesis();
+	let genesis = custodian_node.genesis();
 	let bar = output.bytes(size, "downloading");
 	let mut body = Vec::with_capacity(size as usize);
 	loop {
-		let read = BlobRead::signed(genesis, request, record, body.len() as u64, CHUNK as u32, now_ms(), reader);
-		let chunk = custodian.ehr(|rpc| rpc.get_blob(read)).await?;
+		let read = BlobRead::signed(
+			genesis,
+			custodian.clone(),
+			request,
+			record,
+			body.len() as u64,
+			CHUNK as u32,
+			now_ms(),
+			reader,
+		);
+		let chunk = custodian_node.ehr(|rpc| rpc.get_blob(read)).await?;
 		if chunk.body_hash != expected {
 			bail!("the custodian serves a body whose hash is not the record's; report it to the hospital");
 		}

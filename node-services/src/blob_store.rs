@@ -11,6 +11,11 @@
 //!   A blob's whole content is checked against its hash before its first
 //!   read in this process and again whenever its size or modification time
 //!   changes (see docs/rpc.md).
+//! - A blob whose content no longer matches its hash (disk fault, tampering)
+//!   is never served and never silently deleted: it is moved to
+//!   `quarantine/<hash>` for the operator, counted
+//!   ([`BlobStore::quarantined`], the `ehr_blobs_quarantined` metric,
+//!   `ehr_status`) and logged.
 
 use parking_lot::Mutex;
 use sp_core::H256;
@@ -19,7 +24,7 @@ use std::{
 	fs::{self, File, OpenOptions},
 	io::{self, Read, Seek, SeekFrom, Write},
 	path::{Path, PathBuf},
-	time::{Duration, SystemTime},
+	time::SystemTime,
 };
 
 /// Largest range one read returns.
@@ -46,7 +51,7 @@ pub enum BlobError {
 	HashMismatch,
 	/// No complete blob has this hash.
 	NotFound,
-	/// The stored blob no longer matches its hash; it was removed.
+	/// The stored blob no longer matches its hash; it was moved to quarantine.
 	Corrupt,
 	/// The requested range starts past the end of the blob.
 	RangeOutOfBounds {
@@ -80,7 +85,8 @@ impl std::fmt::Display for BlobError {
 			BlobError::NotFound => write!(f, "this node holds no body with that hash"),
 			BlobError::Corrupt => write!(
 				f,
-				"the stored body no longer matches its hash and was removed; the custodian must upload it again"
+				"the stored body no longer matches its hash; the node quarantined it, and its operator must restore it \
+				 from the hospital's records"
 			),
 			BlobError::RangeOutOfBounds { size } => {
 				write!(f, "the range starts past the end of the body ({size} bytes)")
@@ -117,6 +123,8 @@ pub struct StoredBlob {
 pub struct BlobStore {
 	blobs: PathBuf,
 	uploads: PathBuf,
+	/// Bodies whose content no longer matched their hash, kept for the operator.
+	quarantine: PathBuf,
 	max_size: u64,
 	/// Blobs whose content was checked against their hash, with the size and
 	/// modification time they had then.
@@ -137,9 +145,7 @@ fn parse_name(name: &str) -> Option<H256> {
 	(bytes.len() == 32).then(|| H256::from_slice(&bytes))
 }
 
-fn sync_dir(dir: &Path) -> io::Result<()> {
-	File::open(dir)?.sync_all()
-}
+use crate::files::sync_dir;
 
 /// blake2-256 of a file's content, read in 1 MiB pieces.
 fn hash_file(path: &Path) -> io::Result<H256> {
@@ -162,11 +168,14 @@ impl BlobStore {
 	pub fn open(root: &Path, max_size: u64) -> io::Result<Self> {
 		let blobs = root.join("blobs");
 		let uploads = root.join("uploads");
+		let quarantine = root.join("quarantine");
 		fs::create_dir_all(&blobs)?;
 		fs::create_dir_all(&uploads)?;
+		fs::create_dir_all(&quarantine)?;
 		let mut store = BlobStore {
 			blobs,
 			uploads,
+			quarantine,
 			max_size,
 			verified: Mutex::new(HashMap::new()),
 			write_lock: Mutex::new(()),
@@ -259,10 +268,19 @@ impl BlobStore {
 			return Ok(stamp.0);
 		}
 		if hash_file(&path)? != *hash {
-			if fs::remove_file(&path).is_ok() {
-				self.forget(stamp.0);
-			}
 			self.verified.lock().remove(hash);
+			let _guard = self.write_lock.lock();
+			let target = self.quarantine.join(hex_name(hash));
+			if fs::rename(&path, &target).is_ok() {
+				self.forget(stamp.0);
+				sync_dir(&self.blobs)?;
+				sync_dir(&self.quarantine)?;
+				log::error!(
+					target: "ehr-blobs",
+					"body {hash:?} no longer matches its hash: moved to {} for the operator",
+					target.display()
+				);
+			}
 			return Err(BlobError::Corrupt);
 		}
 		self.verified.lock().insert(*hash, stamp);
@@ -299,6 +317,12 @@ impl BlobStore {
 		sync_dir(&self.blobs)
 	}
 
+	/// How many bodies are in quarantine (content that no longer matched
+	/// its hash), for metrics and `ehr_status`.
+	pub fn quarantined(&self) -> io::Result<u64> {
+		Ok(fs::read_dir(&self.quarantine)?.count() as u64)
+	}
+
 	/// Every complete blob.
 	pub fn list(&self) -> io::Result<Vec<StoredBlob>> {
 		let mut blobs = Vec::new();
@@ -311,21 +335,27 @@ impl BlobStore {
 		Ok(blobs)
 	}
 
-	/// Removes unfinished uploads untouched for longer than `max_age`;
-	/// returns how many were removed.
-	pub fn remove_stale_uploads(&self, max_age: Duration) -> io::Result<usize> {
-		let _guard = self.write_lock.lock();
-		let now = SystemTime::now();
-		let mut removed = 0;
+	/// Every unfinished upload: its body hash and when it last grew.
+	pub fn list_uploads(&self) -> io::Result<Vec<(H256, SystemTime)>> {
+		let mut uploads = Vec::new();
 		for entry in fs::read_dir(&self.uploads)? {
 			let entry = entry?;
-			let modified = entry.metadata()?.modified()?;
-			if now.duration_since(modified).unwrap_or_default() > max_age {
-				fs::remove_file(entry.path())?;
-				removed += 1;
-			}
+			let name = entry.file_name();
+			let Some(hash) = name.to_str().and_then(|n| n.strip_suffix(".part")).and_then(parse_name) else {
+				continue;
+			};
+			uploads.push((hash, entry.metadata()?.modified()?));
 		}
-		Ok(removed)
+		Ok(uploads)
+	}
+
+	/// Deletes the unfinished upload of `hash` (upkeep: an orphan past its TTL).
+	pub fn remove_upload(&self, hash: &H256) -> io::Result<()> {
+		let _guard = self.write_lock.lock();
+		match fs::remove_file(self.upload_path(hash)) {
+			Err(error) if error.kind() != io::ErrorKind::NotFound => Err(error),
+			_ => sync_dir(&self.uploads),
+		}
 	}
 
 	/// The number of complete blobs and their total size in bytes (kept
@@ -338,6 +368,7 @@ impl BlobStore {
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use std::time::Duration;
 
 	fn blake2(data: &[u8]) -> H256 {
 		H256::from(sp_crypto_hashing::blake2_256(data))
@@ -398,15 +429,19 @@ mod tests {
 		let fresh = BlobStore::open(dir.path(), 1000).unwrap();
 		assert!(matches!(fresh.read_range(&hash, 0, 64), Err(BlobError::Corrupt)));
 		assert!(fresh.size(&hash).is_none());
+		assert_eq!(fresh.quarantined().unwrap(), 1, "moved aside, not deleted");
+		assert_eq!(fs::read(dir.path().join("quarantine").join(hex_name(&hash))).unwrap(), vec![2u8; 64]);
 	}
 
 	#[test]
-	fn stale_uploads_are_removed() {
+	fn unfinished_uploads_are_listed_and_removed() {
 		let dir = tempfile::tempdir().unwrap();
 		let store = BlobStore::open(dir.path(), 1000).unwrap();
-		store.put_chunk(blake2(b"x"), 10, 0, b"12345").unwrap();
-		assert_eq!(store.remove_stale_uploads(Duration::from_secs(3600)).unwrap(), 0);
-		std::thread::sleep(Duration::from_millis(20));
-		assert_eq!(store.remove_stale_uploads(Duration::from_millis(1)).unwrap(), 1);
+		let hash = blake2(b"x");
+		store.put_chunk(hash, 10, 0, b"12345").unwrap();
+		let uploads = store.list_uploads().unwrap();
+		assert_eq!(uploads.iter().map(|(h, _)| *h).collect::<Vec<_>>(), vec![hash]);
+		store.remove_upload(&hash).unwrap();
+		assert!(store.list_uploads().unwrap().is_empty());
 	}
 }

@@ -14,11 +14,13 @@
 //! - [`peering`]: member-only peering.
 //! - [`membership`]: which hospital this node acts for.
 //! - [`metrics`]: Prometheus metrics.
+//! - [`files`]: crash-safe file writes.
 //!
 //! The node starts them all with one call, [`start`].
 #![warn(missing_docs)]
 
 pub mod blob_store;
+pub mod files;
 pub mod journal;
 pub mod membership;
 pub mod metrics;
@@ -52,8 +54,11 @@ pub struct ServicesConfig {
 	pub dir: PathBuf,
 	/// Largest record body the blob store accepts, in bytes.
 	pub blob_max_bytes: u64,
-	/// Age after which an upload that no record points to is deleted.
+	/// Age after which an upload that no record points to is deleted...
 	pub orphan_ttl: Duration,
+	/// ...counted also in finalized blocks: a finality stall deletes nothing.
+	/// See [`upkeep`].
+	pub orphan_ttl_blocks: ehr_runtime::BlockNumber,
 	/// Time between two passes of blob store upkeep.
 	pub upkeep_interval: Duration,
 	/// The development seed (`--alice` and the like): a development node
@@ -137,7 +142,7 @@ where
 				client: client.clone(),
 				submitter: submitter.clone(),
 				secret,
-				journal: journal::Journal::open(dir.join("proxy-submissions")),
+				journal: journal::Journal::open(dir.join("proxy-submissions"), client.info().genesis_hash),
 				metrics: metrics.clone(),
 				kfrags: Default::default(),
 			};
@@ -148,16 +153,14 @@ where
 			"proxy worker off: this node needs an `ehrp` key in its keystore and a key from `ehr-node generate-proxy-key`"
 		),
 	}
-	spawner.spawn(
-		"ehr-blob-upkeep",
-		Some("ehr"),
-		Box::pin(upkeep::tidy_blob_store(
-			client.clone(),
-			store.clone(),
-			metrics.clone(),
-			config.orphan_ttl,
-			config.upkeep_interval,
-		)),
+	let upkeep = upkeep::Upkeep::new(
+		client.clone(),
+		store.clone(),
+		metrics.clone(),
+		submitter.as_ref().map(|s| s.account()),
+		config.orphan_ttl,
+		config.orphan_ttl_blocks,
 	);
+	spawner.spawn("ehr-blob-upkeep", Some("ehr"), Box::pin(upkeep.run(config.upkeep_interval)));
 	Ok(EhrServices { client, store, submitter, proxy_public_key, metrics })
 }

@@ -19,6 +19,8 @@ pub struct EhrMetrics {
 	pub blob_count: Gauge<U64>,
 	/// Bytes in the blob store.
 	pub blob_bytes: Gauge<U64>,
+	/// Bodies moved to quarantine (content no longer matched the hash).
+	pub blobs_quarantined: Gauge<U64>,
 	/// `ehr_*` RPC errors, by kind.
 	pub rpc_errors: CounterVec<U64>,
 }
@@ -41,6 +43,10 @@ impl EhrMetrics {
 			open_requests: Gauge::new("ehr_proxy_open_requests", "Open requests naming this hospital's proxy")?,
 			blob_count: Gauge::new("ehr_blob_store_count", "Bodies in the blob store")?,
 			blob_bytes: Gauge::new("ehr_blob_store_bytes", "Bytes in the blob store")?,
+			blobs_quarantined: Gauge::new(
+				"ehr_blobs_quarantined",
+				"Bodies moved to quarantine because their content no longer matched their hash",
+			)?,
 			rpc_errors: CounterVec::new(Opts::new("ehr_rpc_errors_total", "ehr_* RPC errors by kind"), &["kind"])?,
 		};
 		if let Some(registry) = registry {
@@ -49,6 +55,7 @@ impl EhrMetrics {
 			register(metrics.open_requests.clone(), registry)?;
 			register(metrics.blob_count.clone(), registry)?;
 			register(metrics.blob_bytes.clone(), registry)?;
+			register(metrics.blobs_quarantined.clone(), registry)?;
 			register(metrics.rpc_errors.clone(), registry)?;
 		}
 		Ok(metrics)

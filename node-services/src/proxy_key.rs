@@ -4,9 +4,8 @@
 
 use rand_core::{OsRng, RngCore};
 use std::{
-	fs::{self, OpenOptions},
-	io::Write,
-	os::unix::fs::{OpenOptionsExt, PermissionsExt},
+	fs,
+	os::unix::fs::PermissionsExt,
 	path::{Path, PathBuf},
 };
 use umbral_pre::{PublicKey, SecretKey, SecretKeyFactory};
@@ -37,17 +36,9 @@ pub fn generate(path: &Path) -> Result<PublicKey, String> {
 	let mut seed = vec![0u8; SecretKeyFactory::seed_size()];
 	OsRng.fill_bytes(&mut seed);
 	let secret = key_from_seed(&seed).ok_or("the operating system's random source failed")?;
-	let mut file = OpenOptions::new()
-		.write(true)
-		.create_new(true)
-		.mode(0o600)
-		.open(path)
+	// Written whole or not at all, mode 0600, never over an existing key.
+	crate::files::create_new(path, format!("{}\n", hex::encode(&seed)).as_bytes())
 		.map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-	let encoded = hex::encode(&seed);
-	file.write_all(encoded.as_bytes())
-		.and_then(|_| file.write_all(b"\n"))
-		.and_then(|_| file.sync_all())
-		.map_err(|e| format!("cannot write {}: {e}", path.display()))?;
 	Ok(secret.public_key())
 }
 

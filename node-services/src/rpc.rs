@@ -2,14 +2,22 @@
 //! defined once in `ehr-rpc-api` (docs/rpc.md lists every method,
 //! parameter and error code). Authorization is read from chain state at the
 //! best block; the handler is generic over the client it reads through.
+//!
+//! `ehr_getBlob` is public on a validator, so each call's cost is bounded
+//! before any signature is trusted: the timestamp and the named custodian
+//! first (the node's hospital comes from a cache refreshed once per best
+//! block), then the signature, then the replay guard, and only then the
+//! runtime lookups. File reads and hashing run on blocking threads, off the
+//! async executor, and each signer has at most [`READS_PER_SIGNER`] reads
+//! in progress.
 
 use crate::{
 	blob_store::{BlobError, BlobStore, PutProgress},
-	membership::hospital_of,
+	membership::HospitalCache,
 	metrics::EhrMetrics,
 	tx::SubmitCall,
 };
-use ehr_primitives::{access, EhrApi, RequestId, RequestStatus};
+use ehr_primitives::{access, EhrApi, RecordId, RequestId, RequestStatus};
 use ehr_rpc_api::{BlobChunk, BlobRead, EhrRpcApiServer, EhrRpcError, EhrStatus, PutBlobResponse};
 use ehr_runtime::{opaque::Block, AccountId, BlockNumber, EhrCall};
 use jsonrpsee::{core::RpcResult, types::error::ErrorObjectOwned, Extensions};
@@ -18,10 +26,49 @@ use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
 use sp_core::{Bytes, H256};
 use std::{
-	collections::{HashSet, VecDeque},
+	collections::{HashMap, HashSet, VecDeque},
 	sync::Arc,
-	time::{SystemTime, UNIX_EPOCH},
+	time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
+
+/// Reads one signer may have in progress at once.
+pub const READS_PER_SIGNER: usize = 4;
+
+/// Signatures the replay guard holds at most (a minute of reads at more
+/// than 1,000 per second); when full, reads are refused, not forgotten.
+pub const REPLAY_GUARD_CAPACITY: usize = 65_536;
+
+/// Signatures of one signer the replay guard holds at most: 4,096 reads in
+/// two minutes (16 GiB in 4 MiB reads, far more than any body), so that at
+/// least 16 authorized identities would be needed to fill the guard.
+pub const REPLAY_GUARD_PER_SIGNER: usize = 4096;
+
+/// Requests whose fetch, and records whose patient read, this node
+/// remembers confirming.
+const CONFIRMED_CAPACITY: usize = 65_536;
+
+/// A fetch confirmation that is still not on chain this long after it was
+/// submitted (dropped from the pool, say) is submitted again by the next read.
+pub const RECONFIRM_AFTER: Duration = Duration::from_secs(30);
+
+/// A patient's reads of one record are logged at most this often, so that
+/// reading cannot use up the custodian's transaction allowance.
+pub const PATIENT_READ_LOG_INTERVAL: Duration = Duration::from_secs(3600);
+
+/// How a served read goes on the patient's audit trail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuditTrail {
+	/// A grantee's read through this request (`confirm_fetch`, once);
+	/// `logged` when the chain already holds the confirmation.
+	Request {
+		/// The request read through.
+		id: RequestId,
+		/// Whether the chain already counts the fetch.
+		logged: bool,
+	},
+	/// The patient's read of their own record (`confirm_patient_read`).
+	PatientRead(RecordId),
+}
 
 impl From<BlobError> for EhrRpcError {
 	fn from(error: BlobError) -> Self {
@@ -29,36 +76,106 @@ impl From<BlobError> for EhrRpcError {
 			BlobError::TooLarge { .. } => EhrRpcError::TooLarge(error.to_string()),
 			BlobError::WrongOffset { expected } => EhrRpcError::WrongOffset(expected),
 			BlobError::HashMismatch => EhrRpcError::HashMismatch,
-			BlobError::NotFound | BlobError::Corrupt => EhrRpcError::BodyNotFound,
+			BlobError::NotFound => EhrRpcError::BodyNotFound,
+			BlobError::Corrupt => EhrRpcError::BodyCorrupt,
 			BlobError::PastEnd | BlobError::RangeOutOfBounds { .. } => EhrRpcError::BadRange(error.to_string()),
 			BlobError::Io(e) => EhrRpcError::Internal(e.to_string()),
 		}
 	}
 }
 
-/// Signatures already served, kept for the freshness window.
-#[derive(Default)]
+/// Signatures already served, kept for twice the freshness window. Only
+/// reads that passed authorization are remembered, so signatures of
+/// strangers (any key is free) cannot fill the guard, and each signer may
+/// hold at most [`REPLAY_GUARD_PER_SIGNER`] of its places.
 struct ReplayGuard {
 	seen: HashSet<Vec<u8>>,
-	order: VecDeque<(u64, Vec<u8>)>,
+	order: VecDeque<(u64, Vec<u8>, AccountId)>,
+	by_signer: HashMap<AccountId, usize>,
+	capacity: usize,
+	per_signer: usize,
 }
 
 impl ReplayGuard {
-	/// Accepts `signature` made at `timestamp` once; forgets those older than the window.
-	fn accept(&mut self, signature: &[u8], now_ms: u64) -> bool {
-		while let Some((at, _)) = self.order.front() {
+	fn new(capacity: usize, per_signer: usize) -> Self {
+		ReplayGuard { seen: HashSet::new(), order: VecDeque::new(), by_signer: HashMap::new(), capacity, per_signer }
+	}
+
+	/// Forgets the signatures older than twice the freshness window at `now_ms`.
+	fn expire(&mut self, now_ms: u64) {
+		while let Some((at, _, _)) = self.order.front() {
 			if now_ms.saturating_sub(*at) <= 2 * access::BLOB_READ_FRESHNESS_MS {
 				break;
 			}
-			if let Some((_, old)) = self.order.pop_front() {
+			if let Some((_, old, signer)) = self.order.pop_front() {
 				self.seen.remove(&old);
+				if let Some(count) = self.by_signer.get_mut(&signer) {
+					*count = count.saturating_sub(1);
+					if *count == 0 {
+						self.by_signer.remove(&signer);
+					}
+				}
 			}
 		}
-		if !self.seen.insert(signature.to_vec()) {
-			return false;
+	}
+
+	/// Whether `signature` was served already (a cheap early refusal).
+	fn served(&self, signature: &[u8]) -> bool {
+		self.seen.contains(signature)
+	}
+
+	/// Accepts the authorized read of `signer` with `signature` once at
+	/// `now_ms`, unless the guard or the signer's share of it is full.
+	fn accept(&mut self, signature: &[u8], signer: &AccountId, now_ms: u64) -> Result<(), EhrRpcError> {
+		self.expire(now_ms);
+		if self.seen.contains(signature) {
+			return Err(EhrRpcError::ReplayedSignature);
 		}
-		self.order.push_back((now_ms, signature.to_vec()));
-		true
+		let held = self.by_signer.get(signer).copied().unwrap_or(0);
+		if self.seen.len() >= self.capacity || held >= self.per_signer {
+			return Err(EhrRpcError::TooManyReads);
+		}
+		self.seen.insert(signature.to_vec());
+		self.order.push_back((now_ms, signature.to_vec(), signer.clone()));
+		self.by_signer.insert(signer.clone(), held + 1);
+		Ok(())
+	}
+}
+
+/// Reads in progress by signer.
+#[derive(Default)]
+struct ReadsInProgress {
+	by_signer: Mutex<HashMap<AccountId, usize>>,
+}
+
+/// One read in progress; ends when dropped.
+struct ReadSlot<'a> {
+	reads: &'a ReadsInProgress,
+	signer: AccountId,
+}
+
+impl ReadsInProgress {
+	/// A slot for one more read of `signer`, unless it has [`READS_PER_SIGNER`].
+	fn acquire(&self, signer: &AccountId) -> Option<ReadSlot<'_>> {
+		let mut counts = self.by_signer.lock();
+		let count = counts.entry(signer.clone()).or_insert(0);
+		if *count >= READS_PER_SIGNER {
+			return None;
+		}
+		*count += 1;
+		Some(ReadSlot { reads: self, signer: signer.clone() })
+	}
+}
+
+impl Drop for ReadSlot<'_> {
+	fn drop(&mut self) {
+		let mut counts = self.reads.by_signer.lock();
+		if let Some(count) = counts.get_mut(&self.signer) {
+			*count = count.saturating_sub(1);
+			if *count == 0 {
+				counts.remove(&self.signer);
+			}
+		}
 	}
 }
 
@@ -69,8 +186,14 @@ pub struct EhrRpc<C> {
 	submitter: Option<Arc<dyn SubmitCall>>,
 	proxy_public_key: Option<String>,
 	metrics: EhrMetrics,
+	hospital: HospitalCache,
+	/// When this handler started: reads signed before are refused, so a read
+	/// seen before a restart cannot be replayed after it.
+	started_ms: u64,
 	replay: Mutex<ReplayGuard>,
-	confirmed: Mutex<HashSet<RequestId>>,
+	reads: ReadsInProgress,
+	confirmed: Mutex<HashMap<RequestId, Instant>>,
+	patient_reads: Mutex<HashMap<RecordId, Instant>>,
 }
 
 impl<C> EhrRpc<C>
@@ -87,46 +210,83 @@ where
 		proxy_public_key: Option<String>,
 		metrics: EhrMetrics,
 	) -> Self {
+		Self::started_at(client, store, submitter, proxy_public_key, metrics, now_ms())
+	}
+
+	/// [`Self::new`] as if started at `started_ms` (for tests).
+	pub fn started_at(
+		client: Arc<C>,
+		store: Arc<BlobStore>,
+		submitter: Option<Arc<dyn SubmitCall>>,
+		proxy_public_key: Option<String>,
+		metrics: EhrMetrics,
+		started_ms: u64,
+	) -> Self {
 		EhrRpc {
 			client,
 			store,
+			hospital: HospitalCache::new(submitter.as_ref().map(|s| s.account())),
 			submitter,
 			proxy_public_key,
 			metrics,
-			replay: Mutex::new(ReplayGuard::default()),
-			confirmed: Mutex::new(HashSet::new()),
+			started_ms,
+			replay: Mutex::new(ReplayGuard::new(REPLAY_GUARD_CAPACITY, REPLAY_GUARD_PER_SIGNER)),
+			reads: ReadsInProgress::default(),
+			confirmed: Mutex::new(HashMap::new()),
+			patient_reads: Mutex::new(HashMap::new()),
 		}
 	}
 
 	fn count(&self, error: EhrRpcError) -> ErrorObjectOwned {
 		self.metrics.rpc_errors.with_label_values(&[error.kind()]).inc();
+		if error == EhrRpcError::BodyCorrupt {
+			if let Ok(quarantined) = self.store.quarantined() {
+				self.metrics.blobs_quarantined.set(quarantined);
+			}
+		}
 		error.into()
 	}
 
 	fn hospital(&self, at: H256) -> Result<Option<AccountId>, EhrRpcError> {
-		match &self.submitter {
-			Some(submitter) => hospital_of(&*self.client, at, &submitter.account()).map_err(EhrRpcError::Internal),
-			None => Ok(None),
-		}
+		self.hospital.hospital(&*self.client, at).map_err(EhrRpcError::Internal)
 	}
 
-	/// Checks the signature, freshness (against `now_ms`, the node's clock)
-	/// and authorization of `read`; returns the body hash to read and the
-	/// request to confirm, if any.
-	pub fn authorize(&self, read: &BlobRead, now_ms: u64) -> Result<(H256, Option<RequestId>), EhrRpcError> {
-		if now_ms.abs_diff(read.timestamp_ms) > access::BLOB_READ_FRESHNESS_MS {
+	/// Checks the freshness (against `now_ms`, the node's clock), target,
+	/// custodian, signature and authorization of `read`, cheapest first;
+	/// returns the body hash to read and how the read goes on the audit trail.
+	pub fn authorize(&self, read: &BlobRead, now_ms: u64) -> Result<(H256, AuditTrail), EhrRpcError> {
+		if now_ms.abs_diff(read.timestamp_ms) > access::BLOB_READ_FRESHNESS_MS || read.timestamp_ms < self.started_ms {
 			return Err(EhrRpcError::StaleSignature);
 		}
+		if read.request.is_some() == read.record.is_some() {
+			return Err(EhrRpcError::BadTarget);
+		}
 		let info = self.client.info();
+		let at = info.best_hash;
+		let hospital = self.hospital(at)?.ok_or(EhrRpcError::NotConfigured)?;
+		if read.custodian != hospital {
+			return Err(EhrRpcError::NotCustodian);
+		}
+		if self.replay.lock().served(&read.signature) {
+			return Err(EhrRpcError::ReplayedSignature);
+		}
 		if !read.signature_is_valid(info.genesis_hash) {
 			return Err(EhrRpcError::BadSignature);
 		}
-		if !self.replay.lock().accept(&read.signature, now_ms) {
-			return Err(EhrRpcError::ReplayedSignature);
-		}
+		let authorized = self.authorized_target(read, at, info.best_number, &hospital)?;
+		self.replay.lock().accept(&read.signature, &read.signer, now_ms)?;
+		Ok(authorized)
+	}
 
-		let at = info.best_hash;
-		let hospital = self.hospital(at)?.ok_or(EhrRpcError::NotConfigured)?;
+	/// The body and audit trail of a read whose signature verified, if the
+	/// chain at `at` (numbered `best_number`) lets the signer read it here.
+	fn authorized_target(
+		&self,
+		read: &BlobRead,
+		at: H256,
+		best_number: BlockNumber,
+		hospital: &AccountId,
+	) -> Result<(H256, AuditTrail), EhrRpcError> {
 		let api = self.client.runtime_api();
 		let chain = |e: sp_api::ApiError| EhrRpcError::Internal(format!("cannot read chain state: {e}"));
 		match (read.request, read.record) {
@@ -142,7 +302,7 @@ where
 				}
 				// Past its reading window the chain no longer takes the
 				// fetch confirmation, so serving would leave no audit entry.
-				if info.best_number > request.expires_at {
+				if best_number > request.expires_at {
 					return Err(EhrRpcError::NotAuthorized(
 						"the request's reading window has closed; open a new request".into(),
 					));
@@ -153,12 +313,13 @@ where
 					));
 				}
 				let record = api.record(at, request.record).map_err(chain)?.ok_or(EhrRpcError::UnknownTarget)?;
-				if record.custodian != hospital {
+				if &record.custodian != hospital {
 					return Err(EhrRpcError::NotCustodian);
 				}
-				Ok((record.body_hash, Some(id)))
+				Ok((record.body_hash, AuditTrail::Request { id, logged: request.fetches > 0 }))
 			},
-			(None, Some(id)) => {
+			_ => {
+				let id = read.record.ok_or(EhrRpcError::BadTarget)?;
 				let record = api.record(at, id).map_err(chain)?.ok_or(EhrRpcError::UnknownTarget)?;
 				if record.patient != read.signer {
 					return Err(EhrRpcError::NotAuthorized(
@@ -168,24 +329,77 @@ where
 				if record.retired_at.is_some() {
 					return Err(EhrRpcError::NotAuthorized("the record is retired".into()));
 				}
-				if record.custodian != hospital {
+				if &record.custodian != hospital {
 					return Err(EhrRpcError::NotCustodian);
 				}
-				Ok((record.body_hash, None))
+				Ok((record.body_hash, AuditTrail::PatientRead(id)))
 			},
-			_ => Err(EhrRpcError::BadTarget),
 		}
 	}
 
-	/// Logs the served request on chain (`confirm_fetch`), once per request.
-	async fn confirm(&self, request: RequestId) {
-		let Some(submitter) = &self.submitter else { return };
-		if !self.confirmed.lock().insert(request) {
-			return;
+	/// Puts the read on the patient's audit trail before it is served: the
+	/// fetch confirmation of a request until the chain holds it
+	/// (`confirm_fetch`, again after [`RECONFIRM_AFTER`] if it got lost),
+	/// a patient's read of a record once per [`PATIENT_READ_LOG_INTERVAL`]
+	/// (`confirm_patient_read`). Fails, so that nothing is served, when the
+	/// transaction cannot be put in the pool.
+	async fn log_read(&self, trail: AuditTrail) -> Result<(), EhrRpcError> {
+		let submitter = self.submitter.as_ref().ok_or(EhrRpcError::NotConfigured)?;
+		let call = match trail {
+			AuditTrail::Request { logged: true, .. } => return Ok(()),
+			AuditTrail::Request { id: request, logged: false } => {
+				let mut confirmed = self.confirmed.lock();
+				if confirmed.get(&request).is_some_and(|at| at.elapsed() < RECONFIRM_AFTER) {
+					return Ok(());
+				}
+				if confirmed.len() >= CONFIRMED_CAPACITY {
+					confirmed.retain(|_, at| at.elapsed() < RECONFIRM_AFTER);
+				}
+				if confirmed.len() >= CONFIRMED_CAPACITY {
+					confirmed.clear();
+				}
+				confirmed.insert(request, Instant::now());
+				EhrCall::confirm_fetch { request }
+			},
+			AuditTrail::PatientRead(record) => {
+				let mut reads = self.patient_reads.lock();
+				if reads.get(&record).is_some_and(|at| at.elapsed() < PATIENT_READ_LOG_INTERVAL) {
+					return Ok(());
+				}
+				if reads.len() >= CONFIRMED_CAPACITY {
+					reads.retain(|_, at| at.elapsed() < PATIENT_READ_LOG_INTERVAL);
+				}
+				if reads.len() >= CONFIRMED_CAPACITY {
+					reads.clear();
+				}
+				reads.insert(record, Instant::now());
+				EhrCall::confirm_patient_read { record }
+			},
+		};
+		if let Err(error) = submitter.submit(call.into()).await {
+			match trail {
+				AuditTrail::Request { id, .. } => {
+					self.confirmed.lock().remove(&id);
+				},
+				AuditTrail::PatientRead(record) => {
+					self.patient_reads.lock().remove(&record);
+				},
+			}
+			log::warn!(target: "ehr-rpc", "cannot log the read ({trail:?}) on chain: {error}");
+			return Err(EhrRpcError::Internal(format!(
+				"the read cannot be logged on chain right now ({error}); nothing was served, try again"
+			)));
 		}
-		if let Err(error) = submitter.submit(EhrCall::confirm_fetch { request }.into()).await {
-			self.confirmed.lock().remove(&request);
-			log::warn!(target: "ehr-rpc", "cannot confirm the fetch of request {request}: {error}");
+		Ok(())
+	}
+
+	/// Runs `work` on a blocking thread, off the RPC server's executor.
+	async fn blocking<T: Send + 'static>(
+		work: impl FnOnce() -> Result<T, BlobError> + Send + 'static,
+	) -> Result<T, EhrRpcError> {
+		match tokio::task::spawn_blocking(work).await {
+			Ok(result) => result.map_err(Into::into),
+			Err(error) => Err(EhrRpcError::Internal(format!("the blob store task failed: {error}"))),
 		}
 	}
 }
@@ -196,7 +410,7 @@ where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
 	C::Api: EhrApi<Block, AccountId, BlockNumber>,
 {
-	fn put_blob(
+	async fn put_blob(
 		&self,
 		ext: &Extensions,
 		body_hash: H256,
@@ -205,27 +419,30 @@ where
 		data: Bytes,
 	) -> RpcResult<PutBlobResponse> {
 		sc_rpc_api::check_if_safe(ext)?;
-		match self.store.put_chunk(body_hash, total_size, offset, &data) {
-			Ok(PutProgress::Complete) => {
+		let store = self.store.clone();
+		let progress = Self::blocking(move || store.put_chunk(body_hash, total_size, offset, &data))
+			.await
+			.map_err(|e| self.count(e))?;
+		match progress {
+			PutProgress::Complete => {
 				if let Ok((count, bytes)) = self.store.stats() {
 					self.metrics.blob_count.set(count);
 					self.metrics.blob_bytes.set(bytes);
 				}
 				Ok(PutBlobResponse { complete: true, next_offset: total_size })
 			},
-			Ok(PutProgress::Partial { next_offset }) => Ok(PutBlobResponse { complete: false, next_offset }),
-			Err(error) => Err(self.count(error.into())),
+			PutProgress::Partial { next_offset } => Ok(PutBlobResponse { complete: false, next_offset }),
 		}
 	}
 
 	async fn get_blob(&self, read: BlobRead) -> RpcResult<BlobChunk> {
-		let (body_hash, request) = self.authorize(&read, now_ms()).map_err(|e| self.count(e))?;
+		let (body_hash, trail) = self.authorize(&read, now_ms()).map_err(|e| self.count(e))?;
+		let _slot = self.reads.acquire(&read.signer).ok_or_else(|| self.count(EhrRpcError::TooManyReads))?;
+		let store = self.store.clone();
+		let (offset, length) = (read.offset, read.length);
 		let (data, total_size) =
-			self.store.read_range(&body_hash, read.offset, read.length).map_err(|e| self.count(e.into()))?;
-		let end = read.offset.saturating_add(data.len() as u64);
-		if let (Some(request), true) = (request, end == total_size) {
-			self.confirm(request).await;
-		}
+			Self::blocking(move || store.read_range(&body_hash, offset, length)).await.map_err(|e| self.count(e))?;
+		self.log_read(trail).await.map_err(|e| self.count(e))?;
 		Ok(BlobChunk { data: data.into(), offset: read.offset, total_size, body_hash })
 	}
 
@@ -234,21 +451,18 @@ where
 		let hospital = self.hospital(at).map_err(|e| self.count(e))?;
 		let (blob_count, blob_bytes) =
 			self.store.stats().map_err(|e| self.count(EhrRpcError::Internal(e.to_string())))?;
-		let open_requests = match &hospital {
-			Some(h) => {
-				self.client.runtime_api().open_requests_for_proxy(at, h.clone()).map(|r| r.len() as u64).unwrap_or(0)
-			},
-			None => 0,
-		};
 		Ok(EhrStatus {
 			proxy_account: self.submitter.as_ref().map(|s| s.account()),
 			hospital,
 			proxy_public_key: self.proxy_public_key.clone(),
-			open_requests,
+			// The proxy worker's count at the best block it last saw: no
+			// chain read here, whatever the number of open requests.
+			open_requests: self.metrics.open_requests.get(),
 			cfrags_submitted: self.metrics.cfrags_submitted(),
 			cfrags_failed: self.metrics.cfrags_failed(),
 			blob_count,
 			blob_bytes,
+			blobs_quarantined: self.store.quarantined().unwrap_or(0),
 			blob_max_bytes: self.store.max_size(),
 		})
 	}
@@ -257,4 +471,38 @@ where
 /// The node's clock in milliseconds since the Unix epoch.
 fn now_ms() -> u64 {
 	SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn the_replay_guard_refuses_repeats_and_refuses_rather_than_forgets_when_full() {
+		let (a, b, c) = (AccountId::new([1; 32]), AccountId::new([2; 32]), AccountId::new([3; 32]));
+		let mut guard = ReplayGuard::new(3, 2);
+		assert_eq!(guard.accept(b"one", &a, 0), Ok(()));
+		assert!(guard.served(b"one"));
+		assert_eq!(guard.accept(b"one", &a, 1), Err(EhrRpcError::ReplayedSignature));
+		assert_eq!(guard.accept(b"two", &a, 1), Ok(()));
+		assert_eq!(guard.accept(b"three", &a, 1), Err(EhrRpcError::TooManyReads), "a's share is full");
+		assert_eq!(guard.accept(b"three", &b, 1), Ok(()), "others are not held up by a");
+		assert_eq!(guard.accept(b"four", &c, 2), Err(EhrRpcError::TooManyReads), "the guard is full");
+		// Past twice the freshness window the old signatures are dropped
+		// (a read that old is refused as stale before it gets here).
+		assert_eq!(guard.accept(b"four", &c, 2 * access::BLOB_READ_FRESHNESS_MS + 5), Ok(()));
+		assert_eq!(guard.by_signer.len(), 1, "signers with nothing held are forgotten");
+	}
+
+	#[test]
+	fn a_signer_has_a_bounded_number_of_reads_in_progress() {
+		let reads = ReadsInProgress::default();
+		let signer = AccountId::new([1; 32]);
+		let slots: Vec<_> = (0..READS_PER_SIGNER).map(|_| reads.acquire(&signer).expect("a slot")).collect();
+		assert!(reads.acquire(&signer).is_none());
+		assert!(reads.acquire(&AccountId::new([2; 32])).is_some(), "other signers are not held up");
+		drop(slots);
+		assert!(reads.acquire(&signer).is_some());
+		assert!(reads.by_signer.lock().len() <= 1, "finished signers are forgotten");
+	}
 }

@@ -7,7 +7,7 @@ use crate::{
 	journal::Journal,
 	metrics::EhrMetrics,
 	proxy_worker::{decide, Decision, ProxyWorker, RESUBMIT_AFTER_BLOCKS},
-	rpc::EhrRpc,
+	rpc::{AuditTrail, EhrRpc},
 	tx::SubmitCall,
 };
 use ehr_primitives::{
@@ -124,6 +124,8 @@ impl HeaderBackend<Block> for MockClient {
 struct Recorder {
 	account: AccountId,
 	calls: Mutex<Vec<RuntimeCall>>,
+	/// Refuse every submission, as a full pool would.
+	refuse: std::sync::atomic::AtomicBool,
 }
 
 impl SubmitCall for Recorder {
@@ -131,6 +133,9 @@ impl SubmitCall for Recorder {
 		self.account.clone()
 	}
 	fn submit(&self, call: RuntimeCall) -> BoxFuture<'_, Result<(), String>> {
+		if self.refuse.load(std::sync::atomic::Ordering::Relaxed) {
+			return Box::pin(async { Err("the pool is full".to_string()) });
+		}
 		self.calls.lock().push(call);
 		Box::pin(async { Ok(()) })
 	}
@@ -160,6 +165,13 @@ struct Scenario {
 	_dir: tempfile::TempDir,
 }
 
+/// The record's encrypted body, as the custodian's blob store holds it.
+const BODY: &[u8] = b"an encrypted record body";
+
+fn body_hash() -> H256 {
+	H256(sp_crypto_hashing::blake2_256(BODY))
+}
+
 const HOSPITAL: u8 = 1;
 const OTHER_HOSPITAL: u8 = 2;
 const NODE_ACCOUNT: u8 = 11;
@@ -185,8 +197,8 @@ impl Scenario {
 				custodian: account(HOSPITAL),
 				capsule: bytes(enc(&capsule)),
 				encrypted_metadata: bytes(vec![1; 64]),
-				body_hash: H256([9; 32]),
-				body_size: 3,
+				body_hash: body_hash(),
+				body_size: BODY.len() as u64,
 				created_at: 1,
 				retired_at: None,
 			},
@@ -263,11 +275,16 @@ impl Scenario {
 		}
 
 		let client = Arc::new(MockClient { world: Mutex::new(world) });
-		let recorder = Arc::new(Recorder { account: account(NODE_ACCOUNT), calls: Mutex::new(Vec::new()) });
+		let recorder = Arc::new(Recorder {
+			account: account(NODE_ACCOUNT),
+			calls: Mutex::new(Vec::new()),
+			refuse: Default::default(),
+		});
 		let dir = tempfile::tempdir().expect("a temporary folder");
 		let store = Arc::new(BlobStore::open(dir.path(), 1 << 20).expect("opens"));
+		store.put_chunk(body_hash(), BODY.len() as u64, 0, BODY).expect("the body is stored");
 		let metrics = EhrMetrics::new(None).expect("metrics");
-		let rpc = EhrRpc::new(client.clone(), store, Some(recorder.clone()), None, metrics);
+		let rpc = EhrRpc::started_at(client.clone(), store, Some(recorder.clone()), None, metrics, NOW_MS - 1_000);
 		Scenario { client, patient, grantee, proxy_secret, recorder, rpc, _dir: dir }
 	}
 
@@ -276,10 +293,10 @@ impl Scenario {
 	}
 
 	fn read_request(&self, reader: &sr25519::Pair) -> BlobRead {
-		BlobRead::signed(GENESIS, Some(REQUEST), None, 0, 16, NOW_MS, reader)
+		BlobRead::signed(GENESIS, account(HOSPITAL), Some(REQUEST), None, 0, 16, NOW_MS, reader)
 	}
 
-	fn authorize(&self, read: &BlobRead) -> Result<(H256, Option<RequestId>), EhrRpcError> {
+	fn authorize(&self, read: &BlobRead) -> Result<(H256, AuditTrail), EhrRpcError> {
 		self.rpc.authorize(read, NOW_MS)
 	}
 
@@ -289,7 +306,7 @@ impl Scenario {
 			client: self.client.clone(),
 			submitter: self.recorder.clone(),
 			secret: self.proxy_secret.clone(),
-			journal: Journal::open(dir.path().join("journal")),
+			journal: Journal::open(dir.path().join("journal"), GENESIS),
 			metrics: EhrMetrics::new(None).expect("metrics"),
 			kfrags: Default::default(),
 		};
@@ -300,7 +317,10 @@ impl Scenario {
 #[test]
 fn the_grantee_of_a_ready_request_reads_from_the_custodian() {
 	let s = Scenario::new(RequestStatus::Ready);
-	assert_eq!(s.authorize(&s.read_request(&s.grantee)), Ok((H256([9; 32]), Some(REQUEST))));
+	assert_eq!(
+		s.authorize(&s.read_request(&s.grantee)),
+		Ok((body_hash(), AuditTrail::Request { id: REQUEST, logged: false }))
+	);
 }
 
 #[test]
@@ -341,8 +361,9 @@ fn another_hospitals_record_is_not_served_here() {
 #[test]
 fn the_patient_reads_their_own_record_but_not_once_retired() {
 	let s = Scenario::new(RequestStatus::Ready);
-	let read = |who: &sr25519::Pair| BlobRead::signed(GENESIS, None, Some(RECORD), 0, 16, NOW_MS, who);
-	assert_eq!(s.authorize(&read(&s.patient)), Ok((H256([9; 32]), None)));
+	let read =
+		|who: &sr25519::Pair| BlobRead::signed(GENESIS, account(HOSPITAL), None, Some(RECORD), 0, 16, NOW_MS, who);
+	assert_eq!(s.authorize(&read(&s.patient)), Ok((body_hash(), AuditTrail::PatientRead(RECORD))));
 	assert!(matches!(s.authorize(&read(&s.grantee)), Err(EhrRpcError::NotAuthorized(_))));
 	s.change(|w| w.records.get_mut(&RECORD).expect("record").retired_at = Some(BEST));
 	assert!(matches!(s.authorize(&read(&s.patient)), Err(EhrRpcError::NotAuthorized(_))));
@@ -351,15 +372,33 @@ fn the_patient_reads_their_own_record_but_not_once_retired() {
 #[test]
 fn forged_stale_replayed_and_ambiguous_reads_are_refused() {
 	let s = Scenario::new(RequestStatus::Ready);
-	let other_chain = BlobRead::signed(H256([8; 32]), Some(REQUEST), None, 0, 16, NOW_MS, &s.grantee);
+	let other_chain =
+		BlobRead::signed(H256([8; 32]), account(HOSPITAL), Some(REQUEST), None, 0, 16, NOW_MS, &s.grantee);
 	assert_eq!(s.authorize(&other_chain), Err(EhrRpcError::BadSignature));
-	let stale = BlobRead::signed(GENESIS, Some(REQUEST), None, 0, 16, NOW_MS - 120_000, &s.grantee);
+	let stale = BlobRead::signed(GENESIS, account(HOSPITAL), Some(REQUEST), None, 0, 16, NOW_MS - 120_000, &s.grantee);
 	assert_eq!(s.authorize(&stale), Err(EhrRpcError::StaleSignature));
 	let read = s.read_request(&s.grantee);
 	assert!(s.authorize(&read).is_ok());
 	assert_eq!(s.authorize(&read), Err(EhrRpcError::ReplayedSignature));
-	let both = BlobRead::signed(GENESIS, Some(REQUEST), Some(RECORD), 0, 16, NOW_MS, &s.grantee);
+	let both = BlobRead::signed(GENESIS, account(HOSPITAL), Some(REQUEST), Some(RECORD), 0, 16, NOW_MS, &s.grantee);
 	assert_eq!(s.authorize(&both), Err(EhrRpcError::BadTarget));
+	// Signed before this node started: a read seen before a restart cannot
+	// be replayed after it, although the in-memory guard was lost.
+	let before_start =
+		BlobRead::signed(GENESIS, account(HOSPITAL), Some(REQUEST), None, 0, 16, NOW_MS - 2_000, &s.grantee);
+	assert_eq!(s.authorize(&before_start), Err(EhrRpcError::StaleSignature));
+}
+
+#[test]
+fn a_read_signed_for_another_custodian_is_not_replayed_here() {
+	let s = Scenario::new(RequestStatus::Ready);
+	// What the grantee signed for hospital B's nodes, replayed by B to A.
+	let for_other = BlobRead::signed(GENESIS, account(OTHER_HOSPITAL), Some(REQUEST), None, 0, 16, NOW_MS, &s.grantee);
+	assert_eq!(s.authorize(&for_other), Err(EhrRpcError::NotCustodian));
+	// Re-addressing it to A breaks the signature.
+	let mut readdressed = for_other.clone();
+	readdressed.custodian = account(HOSPITAL);
+	assert_eq!(s.authorize(&readdressed), Err(EhrRpcError::BadSignature));
 }
 
 #[test]
@@ -427,4 +466,48 @@ fn the_worker_re_encrypts_nothing_for_a_lapsed_grant_or_a_kfrag_sealed_to_anothe
 	let error = worker.reencrypt(H256([1; 32]), &account(3), &request).expect_err("refused");
 	assert!(error.contains("not a proxy of the grant"), "{error}");
 	assert!(s.recorder.calls.lock().is_empty());
+}
+
+/// Every served read is on the audit trail before its bytes leave: the
+/// grantee's first range confirms the fetch (once per request), the
+/// patient's read of their own record is logged (once an hour per record).
+#[tokio::test]
+async fn reads_are_logged_before_they_are_served() {
+	use ehr_rpc_api::EhrRpcApiServer;
+	let s = Scenario::new(RequestStatus::Ready);
+	for offset in [0, 8] {
+		let read = BlobRead::signed(GENESIS, account(HOSPITAL), Some(REQUEST), None, offset, 8, now(), &s.grantee);
+		let chunk = s.rpc.get_blob(read).await.expect("served");
+		assert_eq!(&chunk.data[..], &BODY[offset as usize..offset as usize + 8]);
+	}
+	for _ in 0..2 {
+		let read = BlobRead::signed(GENESIS, account(HOSPITAL), None, Some(RECORD), 0, 64, now(), &s.patient);
+		assert_eq!(&s.rpc.get_blob(read).await.expect("served").data[..], BODY);
+	}
+	let calls = s.recorder.calls.lock().clone();
+	assert_eq!(
+		calls,
+		vec![
+			RuntimeCall::Ehr(EhrCall::confirm_fetch { request: REQUEST }),
+			RuntimeCall::Ehr(EhrCall::confirm_patient_read { record: RECORD }),
+		],
+		"one confirmation per request, one patient-read entry per record and hour"
+	);
+}
+
+/// A read the chain cannot be told about is not served.
+#[tokio::test]
+async fn a_read_that_cannot_be_logged_is_not_served() {
+	use ehr_rpc_api::EhrRpcApiServer;
+	let s = Scenario::new(RequestStatus::Ready);
+	s.recorder.refuse.store(true, std::sync::atomic::Ordering::Relaxed);
+	let read = BlobRead::signed(GENESIS, account(HOSPITAL), Some(REQUEST), None, 0, 8, now(), &s.grantee);
+	let refusal = s.rpc.get_blob(read).await.expect_err("refused");
+	assert_eq!(refusal.code(), 1099);
+}
+
+/// The clock the scenario's handler was started under (reads must be
+/// signed after it started and within a minute of the node's clock).
+fn now() -> u64 {
+	std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis() as u64
 }

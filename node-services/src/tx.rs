@@ -2,7 +2,7 @@
 //! (cfrags, fetch confirmations) signed with its proxy account.
 //!
 //! The node's own transactions are mortal: each is valid for
-//! [`TX_MORTALITY_PERIOD`] blocks from the best block it was signed at.
+//! [`TX_MORTALITY_PERIOD`] blocks from the finalized block it was signed at.
 
 use codec::Encode;
 use ehr_runtime::{
@@ -11,8 +11,9 @@ use ehr_runtime::{
 };
 use frame_system_rpc_runtime_api::AccountNonceApi;
 use futures::future::BoxFuture;
+use futures::StreamExt;
 use parking_lot::Mutex;
-use sc_transaction_pool_api::{TransactionPool, TransactionSource};
+use sc_transaction_pool_api::{TransactionPool, TransactionSource, TransactionStatus};
 use sp_api::{Core, ProvideRuntimeApi};
 use sp_blockchain::HeaderBackend;
 use sp_core::{crypto::KeyTypeId, sr25519};
@@ -40,7 +41,7 @@ pub struct ChainContext {
 	pub transaction_version: u32,
 }
 
-/// The birth block of a mortal transaction's era: the best block when it
+/// The birth block of a mortal transaction's era: the finalized block when it
 /// is signed. `CheckEra` commits to its hash.
 #[derive(Clone, Copy, Debug)]
 pub struct EraCheckpoint {
@@ -124,14 +125,20 @@ fn sign_with_era(
 /// Signs and submits the node's own transactions with its proxy account
 /// key from the keystore, keeping its nonces in order. The transactions
 /// are mortal ([`TX_MORTALITY_PERIOD`]).
+///
+/// Each transaction is watched in the pool: when one is dropped,
+/// invalidated, usurped or times out before finality, the submitter forgets
+/// the nonces it handed out and takes the chain's count again for the next
+/// transaction, which fills the gap. A lost cfrag or confirmation therefore
+/// never holds the node's later transactions back.
 pub struct Submitter<C, P> {
 	client: Arc<C>,
 	pool: Arc<P>,
 	keystore: KeystorePtr,
 	account: sr25519::Public,
-	/// The next nonce to use, and the best block number the last
+	/// The next nonce to use, and the finalized block number the last
 	/// transaction was signed at.
-	next_nonce: Mutex<Option<(Nonce, BlockNumber)>>,
+	next_nonce: Arc<Mutex<Option<(Nonce, BlockNumber)>>>,
 }
 
 impl<C, P> Submitter<C, P>
@@ -142,7 +149,7 @@ where
 {
 	/// A submitter for the proxy account `account`, whose key is in `keystore`.
 	pub fn new(client: Arc<C>, pool: Arc<P>, keystore: KeystorePtr, account: sr25519::Public) -> Self {
-		Submitter { client, pool, keystore, account, next_nonce: Mutex::new(None) }
+		Submitter { client, pool, keystore, account, next_nonce: Arc::new(Mutex::new(None)) }
 	}
 
 	/// The node's proxy account.
@@ -150,9 +157,9 @@ where
 		self.account.into()
 	}
 
-	/// Signs `call`, mortal from the best block, and puts it in the
-	/// transaction pool; returns its hash.
-	pub async fn submit(&self, call: RuntimeCall) -> Result<sc_transaction_pool_api::TxHash<P>, String> {
+	/// Signs `call`, mortal from the finalized block, puts it in the transaction
+	/// pool and watches it there (see [`Submitter`]).
+	pub async fn submit(&self, call: RuntimeCall) -> Result<(), String> {
 		let info = self.client.info();
 		let api = self.client.runtime_api();
 		let version = api.version(info.best_hash).map_err(|e| format!("cannot read the runtime version: {e}"))?;
@@ -170,7 +177,7 @@ where
 				},
 				_ => chain_nonce,
 			};
-			*next = Some((nonce.saturating_add(1), info.best_number));
+			*next = Some((nonce.saturating_add(1), info.finalized_number));
 			nonce
 		};
 		let chain = ChainContext {
@@ -178,7 +185,12 @@ where
 			spec_version: version.spec_version,
 			transaction_version: version.transaction_version,
 		};
-		let checkpoint = EraCheckpoint { number: info.best_number, hash: info.best_hash };
+		// The finalized block, not the best: it is an ancestor of every block
+		// the pool may validate the transaction at, so the era's birth block
+		// is always known there (a best block on a fork that loses is not,
+		// and the pool would refuse or later drop the transaction with
+		// `AncientBirthBlock`).
+		let checkpoint = EraCheckpoint { number: info.finalized_number, hash: info.finalized_hash };
 		let keystore = self.keystore.clone();
 		let public = self.account;
 		let extrinsic = signed_mortal_extrinsic(&chain, &checkpoint, call, self.account(), nonce, |payload| {
@@ -186,8 +198,30 @@ where
 		})
 		.ok_or("the keystore holds no key for the proxy account")?;
 		let opaque: sp_runtime::OpaqueExtrinsic = extrinsic.into();
-		match self.pool.submit_one(info.best_hash, TransactionSource::Local, opaque).await {
-			Ok(hash) => Ok(hash),
+		match self.pool.submit_and_watch(info.best_hash, TransactionSource::Local, opaque).await {
+			Ok(mut statuses) => {
+				let next_nonce = self.next_nonce.clone();
+				tokio::spawn(async move {
+					while let Some(status) = statuses.next().await {
+						match status {
+							TransactionStatus::Finalized(_) => return,
+							TransactionStatus::Dropped
+							| TransactionStatus::Invalid
+							| TransactionStatus::Usurped(_)
+							| TransactionStatus::FinalityTimeout(_) => {
+								log::info!(
+									target: "ehr-tx",
+									"transaction with nonce {nonce} left the pool ({status:?}): taking the chain's nonce again"
+								);
+								*next_nonce.lock() = None;
+								return;
+							},
+							_ => {},
+						}
+					}
+				});
+				Ok(())
+			},
 			Err(error) => {
 				// Start again from the chain's nonce next time.
 				*self.next_nonce.lock() = None;
@@ -219,7 +253,7 @@ where
 	}
 
 	fn submit(&self, call: RuntimeCall) -> BoxFuture<'_, Result<(), String>> {
-		Box::pin(async move { Submitter::submit(self, call).await.map(|_| ()) })
+		Box::pin(Submitter::submit(self, call))
 	}
 }
 

@@ -1,65 +1,177 @@
-//! Blob store upkeep: deletes the bodies of retired records and uploads that
-//! no record points to, judged at the finalized block.
+//! Blob store upkeep: deletes the bodies of this hospital's retired records
+//! and uploads that no record points to, and never anything else.
+//!
+//! - A body is deleted as retired only when the **finalized** chain holds
+//!   its record as retired and this node's hospital is that record's
+//!   custodian. Another hospital's record with the same body hash (a
+//!   front-run) never makes this node delete a body.
+//! - An upload no record points to (at the finalized block or at the best
+//!   block) is an orphan. Its age is counted in finalized blocks as well as
+//!   in time: it is deleted only once the finalized chain has advanced by
+//!   [`ServicesConfig::orphan_ttl_blocks`](crate::ServicesConfig) since this
+//!   node first saw it as an orphan, and `orphan_ttl` has passed. A finality
+//!   stall of any length therefore deletes nothing, and a record in the best
+//!   chain keeps its upload. With the default TTL (one hour, 1,200 blocks)
+//!   a record transaction still in the pool has long expired (its lifetime
+//!   is 64 blocks) before its upload could be deleted; the node warns when
+//!   the TTL is set shorter than that. The clock starts again when the node
+//!   restarts.
+//! - Unfinished uploads (`uploads/*.part`) follow the same orphan rule.
 
-use crate::{blob_store::BlobStore, metrics::EhrMetrics};
+use crate::{blob_store::BlobStore, membership::hospital_of, metrics::EhrMetrics};
 use ehr_primitives::EhrApi;
 use ehr_runtime::{opaque::Block, AccountId, BlockNumber};
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
+use sp_core::H256;
 use std::{
+	collections::HashMap,
 	sync::Arc,
-	time::{Duration, SystemTime},
+	time::{Duration, Instant, SystemTime},
 };
 
 const LOG_TARGET: &str = "ehr-upkeep";
 
-/// Deletes the bodies of retired records and of uploads no record points at
-/// after `orphan_ttl`, judged at the finalized block; runs every `period`.
-pub async fn tidy_blob_store<C>(
+/// The blob store's upkeep, with its orphan clocks.
+pub struct Upkeep<C> {
 	client: Arc<C>,
 	store: Arc<BlobStore>,
 	metrics: EhrMetrics,
+	/// The node's proxy account: which hospital's retired bodies it may delete.
+	account: Option<AccountId>,
 	orphan_ttl: Duration,
-	period: Duration,
-) where
-	C: ProvideRuntimeApi<Block> + HeaderBackend<Block>,
-	C::Api: EhrApi<Block, AccountId, BlockNumber>,
-{
-	loop {
-		if let Err(error) = tidy_once(&*client, &store, &metrics, orphan_ttl) {
-			log::warn!(target: LOG_TARGET, "blob store upkeep failed: {error}");
-		}
-		// futures-timer, not tokio's timer: this task may still be polled
-		// while the node's tokio runtime shuts down.
-		futures_timer::Delay::new(period).await;
-	}
+	orphan_ttl_blocks: BlockNumber,
+	/// When each orphan was first seen: the finalized number and the time.
+	complete_orphans: HashMap<H256, (BlockNumber, Instant)>,
+	partial_orphans: HashMap<H256, (BlockNumber, Instant)>,
 }
 
-/// One pass of [`tidy_blob_store`]; returns how many bodies were deleted.
-pub fn tidy_once<C>(client: &C, store: &BlobStore, metrics: &EhrMetrics, orphan_ttl: Duration) -> Result<usize, String>
+/// Whether an orphan first seen at `seen` has waited out both TTLs at
+/// finalized block `finalized` and `now`.
+fn expired(seen: (BlockNumber, Instant), finalized: BlockNumber, blocks: BlockNumber, ttl: Duration) -> bool {
+	finalized.saturating_sub(seen.0) >= blocks && seen.1.elapsed() >= ttl
+}
+
+impl<C> Upkeep<C>
 where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block>,
 	C::Api: EhrApi<Block, AccountId, BlockNumber>,
 {
-	let at = client.info().finalized_hash;
-	let api = client.runtime_api();
-	let now = SystemTime::now();
-	let mut removed = 0;
-	for blob in store.list().map_err(|e| e.to_string())? {
-		let record = api.record_by_body_hash(at, blob.hash).map_err(|e| e.to_string())?;
-		let delete = match record {
-			Some((_, record)) => record.retired_at.is_some(),
-			None => now.duration_since(blob.modified).unwrap_or_default() > orphan_ttl,
-		};
-		if delete {
-			store.remove(&blob.hash).map_err(|e| e.to_string())?;
-			removed += 1;
-			log::info!(target: LOG_TARGET, "deleted body {:?} (retired or orphaned)", blob.hash);
+	/// Upkeep of `store` for the node with proxy `account`; orphans wait
+	/// `orphan_ttl` and `orphan_ttl_blocks` finalized blocks.
+	pub fn new(
+		client: Arc<C>,
+		store: Arc<BlobStore>,
+		metrics: EhrMetrics,
+		account: Option<AccountId>,
+		orphan_ttl: Duration,
+		orphan_ttl_blocks: BlockNumber,
+	) -> Self {
+		if orphan_ttl_blocks < ehr_primitives::TX_MORTALITY_BLOCKS {
+			log::warn!(
+				target: LOG_TARGET,
+				"the orphan TTL ({orphan_ttl_blocks} blocks) is shorter than a transaction's lifetime ({} blocks): \
+				 an upload whose record is still on its way may be deleted; raise --ehr-orphan-ttl-secs",
+				ehr_primitives::TX_MORTALITY_BLOCKS
+			);
+		}
+		Upkeep {
+			client,
+			store,
+			metrics,
+			account,
+			orphan_ttl,
+			orphan_ttl_blocks,
+			complete_orphans: HashMap::new(),
+			partial_orphans: HashMap::new(),
 		}
 	}
-	store.remove_stale_uploads(orphan_ttl).map_err(|e| e.to_string())?;
-	let (count, bytes) = store.stats().map_err(|e| e.to_string())?;
-	metrics.blob_count.set(count);
-	metrics.blob_bytes.set(bytes);
-	Ok(removed)
+
+	/// Runs a pass every `period`, for as long as the node runs.
+	pub async fn run(mut self, period: Duration) {
+		loop {
+			if let Err(error) = self.tidy_once() {
+				log::warn!(target: LOG_TARGET, "blob store upkeep failed: {error}");
+			}
+			// futures-timer, not tokio's timer: this task may still be polled
+			// while the node's tokio runtime shuts down.
+			futures_timer::Delay::new(period).await;
+		}
+	}
+
+	/// Whether any record points at `hash` at the finalized or the best block.
+	fn referenced(&self, hash: H256, finalized: H256, best: H256) -> Result<bool, String> {
+		for at in [finalized, best] {
+			// One runtime-API instance per block: sp-api refuses to call one
+			// instance at two blocks that are not the same chain state.
+			let api = self.client.runtime_api();
+			if api.record_by_body_hash(at, hash).map_err(|e| e.to_string())?.is_some() {
+				return Ok(true);
+			}
+		}
+		Ok(false)
+	}
+
+	/// One pass; returns how many bodies and unfinished uploads it deleted.
+	pub fn tidy_once(&mut self) -> Result<usize, String> {
+		let info = self.client.info();
+		let (finalized, number, best) = (info.finalized_hash, info.finalized_number, info.best_hash);
+		let hospital = match &self.account {
+			Some(account) => hospital_of(&*self.client, finalized, account)?,
+			None => None,
+		};
+		let api = self.client.runtime_api();
+		let mut removed = 0;
+		let mut orphans = HashMap::new();
+		for blob in self.store.list().map_err(|e| e.to_string())? {
+			match api.record_by_body_hash(finalized, blob.hash).map_err(|e| e.to_string())? {
+				Some((id, record)) => {
+					let ours = hospital.as_ref() == Some(&record.custodian);
+					if record.retired_at.is_some() && ours {
+						self.store.remove(&blob.hash).map_err(|e| e.to_string())?;
+						removed += 1;
+						log::info!(target: LOG_TARGET, "deleted the body of retired record {id} ({:?})", blob.hash);
+					} else if !ours {
+						log::debug!(target: LOG_TARGET, "record {id} of another custodian has body {:?}: kept", blob.hash);
+					}
+				},
+				None if self.referenced(blob.hash, finalized, best)? => {},
+				None => {
+					let seen = *self.complete_orphans.get(&blob.hash).unwrap_or(&(number, Instant::now()));
+					let old = SystemTime::now().duration_since(blob.modified).unwrap_or_default() >= self.orphan_ttl;
+					if old && expired(seen, number, self.orphan_ttl_blocks, self.orphan_ttl) {
+						self.store.remove(&blob.hash).map_err(|e| e.to_string())?;
+						removed += 1;
+						log::info!(target: LOG_TARGET, "deleted orphan upload {:?}: no record points to it", blob.hash);
+					} else {
+						orphans.insert(blob.hash, seen);
+					}
+				},
+			}
+		}
+		// Clocks only for orphans still there: bounded by the store's content.
+		self.complete_orphans = orphans;
+
+		let mut partial = HashMap::new();
+		for (hash, modified) in self.store.list_uploads().map_err(|e| e.to_string())? {
+			if self.referenced(hash, finalized, best)? {
+				continue;
+			}
+			let seen = *self.partial_orphans.get(&hash).unwrap_or(&(number, Instant::now()));
+			let old = SystemTime::now().duration_since(modified).unwrap_or_default() >= self.orphan_ttl;
+			if old && expired(seen, number, self.orphan_ttl_blocks, self.orphan_ttl) {
+				self.store.remove_upload(&hash).map_err(|e| e.to_string())?;
+				removed += 1;
+			} else {
+				partial.insert(hash, seen);
+			}
+		}
+		self.partial_orphans = partial;
+
+		let (count, bytes) = self.store.stats().map_err(|e| e.to_string())?;
+		self.metrics.blob_count.set(count);
+		self.metrics.blob_bytes.set(bytes);
+		self.metrics.blobs_quarantined.set(self.store.quarantined().map_err(|e| e.to_string())?);
+		Ok(removed)
+	}
 }

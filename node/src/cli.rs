@@ -26,7 +26,9 @@ pub struct EhrParams {
 	#[arg(long, default_value_t = 256 * 1024 * 1024)]
 	pub ehr_blob_max_bytes: u64,
 
-	/// Seconds after which an uploaded body that no record points to is deleted.
+	/// Seconds after which an uploaded body that no record points to is
+	/// deleted; the wait is also counted in finalized blocks, so a finality
+	/// stall deletes nothing (see docs/operator.md).
 	#[arg(long, default_value_t = 3600)]
 	pub ehr_orphan_ttl_secs: u64,
 
@@ -37,13 +39,21 @@ pub struct EhrParams {
 }
 
 impl EhrParams {
-	/// The EHR services' configuration for a node running with `config`:
-	/// their folder is `ehr` in the chain's config folder of the base path.
-	pub fn services_config(&self, config: &sc_service::Configuration) -> ehr_node_services::ServicesConfig {
+	/// The EHR services' configuration for a node running with `config`
+	/// on a chain with `slot_ms` milliseconds per block: their folder is
+	/// `ehr` in the chain's config folder of the base path, and the orphan
+	/// TTL is also counted in finalized blocks.
+	pub fn services_config(
+		&self,
+		config: &sc_service::Configuration,
+		slot_ms: u64,
+	) -> ehr_node_services::ServicesConfig {
 		ehr_node_services::ServicesConfig {
 			dir: ehr_node_services::proxy_key::ehr_dir(&config.base_path.config_dir(config.chain_spec.id())),
 			blob_max_bytes: self.ehr_blob_max_bytes,
 			orphan_ttl: std::time::Duration::from_secs(self.ehr_orphan_ttl_secs),
+			orphan_ttl_blocks: u32::try_from(self.ehr_orphan_ttl_secs.saturating_mul(1000) / slot_ms.max(1))
+				.unwrap_or(u32::MAX),
 			upkeep_interval: std::time::Duration::from_secs(self.ehr_upkeep_interval_secs.max(1)),
 			dev_key_seed: config.dev_key_seed.clone(),
 		}

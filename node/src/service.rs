@@ -231,7 +231,7 @@ pub fn new_full(config: Configuration, ehr: crate::cli::EhrParams) -> Result<Tas
 	let prometheus_registry = config.prometheus_registry().cloned();
 
 	let ehr_services = ehr_node_services::start(
-		ehr.services_config(&config),
+		ehr.services_config(&config, sc_consensus_aura::slot_duration(&*client)?.as_millis()),
 		client.clone(),
 		transaction_pool.clone(),
 		keystore_container.keystore(),

@@ -4,10 +4,10 @@
 use crate::types::{RecordId, RequestId};
 use alloc::vec::Vec;
 use codec::Encode;
-use sp_core::H256;
+use sp_core::{crypto::AccountId32, H256};
 
 /// Domain tag that keeps these signatures from being valid anywhere else.
-pub const BLOB_READ_CONTEXT: &[u8] = b"ehr-chain:get-blob:v1";
+pub const BLOB_READ_CONTEXT: &[u8] = b"ehr-chain:get-blob:v2";
 
 /// How far a signed read's timestamp may be from the node's clock.
 pub const BLOB_READ_FRESHNESS_MS: u64 = 60_000;
@@ -15,16 +15,19 @@ pub const BLOB_READ_FRESHNESS_MS: u64 = 60_000;
 /// What the reader signs (sr25519, with their account key) to read
 /// `length` bytes at `offset` of a body: through a ready `request` (a
 /// grantee), or of their own `record` (a patient), on the chain with
-/// `genesis`, at `timestamp_ms` (milliseconds since the Unix epoch).
+/// `genesis`, from the nodes of hospital `custodian` (so that no other
+/// hospital's node can replay the read to the custodian), at `timestamp_ms`
+/// (milliseconds since the Unix epoch).
 pub fn blob_read_message(
 	genesis: H256,
+	custodian: &AccountId32,
 	request: Option<RequestId>,
 	record: Option<RecordId>,
 	offset: u64,
 	length: u32,
 	timestamp_ms: u64,
 ) -> Vec<u8> {
-	(BLOB_READ_CONTEXT, genesis, request, record, offset, length, timestamp_ms).encode()
+	(BLOB_READ_CONTEXT, genesis, custodian, request, record, offset, length, timestamp_ms).encode()
 }
 
 #[cfg(feature = "std")]
@@ -36,7 +39,7 @@ pub use wire::{BlobChunk, BlobRead, PutBlobResponse};
 mod wire {
 	use super::*;
 	use serde::{Deserialize, Serialize};
-	use sp_core::{crypto::AccountId32, sr25519, Bytes, Pair};
+	use sp_core::{sr25519, Bytes, Pair};
 
 	/// Where an upload stands after `ehr_putBlob`.
 	#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -52,6 +55,8 @@ mod wire {
 	#[derive(Clone, Debug, Serialize, Deserialize)]
 	#[serde(rename_all = "camelCase")]
 	pub struct BlobRead {
+		/// The custodian hospital whose nodes the read is for (SS58).
+		pub custodian: AccountId32,
 		/// A ready request of the signer (as grantee).
 		pub request: Option<RequestId>,
 		/// A record of the signer (as patient).
@@ -70,9 +75,11 @@ mod wire {
 
 	impl BlobRead {
 		/// A read of `length` bytes at `offset`, signed by `reader` for the
-		/// chain with `genesis` at `timestamp_ms`.
+		/// nodes of `custodian` on the chain with `genesis` at `timestamp_ms`.
+		#[allow(clippy::too_many_arguments)]
 		pub fn signed(
 			genesis: H256,
+			custodian: AccountId32,
 			request: Option<RequestId>,
 			record: Option<RecordId>,
 			offset: u64,
@@ -80,8 +87,9 @@ mod wire {
 			timestamp_ms: u64,
 			reader: &sr25519::Pair,
 		) -> BlobRead {
-			let message = blob_read_message(genesis, request, record, offset, length, timestamp_ms);
+			let message = blob_read_message(genesis, &custodian, request, record, offset, length, timestamp_ms);
 			BlobRead {
+				custodian,
 				request,
 				record,
 				offset,
@@ -94,8 +102,15 @@ mod wire {
 
 		/// Whether the signer signed this read for the chain with `genesis`.
 		pub fn signature_is_valid(&self, genesis: H256) -> bool {
-			let message =
-				blob_read_message(genesis, self.request, self.record, self.offset, self.length, self.timestamp_ms);
+			let message = blob_read_message(
+				genesis,
+				&self.custodian,
+				self.request,
+				self.record,
+				self.offset,
+				self.length,
+				self.timestamp_ms,
+			);
 			let Ok(signature) = sr25519::Signature::try_from(&self.signature[..]) else { return false };
 			let public = sr25519::Public::from_raw(self.signer.clone().into());
 			sr25519::Pair::verify(&signature, &message, &public)

@@ -273,6 +273,8 @@ pub enum AuditAction {
 	RequestExpired,
 	/// The custodian served the body to the grantee.
 	FetchConfirmed,
+	/// The custodian served the record's body to the patient.
+	PatientRead,
 }
 
 /// One entry of a patient's on-chain access log.

@@ -16,6 +16,8 @@ pub enum EhrRpcError {
 	BodyNotFound,
 	/// 1005: a malformed upload (chunk past the announced size, range past the end).
 	BadRange(String),
+	/// 1006: the stored body no longer matches its hash and was quarantined.
+	BodyCorrupt,
 	/// 1010: the signed timestamp is too far from the node's clock.
 	StaleSignature,
 	/// 1011: this exact signed read was already served.
@@ -34,6 +36,8 @@ pub enum EhrRpcError {
 	NotCustodian,
 	/// 1018: this node has no proxy account registered to a hospital.
 	NotConfigured,
+	/// 1019: the signer (or the node) has too many reads in progress.
+	TooManyReads,
 	/// 1099: an internal error (storage or chain state unavailable).
 	Internal(String),
 }
@@ -51,6 +55,12 @@ impl EhrRpcError {
 				(1004, "this node holds no body with that hash; the custodian must upload it".into())
 			},
 			EhrRpcError::BadRange(m) => (1005, m.clone()),
+			EhrRpcError::BodyCorrupt => (
+				1006,
+				"the stored body no longer matches its hash; this node quarantined it and its operator must \
+				 restore it from the hospital's records"
+					.into(),
+			),
 			EhrRpcError::StaleSignature => {
 				(1010, "the signed timestamp is more than 60 s from the node's clock: sign the read again now".into())
 			},
@@ -72,6 +82,9 @@ impl EhrRpcError {
 			EhrRpcError::NotConfigured => {
 				(1018, "this node has no proxy account registered to a hospital: register its proxy first".into())
 			},
+			EhrRpcError::TooManyReads => {
+				(1019, "too many reads in progress: wait for the ones under way, then retry".into())
+			},
 			EhrRpcError::Internal(m) => (1099, format!("internal error: {m}")),
 		}
 	}
@@ -89,6 +102,7 @@ impl EhrRpcError {
 			EhrRpcError::HashMismatch => "hash_mismatch",
 			EhrRpcError::BodyNotFound => "body_not_found",
 			EhrRpcError::BadRange(_) => "bad_range",
+			EhrRpcError::BodyCorrupt => "body_corrupt",
 			EhrRpcError::StaleSignature => "stale_signature",
 			EhrRpcError::ReplayedSignature => "replayed_signature",
 			EhrRpcError::BadSignature => "bad_signature",
@@ -98,18 +112,20 @@ impl EhrRpcError {
 			EhrRpcError::NotReady => "not_ready",
 			EhrRpcError::NotCustodian => "not_custodian",
 			EhrRpcError::NotConfigured => "not_configured",
+			EhrRpcError::TooManyReads => "too_many_reads",
 			EhrRpcError::Internal(_) => "internal",
 		}
 	}
 
 	/// One error of each kind, for documentation checks.
-	pub fn examples() -> [EhrRpcError; 15] {
+	pub fn examples() -> [EhrRpcError; 17] {
 		[
 			EhrRpcError::TooLarge(String::new()),
 			EhrRpcError::WrongOffset(0),
 			EhrRpcError::HashMismatch,
 			EhrRpcError::BodyNotFound,
 			EhrRpcError::BadRange(String::new()),
+			EhrRpcError::BodyCorrupt,
 			EhrRpcError::StaleSignature,
 			EhrRpcError::ReplayedSignature,
 			EhrRpcError::BadSignature,
@@ -119,6 +135,7 @@ impl EhrRpcError {
 			EhrRpcError::NotReady,
 			EhrRpcError::NotCustodian,
 			EhrRpcError::NotConfigured,
+			EhrRpcError::TooManyReads,
 			EhrRpcError::Internal(String::new()),
 		]
 	}

@@ -56,6 +56,9 @@ pub struct EhrStatus {
 	pub blob_count: u64,
 	/// Bytes in the blob store.
 	pub blob_bytes: u64,
+	/// Bodies moved to quarantine because their content no longer matched
+	/// their hash (the operator must restore them).
+	pub blobs_quarantined: u64,
 	/// The largest body this node accepts.
 	pub blob_max_bytes: u64,
 }
@@ -67,10 +70,11 @@ pub trait EhrRpcApi {
 	/// `total_size`. Hospital systems only (unsafe RPC). Fails with 1001
 	/// (too large), 1002 (wrong offset), 1003 (hash mismatch) or 1005.
 	#[method(name = "putBlob", with_extensions)]
-	fn put_blob(&self, body_hash: H256, total_size: u64, offset: u64, data: Bytes) -> RpcResult<PutBlobResponse>;
+	async fn put_blob(&self, body_hash: H256, total_size: u64, offset: u64, data: Bytes) -> RpcResult<PutBlobResponse>;
 
 	/// Reads part of a body, for its patient or the grantee of a ready
-	/// request, signed by the reader. Fails with the codes 1004–1018.
+	/// request, signed by the reader for this node's hospital. Fails with
+	/// the codes 1004–1019.
 	#[method(name = "getBlob")]
 	async fn get_blob(&self, read: BlobRead) -> RpcResult<BlobChunk>;
 
@@ -108,6 +112,7 @@ mod tests {
 			cfrags_failed: 0,
 			blob_count: 1,
 			blob_bytes: 10,
+			blobs_quarantined: 0,
 			blob_max_bytes: 100,
 		};
 		let json = serde_json::to_value(&status).expect("serializes");

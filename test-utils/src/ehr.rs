@@ -138,3 +138,35 @@ pub fn register_provider(
 		)
 		.expect("register_provider is accepted");
 }
+
+/// Hospital `custodian` creates a record of `patient` (whose Umbral key is
+/// `patient_key`) for a body already uploaded with hash `body_hash` and
+/// `body_size` bytes, with a small envelope sealed to the patient; waits
+/// (up to 90 s) until the record is on chain and returns its id.
+pub fn create_record(
+	chain: &crate::chain::Chain,
+	custodian: &sp_core::sr25519::Pair,
+	patient: &AccountId,
+	patient_key: &PublicKey,
+	body_hash: sp_core::H256,
+	body_size: u64,
+) -> ehr_primitives::RecordId {
+	let (capsule, envelope) = encrypt(patient_key, b"envelope with the body key").expect("encrypts");
+	chain
+		.submit(
+			custodian,
+			ehr_runtime::EhrCall::create_record {
+				patient: patient.clone(),
+				capsule: bytes(umbral_codec::encode(&capsule).expect("a capsule encodes")),
+				encrypted_metadata: bytes(envelope.to_vec()),
+				body_hash,
+				body_size,
+			},
+		)
+		.expect("create_record is accepted");
+	chain.wait(std::time::Duration::from_secs(90), "the record on chain", |c| {
+		let found: Option<(ehr_primitives::RecordId, ehr_primitives::Record<AccountId, ehr_runtime::BlockNumber>)> =
+			c.call("EhrApi_record_by_body_hash", body_hash)?;
+		Ok(found.map(|(id, _)| id))
+	})
+}

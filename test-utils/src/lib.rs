@@ -598,6 +598,20 @@ impl Node {
 		&self.name
 	}
 
+	/// The process id of the running node, if it runs.
+	pub fn pid(&self) -> Option<u32> {
+		self.child.as_ref().map(Child::id)
+	}
+
+	/// The node's resident memory (VmRSS) in KiB, read from /proc.
+	pub fn rss_kib(&self) -> Option<u64> {
+		let status = fs::read_to_string(format!("/proc/{}/status", self.pid()?)).ok()?;
+		status
+			.lines()
+			.find_map(|l| l.strip_prefix("VmRSS:"))
+			.and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+	}
+
 	/// The `--base-path` directory.
 	pub fn base_path(&self) -> &Path {
 		&self.base

@@ -146,6 +146,7 @@ pub async fn fetch(context: &Context, args: FetchArgs) -> Result<()> {
 	let blob = blobs::download(
 		&custodian,
 		&keys.account,
+		record.custodian.clone(),
 		Some(args.request),
 		None,
 		record.body_hash,

@@ -46,6 +46,7 @@ fn describe(action: AuditAction) -> (&'static str, &'static str) {
 		AuditAction::RequestReady => ("request-ready", "request became readable"),
 		AuditAction::RequestExpired => ("request-expired", "request expired"),
 		AuditAction::FetchConfirmed => ("fetch-confirmed", "served the body"),
+		AuditAction::PatientRead => ("patient-read", "served the body to you"),
 	}
 }
 

@@ -4,13 +4,13 @@
 
 use ehr_node_services::blob_store::BlobStore;
 use ehr_primitives::{
-	access::blob_read_message, umbral_codec, AccessRequest, Grant, PatientInfo, ProxyInfo, Purpose, Record, RecordId,
+	access::blob_read_message, AccessRequest, AuditAction, AuditEntry, Grant, PatientInfo, ProxyInfo, Purpose, Record,
 	RequestStatus, Scope,
 };
 use ehr_runtime::{AccountId, BlockNumber, EhrCall};
 use ehr_test_utils::{
 	chain::Chain,
-	ehr::{bytes, register_patient, register_provider, register_proxy, sealed_kfrags},
+	ehr::{create_record, register_patient, register_provider, register_proxy, sealed_kfrags},
 	local_network_with, Node,
 };
 use jsonrpsee::rpc_params;
@@ -20,9 +20,9 @@ use sp_keyring::Sr25519Keyring;
 use std::{
 	sync::{Arc, Mutex},
 	thread,
-	time::{Duration, SystemTime, UNIX_EPOCH},
+	time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
-use umbral_pre::{encrypt, SecretKey, Signer};
+use umbral_pre::{SecretKey, Signer};
 
 const CHAIN_TIMEOUT: Duration = Duration::from_secs(90);
 const CHUNK: usize = 1 << 20;
@@ -60,7 +60,8 @@ fn upload(node: &Node, data: &[u8]) -> H256 {
 	}
 }
 
-/// A signed `ehr_getBlob` read.
+/// A signed `ehr_getBlob` read, for the nodes of hospital Alice (the
+/// custodian of every record in these tests).
 fn read_params(
 	genesis: H256,
 	signer: &sr25519::Pair,
@@ -70,9 +71,11 @@ fn read_params(
 	length: u32,
 	timestamp_ms: u64,
 ) -> Value {
-	let message = blob_read_message(genesis, request, record, offset, length, timestamp_ms);
+	let custodian: AccountId = Sr25519Keyring::Alice.to_account_id();
+	let message = blob_read_message(genesis, &custodian, request, record, offset, length, timestamp_ms);
 	let account: AccountId = signer.public().into();
 	json!({
+		"custodian": custodian.to_ss58check(),
 		"request": request,
 		"record": record,
 		"offset": offset,
@@ -89,9 +92,26 @@ fn get(node: &Node, params: Value) -> Result<Value, String> {
 
 /// Reads a whole body through `ehr_getBlob`, chunk by chunk.
 fn read_all(node: &Node, genesis: H256, signer: &sr25519::Pair, request: Option<u64>, record: Option<u64>) -> Vec<u8> {
+	read_up_to(node, genesis, signer, request, record, usize::MAX)
+}
+
+/// Reads the first `limit` bytes of a body (or all of it, if shorter)
+/// through `ehr_getBlob`, chunk by chunk.
+fn read_up_to(
+	node: &Node,
+	genesis: H256,
+	signer: &sr25519::Pair,
+	request: Option<u64>,
+	record: Option<u64>,
+	limit: usize,
+) -> Vec<u8> {
 	let mut out = Vec::new();
 	loop {
-		let reply = get(node, read_params(genesis, signer, request, record, out.len() as u64, CHUNK as u32, now_ms()))
+		let length = CHUNK.min(limit.saturating_sub(out.len())) as u32;
+		if length == 0 {
+			return out;
+		}
+		let reply = get(node, read_params(genesis, signer, request, record, out.len() as u64, length, now_ms()))
 			.expect("ehr_getBlob serves the authorized reader");
 		let data = hex::decode(reply["data"].as_str().expect("data").trim_start_matches("0x")).expect("hex data");
 		let total = reply["totalSize"].as_u64().expect("totalSize") as usize;
@@ -153,25 +173,8 @@ fn proxies_deliver_and_the_custodian_serves_only_authorized_readers() {
 	let mut record_ids = Vec::new();
 	for data in [&large, &small] {
 		let hash = upload(&net.alice, data);
-		let (capsule, envelope) = encrypt(&patient_sk.public_key(), b"envelope with the body key").expect("encrypts");
-		chain
-			.submit(
-				&Sr25519Keyring::Alice.pair(),
-				EhrCall::create_record {
-					patient: patient_id.clone(),
-					capsule: bytes(umbral_codec::encode(&capsule).unwrap()),
-					encrypted_metadata: bytes(envelope.to_vec()),
-					body_hash: hash,
-					body_size: data.len() as u64,
-				},
-			)
-			.expect("create_record");
-		let id = chain.wait(CHAIN_TIMEOUT, "the record on chain", |c| {
-			let found: Option<(RecordId, Record<AccountId, BlockNumber>)> =
-				c.call("EhrApi_record_by_body_hash", hash)?;
-			Ok(found.map(|(id, _)| id))
-		});
-		record_ids.push(id);
+		let alice = Sr25519Keyring::Alice.pair();
+		record_ids.push(create_record(&chain, &alice, &patient_id, &patient_sk.public_key(), hash, data.len() as u64));
 	}
 	let (large_id, small_id) = (record_ids[0], record_ids[1]);
 
@@ -205,12 +208,20 @@ fn proxies_deliver_and_the_custodian_serves_only_authorized_readers() {
 	let hospitals: std::collections::BTreeSet<_> = ready.cfrags.iter().map(|c| c.hospital.clone()).collect();
 	assert_eq!(hospitals.len(), ready.cfrags.len(), "one cfrag per hospital");
 
+	step("the clinician reads all but the last 16 bytes: the read is on the audit trail all the same");
+	let prefix = read_up_to(&net.alice, genesis, &clinician, Some(0), None, large.len() - 16);
+	assert_eq!(prefix[..], large[..large.len() - 16]);
+	chain.wait(CHAIN_TIMEOUT, "the custodian's fetch confirmation on chain", |c| {
+		Ok(request_of(c, 0)?.filter(|r| r.fetches >= 1).map(|_| ()))
+	});
 	step("the clinician fetches a byte-identical body, chunk by chunk");
 	assert_eq!(read_all(&net.alice, genesis, &clinician, Some(0), None), large, "large body round-trips");
 	step("the patient reads their own small record directly");
 	assert_eq!(read_all(&net.alice, genesis, &patient, None, Some(small_id)), small, "small body round-trips");
-	chain.wait(CHAIN_TIMEOUT, "the custodian's fetch confirmation on chain", |c| {
-		Ok(request_of(c, 0)?.filter(|r| r.fetches >= 1).map(|_| ()))
+	chain.wait(CHAIN_TIMEOUT, "the patient's own read on their audit log", |c| {
+		let log: Vec<AuditEntry<AccountId, BlockNumber>> =
+			c.call("EhrApi_audit_log", (patient_id.clone(), 0u32, 100u32))?;
+		Ok(log.iter().find(|e| e.action == AuditAction::PatientRead && e.record == Some(small_id)).map(|_| ()))
 	});
 
 	step("unauthorized reads are refused, each with its code");
@@ -305,6 +316,57 @@ fn proxies_deliver_and_the_custodian_serves_only_authorized_readers() {
 		1015,
 		"retired",
 	);
+
+	step("Bob front-runs Alice's upload with a record of his own and retires it: Alice keeps the body");
+	let contested = body(4096, 3);
+	let contested_hash = upload(&net.alice, &contested);
+	assert_eq!(blobs(&net.alice), Ok(2));
+	let bob = Sr25519Keyring::Bob.pair();
+	let contested_id =
+		create_record(&chain, &bob, &patient_id, &patient_sk.public_key(), contested_hash, contested.len() as u64);
+	chain.submit(&Sr25519Keyring::Bob.pair(), EhrCall::retire_record { record: contested_id }).expect("Bob retires");
+	let retired_at = chain.wait(CHAIN_TIMEOUT, "Bob's retirement on chain", |c| {
+		let found: Option<Record<AccountId, BlockNumber>> = c.call("EhrApi_record", contested_id)?;
+		Ok(found.and_then(|r| r.retired_at))
+	});
+	chain.wait(CHAIN_TIMEOUT, "the retirement to be final", |_| {
+		Ok((net.alice.finalized_number()? >= u64::from(retired_at)).then_some(()))
+	});
+	// Several upkeep passes (every 2 s) over the finalized retirement.
+	std::thread::sleep(Duration::from_secs(8));
+	assert_eq!(blobs(&net.alice), Ok(2), "another hospital's retirement deletes nothing at Alice's node");
+
+	step("a body corrupted on disk is quarantined, not served and not deleted");
+	let name = hex::encode(sp_crypto_hashing::blake2_256(&large));
+	let stored = find_file(net.alice.base_path(), &name).expect("the large body is in Alice's blob store");
+	let mut damaged = large.clone();
+	damaged[0] ^= 0xFF;
+	std::fs::write(&stored, &damaged).expect("damaging the stored body");
+	expect_code(
+		get(&net.alice, read_params(genesis, &patient, None, Some(large_id), 0, 10, now_ms())),
+		1006,
+		"corrupted body",
+	);
+	let status = net.alice.rpc("ehr_status", rpc_params![]).expect("alice's status");
+	assert_eq!(status["blobsQuarantined"].as_u64(), Some(1), "{status}");
+	assert_eq!(status["blobCount"].as_u64(), Some(1), "only the contested body is left in the store: {status}");
+	let kept = stored.parent().and_then(|blobs| blobs.parent()).expect("the blob store").join("quarantine").join(&name);
+	assert_eq!(std::fs::read(kept).expect("the quarantined body"), damaged, "kept for the operator");
+}
+
+/// The file called `name` somewhere under `dir`.
+fn find_file(dir: &std::path::Path, name: &str) -> Option<std::path::PathBuf> {
+	for entry in std::fs::read_dir(dir).ok()?.flatten() {
+		let path = entry.path();
+		if path.is_dir() {
+			if let Some(found) = find_file(&path, name) {
+				return Some(found);
+			}
+		} else if path.file_name().and_then(|n| n.to_str()) == Some(name) {
+			return Some(path);
+		}
+	}
+	None
 }
 
 /// `ehr_putBlob` only for the hospital's own systems, and within the size limit.
@@ -422,6 +484,215 @@ fn acknowledged_uploads_survive_a_crash() {
 	});
 }
 
+/// Finality stalls (two of four validators down) for longer than the
+/// orphan TTL: the upload no record points to is kept, because its age is
+/// counted in finalized blocks too; once finality resumes it is deleted.
+#[test]
+fn a_finality_stall_deletes_no_upload() {
+	let ttl: Vec<String> =
+		["--ehr-orphan-ttl-secs", "9", "--ehr-upkeep-interval-secs", "1"].iter().map(|a| a.to_string()).collect();
+	let mut net = local_network_with(&ttl);
+	net.alice.wait_for(CHAIN_TIMEOUT, "finality", |n| Ok(n.finalized_number()? >= 2));
+
+	step("two of four validators stop: blocks go on, finality stalls");
+	net.charlie.kill();
+	net.dave.kill();
+	let hash = upload(&net.alice, &body(2048, 9));
+	let stalled_at = net.alice.finalized_number().expect("finalized");
+	let best_at = net.alice.best_number().expect("best");
+	let stall = Instant::now();
+	let blobs = |node: &Node| node.rpc("ehr_status", rpc_params![]).map(|s| s["blobCount"].as_u64());
+	while stall.elapsed() < Duration::from_secs(36) {
+		assert_eq!(blobs(&net.alice), Ok(Some(1)), "an upload was deleted while finality stalled");
+		thread::sleep(Duration::from_secs(2));
+	}
+	let (finalized, best) = (net.alice.finalized_number().expect("finalized"), net.alice.best_number().expect("best"));
+	assert!(finalized <= stalled_at + 1, "finality stalled ({stalled_at} -> {finalized})");
+	assert!(best >= best_at + 4, "blocks went on past the TTL in blocks ({best_at} -> {best})");
+	step(&format!("kept {hash:?} for {:.0?}, four times the 9 s TTL", stall.elapsed()));
+
+	step("the validators return: finality resumes and the orphan is deleted");
+	net.charlie.restart();
+	net.dave.restart();
+	net.alice.wait_for(CHAIN_TIMEOUT, "finality to resume", |n| Ok(n.finalized_number()? >= best + 3));
+	net.alice.wait_for(CHAIN_TIMEOUT, "the orphan to be deleted", |n| Ok(blobs(n)? == Some(0)));
+}
+
+/// 200 connections flood the public `ehr_getBlob` for 60 s with bad
+/// signatures, unknown targets and oversized ranges while a grantee fetches
+/// a 4 MiB body: the grantee's fetches complete, the node's memory stays
+/// bounded, and every refusal carries one of the documented codes.
+#[test]
+fn public_reads_stay_bounded_under_a_flood() {
+	let args: Vec<String> = ["--rpc-max-connections", "400"].iter().map(|a| a.to_string()).collect();
+	let node = Node::start("alice", "dev", &args, None, None);
+	node.wait_for_blocks(2);
+	let chain = Chain::connect(&node);
+	let genesis = chain.genesis();
+	let alice = Sr25519Keyring::Alice;
+	let proxy = register_proxy(&chain, &node, alice);
+	let patient = sr25519::Pair::from_string("//Patient", None).expect("seed");
+	let clinician = sr25519::Pair::from_string("//Clinician", None).expect("seed");
+	let (patient_sk, patient_signer, clinician_sk) =
+		(SecretKey::random(), Signer::new(SecretKey::random()), SecretKey::random());
+	let patient_id: AccountId = patient.public().into();
+	register_patient(&chain, &alice.pair(), &patient, &patient_sk, &patient_signer);
+	register_provider(&chain, &alice.pair(), &clinician, &clinician_sk);
+	chain.wait(CHAIN_TIMEOUT, "the patient", |c| {
+		Ok(c.call::<Option<PatientInfo<AccountId>>>("EhrApi_patient", patient_id.clone())?.map(|_| ()))
+	});
+	let data = body(4 << 20, 7);
+	let hash = upload(&node, &data);
+	let record = create_record(&chain, &alice.pair(), &patient_id, &patient_sk.public_key(), hash, data.len() as u64);
+	let kfrags = sealed_kfrags(&patient_sk, &patient_signer, &clinician_sk.public_key(), 1, &[proxy], None);
+	chain
+		.submit(
+			&patient,
+			EhrCall::grant {
+				grantee: clinician.public().into(),
+				scope: Scope::AllRecords,
+				threshold: 1,
+				proxies: kfrags.try_into().unwrap(),
+				expires_at: None,
+				purpose: Purpose::Treatment,
+			},
+		)
+		.expect("grant");
+	chain.wait(CHAIN_TIMEOUT, "the grant", |c| {
+		let grants: Vec<(u64, Grant<AccountId, BlockNumber>)> =
+			c.call("EhrApi_grants_of_patient", patient_id.clone())?;
+		Ok(grants.first().map(|_| ()))
+	});
+	chain.submit(&clinician, EhrCall::request_access { grant: 0, record }).expect("request_access");
+	chain.wait(CHAIN_TIMEOUT, "the request to be ready", |c| {
+		Ok(request_of(c, 0)?.filter(|r| r.status == RequestStatus::Ready).map(|_| ()))
+	});
+
+	let fetch = || {
+		let start = Instant::now();
+		assert_eq!(read_all(&node, genesis, &clinician, Some(0), None), data, "the grantee's body round-trips");
+		start.elapsed()
+	};
+	let unloaded: Vec<Duration> = (0..3).map(|_| fetch()).collect();
+	let rss_before = node.rss_kib().expect("the node's RSS");
+
+	step("200 connections send bad reads for 60 s while the grantee fetches");
+	let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+	let codes = Arc::new(Mutex::new(std::collections::BTreeMap::<i32, u64>::new()));
+	let url = format!("ws://127.0.0.1:{}", node.rpc_port());
+	let flood = {
+		let (stop, codes) = (stop.clone(), codes.clone());
+		thread::spawn(move || {
+			let runtime =
+				tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("rt");
+			runtime.block_on(async move {
+				use ehr_rpc_api::{BlobRead, EhrRpcApiClient};
+				let mut tasks = Vec::new();
+				for connection in 0..200u32 {
+					let (stop, codes, url) = (stop.clone(), codes.clone(), url.clone());
+					tasks.push(tokio::spawn(async move {
+						let client = jsonrpsee::ws_client::WsClientBuilder::default()
+							.build(&url)
+							.await
+							.expect("a flooding connection opens");
+						let attacker = sr25519::Pair::from_seed(&[connection as u8; 32]);
+						let custodian: AccountId = Sr25519Keyring::Alice.to_account_id();
+						let mut round = 0u64;
+						while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+							round += 1;
+							let read = match round % 3 {
+								// A signature that does not verify.
+								0 => {
+									let mut r = BlobRead::signed(
+										genesis,
+										custodian.clone(),
+										Some(0),
+										None,
+										0,
+										1 << 20,
+										now_ms(),
+										&attacker,
+									);
+									r.signer = AccountId::new([9; 32]);
+									r
+								},
+								// An unknown target, correctly signed.
+								1 => BlobRead::signed(
+									genesis,
+									custodian.clone(),
+									Some(1_000_000 + round),
+									None,
+									0,
+									16,
+									now_ms(),
+									&attacker,
+								),
+								// An oversized range on the real request, by a stranger.
+								_ => BlobRead::signed(
+									genesis,
+									custodian.clone(),
+									Some(0),
+									None,
+									u64::MAX / 2,
+									u32::MAX,
+									now_ms(),
+									&attacker,
+								),
+							};
+							match client.get_blob(read).await {
+								Ok(_) => panic!("a flooding read was served"),
+								Err(jsonrpsee::core::ClientError::Call(refusal)) => {
+									*codes.lock().expect("lock").entry(refusal.code()).or_default() += 1
+								},
+								Err(other) => {
+									*codes.lock().expect("lock").entry(-1).or_default() += 1;
+									eprintln!("flood connection {connection}: {other}");
+									tokio::time::sleep(Duration::from_millis(100)).await;
+								},
+							}
+						}
+					}));
+				}
+				for task in tasks {
+					task.await.expect("a flooding task");
+				}
+			})
+		})
+	};
+	let started = Instant::now();
+	let mut loaded = Vec::new();
+	while started.elapsed() < Duration::from_secs(60) {
+		loaded.push(fetch());
+		thread::sleep(Duration::from_millis(250));
+	}
+	let rss_during = node.rss_kib().expect("the node's RSS");
+	stop.store(true, std::sync::atomic::Ordering::Relaxed);
+	flood.join().expect("the flood ends");
+	let rss_after = node.rss_kib().expect("the node's RSS");
+
+	let codes = codes.lock().expect("lock").clone();
+	let documented: Vec<i32> = ehr_rpc_api::EhrRpcError::examples().iter().map(|e| e.code()).collect();
+	let refused: u64 = codes.values().sum();
+	step(&format!(
+		"unloaded fetch of 4 MiB: {unloaded:.0?}; under the flood: {} fetches, median {:.0?}, max {:.0?}; \
+		 {refused} refusals by code {codes:?}; node RSS {rss_before} KiB before, {rss_during} KiB during, \
+		 {rss_after} KiB after",
+		loaded.len(),
+		{
+			let mut sorted = loaded.clone();
+			sorted.sort();
+			sorted[sorted.len() / 2]
+		},
+		loaded.iter().max().expect("at least one fetch"),
+	));
+	assert!(!loaded.is_empty(), "the grantee fetched under the flood");
+	assert!(refused > 10_000, "the flood was real: {refused} refusals");
+	for code in codes.keys() {
+		assert!(documented.contains(code), "undocumented answer {code} to a flooding read: {codes:?}");
+	}
+	assert!(rss_during < rss_before + 256 * 1024, "memory bounded: {rss_before} -> {rss_during} KiB");
+}
+
 /// Benchmark, not a test (run by scripts/bench with `--ignored`): the time
 /// to fetch a whole 1 KiB, 1 MiB and 32 MiB body through `ehr_getBlob`
 /// (4 MiB reads, signature checks and chain-state authorization included),
@@ -457,24 +728,7 @@ fn bench_get_blob_latency() {
 	for (label, size) in [("1 KiB", 1usize << 10), ("1 MiB", 1 << 20), ("32 MiB", 32 << 20)] {
 		let data = body(size, size as u8);
 		let hash = upload(&node, &data);
-		let (capsule, envelope) = encrypt(&patient_sk.public_key(), b"envelope").expect("encrypts");
-		chain
-			.submit(
-				&alice.pair(),
-				EhrCall::create_record {
-					patient: patient_id.clone(),
-					capsule: bytes(umbral_codec::encode(&capsule).unwrap()),
-					encrypted_metadata: bytes(envelope.to_vec()),
-					body_hash: hash,
-					body_size: size as u64,
-				},
-			)
-			.expect("create_record");
-		let record = chain.wait(CHAIN_TIMEOUT, "the record", |c| {
-			let found: Option<(RecordId, Record<AccountId, BlockNumber>)> =
-				c.call("EhrApi_record_by_body_hash", hash)?;
-			Ok(found.map(|(id, _)| id))
-		});
+		let record = create_record(&chain, &alice.pair(), &patient_id, &patient_sk.public_key(), hash, size as u64);
 		let mut times = Vec::new();
 		for _ in 0..rounds {
 			let start = std::time::Instant::now();

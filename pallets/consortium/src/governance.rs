@@ -8,7 +8,8 @@ use sp_runtime::traits::Zero;
 impl<T: Config> Pallet<T> {
 	/// Dispatches `call` with the root origin, records its result and
 	/// returns the weight it actually used (its declared weight when it does
-	/// not say).
+	/// not say). Never fails itself: the inner call's error is reported in
+	/// `RootDispatched`.
 	pub(crate) fn do_dispatch_as_root(call: <T as Config>::RuntimeCall) -> Weight {
 		let declared = call.get_dispatch_info().call_weight;
 		let result = call.dispatch_bypass_filter(frame_system::RawOrigin::Root.into());
@@ -30,6 +31,8 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Puts `limits` in force and emits `RateLimitsSet`. Fails with
+	/// `InvalidRateLimit` when a class would admit no transaction.
 	pub(crate) fn do_set_rate_limits(limits: RateLimits) -> DispatchResult {
 		Self::ensure_limits(&limits)?;
 		Limits::<T>::put(limits);
@@ -37,6 +40,8 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Sets the session length (blocks per session) and emits
+	/// `SessionLengthSet`. Fails with `InvalidSessionLength` for zero blocks.
 	pub(crate) fn do_set_session_length(blocks: BlockNumberFor<T>) -> DispatchResult {
 		ensure!(!blocks.is_zero(), Error::<T>::InvalidSessionLength);
 		SessionLength::<T>::put(blocks);

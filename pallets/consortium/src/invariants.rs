@@ -11,7 +11,8 @@ use sp_runtime::traits::Zero;
 impl<T: Config> Pallet<T> {
 	/// Checks that only members have profiles, that every peer id is valid and
 	/// belongs to one hospital, that the rate limits admit something and that
-	/// sessions last at least a block.
+	/// sessions last at least a block. Fails with the first invariant that
+	/// does not hold.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let mut seen = alloc::vec::Vec::new();
 		for (hospital, profile) in Profiles::<T>::iter() {

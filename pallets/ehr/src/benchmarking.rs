@@ -474,6 +474,17 @@ mod benchmarks {
 		assert_eq!(Requests::<T>::get(request).map(|r| r.fetches), Some(1));
 	}
 
+	#[benchmark]
+	fn confirm_patient_read() {
+		let mut fx = Fixture::new();
+		let s = scenario::<T>(&mut fx, 1, 1);
+		let node = s.proxies[0].1.clone();
+		let before = AuditLogLen::<T>::get(&s.patient.0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(node), s.record);
+		assert_eq!(AuditLogLen::<T>::get(&s.patient.0), before + 1);
+	}
+
 	/// `r` records re-keyed at once, each with the largest envelope.
 	#[benchmark]
 	fn rekey_records(r: Linear<1, MAX_REKEY_RECORDS>) {

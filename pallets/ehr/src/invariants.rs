@@ -13,7 +13,8 @@ impl<T: Config> Pallet<T> {
 	/// every id is below its counter, that open requests point at grants and
 	/// records that exist (a finished request may outlive its pruned grant),
 	/// that no request counts a key fragment twice or a fetch more than once,
-	/// that only member hospitals have proxies, and that the parameters are valid.
+	/// that only member hospitals have proxies, and that the parameters are
+	/// valid. Fails with the first invariant that does not hold.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let next_record = NextRecordId::<T>::get();
 		for (id, record) in Records::<T>::iter() {

@@ -244,6 +244,8 @@ pub mod pallet {
 		RequestExpired { request: RequestId },
 		/// The custodian served the body of a ready request.
 		FetchConfirmed { request: RequestId, custodian: T::AccountId },
+		/// The custodian served a record's body to its patient.
+		PatientReadConfirmed { record: RecordId, custodian: T::AccountId },
 		/// A person replaced their own Umbral keys; grants made before by or to
 		/// them no longer work.
 		KeysRotated { who: T::AccountId },
@@ -561,6 +563,19 @@ pub mod pallet {
 			let account = ensure_signed(origin)?;
 			let hospital = ProxyAccountOf::<T>::get(&account).unwrap_or(account);
 			Self::do_confirm_fetch(hospital, request)
+		}
+
+		/// Records on the patient's audit trail that the custodian served the
+		/// patient's own record to the patient (the custodian's node calls it
+		/// before it serves the body). Callable by the custodian hospital or
+		/// one of its proxy node accounts. Emits `PatientReadConfirmed`; fails
+		/// as [`Pallet::do_confirm_patient_read`] says.
+		#[pallet::call_index(13)]
+		#[pallet::weight(T::WeightInfo::confirm_patient_read())]
+		pub fn confirm_patient_read(origin: OriginFor<T>, record: RecordId) -> DispatchResult {
+			let account = ensure_signed(origin)?;
+			let hospital = ProxyAccountOf::<T>::get(&account).unwrap_or(account);
+			Self::do_confirm_patient_read(hospital, record)
 		}
 
 		/// Replaces the caller's own Umbral keys (a patient gives a new public

@@ -52,7 +52,8 @@ impl<T: Config> Pallet<T> {
 
 	/// Looks at up to `steps` stored requests and grants (half each, the
 	/// rest to grants) and removes those past retention. Returns how many
-	/// entries it looked at. Emits `Pruned` when it removed any.
+	/// entries it looked at. Emits `Pruned` when it removed any. Never
+	/// fails: a hook's bounded housekeeping.
 	pub(crate) fn do_prune(now: BlockNumberFor<T>, steps: u32) -> u32 {
 		let for_requests = steps.div_ceil(2);
 		let (looked_at_requests, requests) = Self::prune_requests(now, for_requests);

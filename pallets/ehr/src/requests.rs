@@ -182,7 +182,20 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Expires the requests due at `now` that are still open.
+	/// Logs that custodian `hospital` served live record `id` to its patient.
+	/// Fails with `RecordNotFound`, `NotTheCustodian` or `RecordIsRetired`.
+	pub(crate) fn do_confirm_patient_read(hospital: T::AccountId, id: RecordId) -> DispatchResult {
+		let record = Records::<T>::get(id).ok_or(Error::<T>::RecordNotFound)?;
+		ensure!(record.custodian == hospital, Error::<T>::NotTheCustodian);
+		ensure!(record.retired_at.is_none(), Error::<T>::RecordIsRetired);
+		Self::log_access(&record.patient, &hospital, AuditAction::PatientRead, Some(id), None, None);
+		Self::deposit_event(Event::PatientReadConfirmed { record: id, custodian: hospital });
+		Ok(())
+	}
+
+	/// Expires the requests due at `now` that are still open, emitting
+	/// `RequestExpired` for each. Never fails: a hook's bounded housekeeping
+	/// (at most `MaxRequestsPerBlock` requests fall due in one block).
 	pub(crate) fn do_expire_requests(now: BlockNumberFor<T>) {
 		for id in RequestExpiries::<T>::take(now) {
 			let Some(mut request) = Requests::<T>::get(id) else { continue };

@@ -53,6 +53,7 @@ pub trait WeightInfo {
 	fn request_access(p: u32, ) -> Weight;
 	fn submit_cfrag(p: u32, ) -> Weight;
 	fn confirm_fetch() -> Weight;
+	fn confirm_patient_read() -> Weight;
 	fn rekey_records(r: u32, ) -> Weight;
 	fn expire_requests(r: u32, ) -> Weight;
 }
@@ -63,9 +64,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Component `a` ranges over `[1, 4]`.
 	fn register_proxy(a: u32, ) -> Weight {
 		// Proof size measured: `444 + a * (18 ±0)`
-		// Minimum execution time: 54_124_000 picoseconds.
-		Weight::from_parts(60_411_041, 3677)
-			.saturating_add(Weight::from_parts(12_215_789, 0).saturating_mul(a.into()))
+		// Minimum execution time: 55_544_000 picoseconds.
+		Weight::from_parts(59_915_220, 3677)
+			.saturating_add(Weight::from_parts(12_670_266, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(a.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -74,56 +75,56 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	fn register_patient() -> Weight {
 		// Proof size measured: `156`
-		// Minimum execution time: 157_555_000 picoseconds.
-		Weight::from_parts(189_320_000, 3615)
+		// Minimum execution time: 144_856_000 picoseconds.
+		Weight::from_parts(187_618_000, 3615)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	fn register_provider() -> Weight {
 		// Proof size measured: `156`
-		// Minimum execution time: 129_997_000 picoseconds.
-		Weight::from_parts(168_490_000, 3615)
+		// Minimum execution time: 125_888_000 picoseconds.
+		Weight::from_parts(165_595_000, 3615)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	fn rotate_keys() -> Weight {
 		// Proof size measured: `415`
-		// Minimum execution time: 66_399_000 picoseconds.
-		Weight::from_parts(82_391_000, 3615)
+		// Minimum execution time: 63_219_000 picoseconds.
+		Weight::from_parts(82_628_000, 3615)
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	fn set_parameters() -> Weight {
 		// Proof size measured: `0`
-		// Minimum execution time: 5_197_000 picoseconds.
-		Weight::from_parts(8_868_000, 0)
+		// Minimum execution time: 5_226_000 picoseconds.
+		Weight::from_parts(9_125_000, 0)
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	fn prune_request_step() -> Weight {
 		// Proof size measured: `3772`
-		// Minimum execution time: 34_587_000 picoseconds.
-		Weight::from_parts(46_527_000, 12608)
+		// Minimum execution time: 37_233_000 picoseconds.
+		Weight::from_parts(47_630_000, 12608)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	fn prune_grant_step() -> Weight {
 		// Proof size measured: `4741`
-		// Minimum execution time: 34_170_000 picoseconds.
-		Weight::from_parts(44_020_000, 14810)
+		// Minimum execution time: 36_739_000 picoseconds.
+		Weight::from_parts(46_100_000, 14810)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	fn create_record() -> Weight {
 		// Proof size measured: `621`
-		// Minimum execution time: 209_737_000 picoseconds.
-		Weight::from_parts(237_197_000, 3615)
+		// Minimum execution time: 207_699_000 picoseconds.
+		Weight::from_parts(236_489_000, 3615)
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	fn retire_record() -> Weight {
 		// Proof size measured: `1601`
-		// Minimum execution time: 29_780_000 picoseconds.
-		Weight::from_parts(44_104_000, 5747)
+		// Minimum execution time: 33_248_000 picoseconds.
+		Weight::from_parts(45_019_000, 5747)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -131,10 +132,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Component `r` ranges over `[1, 32]`.
 	fn grant(p: u32, r: u32, ) -> Weight {
 		// Proof size measured: `1595 + p * (86 ±0) + r * (238 ±0)`
-		// Minimum execution time: 109_716_000 picoseconds.
-		Weight::from_parts(79_614_844, 3615)
-			.saturating_add(Weight::from_parts(5_417_335, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(4_412_354, 0).saturating_mul(r.into()))
+		// Minimum execution time: 114_174_000 picoseconds.
+		Weight::from_parts(50_006_897, 3615)
+			.saturating_add(Weight::from_parts(8_862_843, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(5_139_357, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
@@ -144,17 +145,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	fn revoke() -> Weight {
 		// Proof size measured: `1010`
-		// Minimum execution time: 34_830_000 picoseconds.
-		Weight::from_parts(45_635_000, 7900)
+		// Minimum execution time: 32_960_000 picoseconds.
+		Weight::from_parts(43_853_000, 7900)
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Component `p` ranges over `[1, 8]`.
 	fn request_access(p: u32, ) -> Weight {
 		// Proof size measured: `1851 + p * (510 ±0)`
-		// Minimum execution time: 57_565_000 picoseconds.
-		Weight::from_parts(69_678_888, 7900)
-			.saturating_add(Weight::from_parts(4_343_359, 0).saturating_mul(p.into()))
+		// Minimum execution time: 62_602_000 picoseconds.
+		Weight::from_parts(70_366_775, 7900)
+			.saturating_add(Weight::from_parts(5_237_323, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
@@ -162,26 +163,33 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Component `p` ranges over `[1, 8]`.
 	fn submit_cfrag(p: u32, ) -> Weight {
 		// Proof size measured: `1913 + p * (946 ±0)`
-		// Minimum execution time: 638_784_000 picoseconds.
-		Weight::from_parts(720_190_430, 7900)
-			.saturating_add(Weight::from_parts(6_801_559, 0).saturating_mul(p.into()))
+		// Minimum execution time: 654_615_000 picoseconds.
+		Weight::from_parts(730_322_724, 7900)
+			.saturating_add(Weight::from_parts(6_192_639, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(p.into())))
 	}
 	fn confirm_fetch() -> Weight {
 		// Proof size measured: `2420`
-		// Minimum execution time: 44_649_000 picoseconds.
-		Weight::from_parts(59_805_000, 6799)
+		// Minimum execution time: 44_578_000 picoseconds.
+		Weight::from_parts(58_711_000, 6799)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
+	}
+	fn confirm_patient_read() -> Weight {
+		// Proof size measured: `1741`
+		// Minimum execution time: 33_638_000 picoseconds.
+		Weight::from_parts(46_404_000, 5747)
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
 	/// Component `r` ranges over `[1, 16]`.
 	fn rekey_records(r: u32, ) -> Weight {
 		// Proof size measured: `1289 + r * (237 ±0)`
-		// Minimum execution time: 194_874_000 picoseconds.
-		Weight::from_parts(23_197_306, 990)
-			.saturating_add(Weight::from_parts(174_914_689, 0).saturating_mul(r.into()))
+		// Minimum execution time: 180_100_000 picoseconds.
+		Weight::from_parts(7_095_303, 990)
+			.saturating_add(Weight::from_parts(178_709_426, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(r.into())))
 			.saturating_add(Weight::from_parts(0, 4757).saturating_mul(r.into()))
@@ -189,9 +197,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Component `r` ranges over `[1, 64]`.
 	fn expire_requests(r: u32, ) -> Weight {
 		// Proof size measured: `4674 + r * (59 ±0)`
-		// Minimum execution time: 71_452_000 picoseconds.
-		Weight::from_parts(35_391_363, 7900)
-			.saturating_add(Weight::from_parts(38_458_273, 0).saturating_mul(r.into()))
+		// Minimum execution time: 74_067_000 picoseconds.
+		Weight::from_parts(36_518_754, 7900)
+			.saturating_add(Weight::from_parts(36_970_291, 0).saturating_mul(r.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -203,8 +211,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measurements with ParityDB's weights, for mocks and tests.
 impl WeightInfo for () {
 	fn register_proxy(a: u32, ) -> Weight {
-		Weight::from_parts(60_411_041, 3677)
-			.saturating_add(Weight::from_parts(12_215_789, 0).saturating_mul(a.into()))
+		Weight::from_parts(59_915_220, 3677)
+			.saturating_add(Weight::from_parts(12_670_266, 0).saturating_mul(a.into()))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(a.into())))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
@@ -212,48 +220,48 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2555).saturating_mul(a.into()))
 	}
 	fn register_patient() -> Weight {
-		Weight::from_parts(189_320_000, 3615)
+		Weight::from_parts(187_618_000, 3615)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn register_provider() -> Weight {
-		Weight::from_parts(168_490_000, 3615)
+		Weight::from_parts(165_595_000, 3615)
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn rotate_keys() -> Weight {
-		Weight::from_parts(82_391_000, 3615)
+		Weight::from_parts(82_628_000, 3615)
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn set_parameters() -> Weight {
-		Weight::from_parts(8_868_000, 0)
+		Weight::from_parts(9_125_000, 0)
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn prune_request_step() -> Weight {
-		Weight::from_parts(46_527_000, 12608)
+		Weight::from_parts(47_630_000, 12608)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn prune_grant_step() -> Weight {
-		Weight::from_parts(44_020_000, 14810)
+		Weight::from_parts(46_100_000, 14810)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn create_record() -> Weight {
-		Weight::from_parts(237_197_000, 3615)
+		Weight::from_parts(236_489_000, 3615)
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn retire_record() -> Weight {
-		Weight::from_parts(44_104_000, 5747)
+		Weight::from_parts(45_019_000, 5747)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn grant(p: u32, r: u32, ) -> Weight {
-		Weight::from_parts(79_614_844, 3615)
-			.saturating_add(Weight::from_parts(5_417_335, 0).saturating_mul(p.into()))
-			.saturating_add(Weight::from_parts(4_412_354, 0).saturating_mul(r.into()))
+		Weight::from_parts(50_006_897, 3615)
+			.saturating_add(Weight::from_parts(8_862_843, 0).saturating_mul(p.into()))
+			.saturating_add(Weight::from_parts(5_139_357, 0).saturating_mul(r.into()))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(p.into())))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(r.into())))
@@ -262,39 +270,44 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 4757).saturating_mul(r.into()))
 	}
 	fn revoke() -> Weight {
-		Weight::from_parts(45_635_000, 7900)
+		Weight::from_parts(43_853_000, 7900)
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 	fn request_access(p: u32, ) -> Weight {
-		Weight::from_parts(69_678_888, 7900)
-			.saturating_add(Weight::from_parts(4_343_359, 0).saturating_mul(p.into()))
+		Weight::from_parts(70_366_775, 7900)
+			.saturating_add(Weight::from_parts(5_237_323, 0).saturating_mul(p.into()))
 			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(p.into())))
 	}
 	fn submit_cfrag(p: u32, ) -> Weight {
-		Weight::from_parts(720_190_430, 7900)
-			.saturating_add(Weight::from_parts(6_801_559, 0).saturating_mul(p.into()))
+		Weight::from_parts(730_322_724, 7900)
+			.saturating_add(Weight::from_parts(6_192_639, 0).saturating_mul(p.into()))
 			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(p.into())))
 	}
 	fn confirm_fetch() -> Weight {
-		Weight::from_parts(59_805_000, 6799)
+		Weight::from_parts(58_711_000, 6799)
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
+	fn confirm_patient_read() -> Weight {
+		Weight::from_parts(46_404_000, 5747)
+			.saturating_add(ParityDbWeight::get().reads(3_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
+	}
 	fn rekey_records(r: u32, ) -> Weight {
-		Weight::from_parts(23_197_306, 990)
-			.saturating_add(Weight::from_parts(174_914_689, 0).saturating_mul(r.into()))
+		Weight::from_parts(7_095_303, 990)
+			.saturating_add(Weight::from_parts(178_709_426, 0).saturating_mul(r.into()))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(ParityDbWeight::get().writes((1_u64).saturating_mul(r.into())))
 			.saturating_add(Weight::from_parts(0, 4757).saturating_mul(r.into()))
 	}
 	fn expire_requests(r: u32, ) -> Weight {
-		Weight::from_parts(35_391_363, 7900)
-			.saturating_add(Weight::from_parts(38_458_273, 0).saturating_mul(r.into()))
+		Weight::from_parts(36_518_754, 7900)
+			.saturating_add(Weight::from_parts(36_970_291, 0).saturating_mul(r.into()))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(r.into())))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
