@@ -93,7 +93,8 @@ where
 	}
 }
 
-/// Opens the blob store and starts, on `spawner`, member-only peering, the
+/// Opens the blob store and starts, on `spawner`, member-only peering
+/// (keeping `gate`, the block-request filter, up to date), the
 /// blob store upkeep and (when the node has a proxy account in `keystore`
 /// and a proxy key file) the proxy worker. Fails with a sentence naming what
 /// could not be opened or registered.
@@ -104,6 +105,7 @@ pub fn start<C, P>(
 	pool: Arc<P>,
 	keystore: KeystorePtr,
 	network: Arc<dyn NetworkService>,
+	gate: peering::PeerGate,
 	registry: Option<&substrate_prometheus_endpoint::Registry>,
 	spawner: &impl SpawnNamed,
 ) -> Result<EhrServices<C>, String>
@@ -115,7 +117,11 @@ where
 		+ AccountNonceApi<Block, AccountId, Nonce>,
 	P: TransactionPool<Block = Block> + 'static,
 {
-	spawner.spawn("ehr-member-peering", Some("ehr"), Box::pin(peering::follow_member_peers(client.clone(), network)));
+	spawner.spawn(
+		"ehr-member-peering",
+		Some("ehr"),
+		Box::pin(peering::follow_member_peers(client.clone(), network, gate)),
+	);
 
 	let dir = &config.dir;
 	let store = Arc::new(

@@ -27,6 +27,28 @@ use std::{collections::HashSet, str::FromStr, sync::Arc};
 
 const LOG_TARGET: &str = "ehr-peering";
 
+/// The member peers the node serves block requests to: Substrate's block
+/// request handler answers any peer that sends a request, whatever the
+/// block-announce peer set says, so the node puts this gate in front of it
+/// (node/src/service.rs). `None` or an empty set: open peering (no member
+/// published a peer id, as on a development chain).
+#[derive(Clone, Default)]
+pub struct PeerGate(Arc<parking_lot::RwLock<Option<HashSet<PeerId>>>>);
+
+impl PeerGate {
+	/// Whether `peer` may be served blocks.
+	pub fn admits(&self, peer: &PeerId) -> bool {
+		match &*self.0.read() {
+			Some(members) if !members.is_empty() => members.contains(peer),
+			_ => true,
+		}
+	}
+
+	fn set(&self, members: HashSet<PeerId>) {
+		*self.0.write() = Some(members);
+	}
+}
+
 /// The member peers at block `at`, without this node's own id. Peer ids that
 /// do not parse are logged and skipped (the runtime already refuses them).
 fn member_peers<C>(
@@ -59,7 +81,7 @@ where
 
 /// Follows the member peers at each finalized block and applies them to the
 /// network. Runs until the node stops.
-pub async fn follow_member_peers<C>(client: Arc<C>, network: Arc<dyn NetworkService>)
+pub async fn follow_member_peers<C>(client: Arc<C>, network: Arc<dyn NetworkService>, gate: PeerGate)
 where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + BlockchainEvents<Block> + Send + Sync + 'static,
 	C::Api: ConsortiumApi<Block, AccountId>,
@@ -85,6 +107,7 @@ where
 					network.set_authorized_only(true);
 				}
 			}
+			gate.set(peers.clone());
 			applied = Some(peers);
 		},
 		Ok(_) => {},
@@ -95,5 +118,22 @@ where
 	let mut finality = client.finality_notification_stream();
 	while let Some(notification) = finality.next().await {
 		apply(notification.hash);
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn the_gate_is_open_until_members_publish_peers_then_admits_only_them() {
+		let gate = PeerGate::default();
+		let (member, outsider) = (PeerId::random(), PeerId::random());
+		assert!(gate.admits(&outsider), "open before any member peer is known");
+		gate.set(HashSet::new());
+		assert!(gate.admits(&outsider), "open while no member published a peer id");
+		gate.set([member].into_iter().collect());
+		assert!(gate.admits(&member));
+		assert!(!gate.admits(&outsider));
 	}
 }

@@ -7,6 +7,7 @@ use sc_client_api::{Backend, BlockBackend};
 use sc_consensus_aura::{ImportQueueParams, SlotProportion, StartAuraParams};
 use sc_consensus_grandpa::{GrandpaPruningFilter, SharedVoterState};
 use sc_network::NetworkBackend as _;
+use sc_network_sync::service::network::NetworkServiceProvider;
 use sc_service::{error::Error as ServiceError, Configuration, TaskManager, WarpSyncConfig};
 use sc_telemetry::{Telemetry, TelemetryWorker};
 use sc_transaction_pool_api::OffchainTransactionPoolFactory;
@@ -188,6 +189,8 @@ pub fn new_full(config: Configuration, ehr: crate::cli::EhrParams) -> Result<Tas
 
 	// The last element, a Bitswap handle, is always `None` on libp2p:
 	// sc-service refuses `--ipfs-server` on a backend without Bitswap.
+	let peer_gate = ehr_node_services::peering::PeerGate::default();
+	let (block_relay, block_relay_network) = member_only_block_relay(&config, &client, &task_manager, &peer_gate);
 	let (network, system_rpc_tx, tx_handler_controller, sync_service, _bitswap) =
 		sc_service::build_network(sc_service::BuildNetworkParams {
 			config: &config,
@@ -199,11 +202,16 @@ pub fn new_full(config: Configuration, ehr: crate::cli::EhrParams) -> Result<Tas
 			import_queue,
 			block_announce_validator_builder: None,
 			warp_sync_config: Some(WarpSyncConfig::WithProvider(warp_sync)),
-			block_relay: None,
+			block_relay: Some(block_relay),
 			metrics,
 			// Derived from `--blocks-pruning`: bodies for archive nodes only.
 			gap_sync_body_policy: None,
 		})?;
+	task_manager.spawn_handle().spawn(
+		"ehr-block-relay-network",
+		Some("networking"),
+		block_relay_network.run(Arc::new(network.clone())),
+	);
 
 	if config.offchain_worker.enabled {
 		let offchain_workers = sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
@@ -236,6 +244,7 @@ pub fn new_full(config: Configuration, ehr: crate::cli::EhrParams) -> Result<Tas
 		transaction_pool.clone(),
 		keystore_container.keystore(),
 		network.clone(),
+		peer_gate,
 		config.prometheus_registry(),
 		&task_manager.spawn_handle(),
 	)
@@ -347,4 +356,50 @@ pub fn new_full(config: Configuration, ehr: crate::cli::EhrParams) -> Result<Tas
 	}
 
 	Ok(task_manager)
+}
+
+/// Substrate's block-request server with a gate in front: its handler
+/// answers any peer that sends a request, whatever the block-announce peer
+/// set says, so requests from peers that are not members' nodes (once the
+/// members have published their peer ids) are refused before they reach it.
+/// Returns the relay for `build_network` and the network-service provider
+/// its downloader sends through, which must be run once the network exists.
+fn member_only_block_relay(
+	config: &Configuration,
+	client: &Arc<FullClient>,
+	task_manager: &TaskManager,
+	gate: &ehr_node_services::peering::PeerGate,
+) -> (sc_network_sync::block_relay_protocol::BlockRelayParams<Block, NodeNetwork>, NetworkServiceProvider) {
+	let provider = NetworkServiceProvider::new();
+	let peers =
+		config.network.default_peers_set.in_peers as usize + config.network.default_peers_set.out_peers as usize;
+	let mut relay = sc_network_sync::block_request_handler::BlockRequestHandler::new::<NodeNetwork>(
+		provider.handle(),
+		&config.protocol_id(),
+		config.chain_spec.fork_id(),
+		client.clone(),
+		peers,
+	);
+	if let Some(handler) = relay.request_response_config.inbound_queue.take() {
+		let (gated, incoming) = async_channel::bounded(peers.max(1));
+		relay.request_response_config.inbound_queue = Some(gated);
+		let gate = gate.clone();
+		task_manager.spawn_handle().spawn("ehr-block-request-gate", Some("networking"), async move {
+			while let Ok(request) = incoming.recv().await {
+				if gate.admits(&request.peer) {
+					if handler.send(request).await.is_err() {
+						return;
+					}
+				} else {
+					log::debug!(target: "ehr-peering", "refused a block request from non-member peer {}", request.peer);
+					let _ = request.pending_response.send(sc_network::config::OutgoingResponse {
+						result: Err(()),
+						reputation_changes: Vec::new(),
+						sent_feedback: None,
+					});
+				}
+			}
+		});
+	}
+	(relay, provider)
 }
