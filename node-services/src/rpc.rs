@@ -43,8 +43,8 @@ pub const REPLAY_GUARD_CAPACITY: usize = 65_536;
 /// least 16 authorized identities would be needed to fill the guard.
 pub const REPLAY_GUARD_PER_SIGNER: usize = 4096;
 
-/// Requests whose fetch, and records whose patient read, this node
-/// remembers confirming.
+/// Audit-trail submissions (fetch confirmations, patient reads) this node
+/// remembers.
 const CONFIRMED_CAPACITY: usize = 65_536;
 
 /// A fetch confirmation that is still not on chain this long after it was
@@ -56,7 +56,7 @@ pub const RECONFIRM_AFTER: Duration = Duration::from_secs(30);
 pub const PATIENT_READ_LOG_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// How a served read goes on the patient's audit trail.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AuditTrail {
 	/// A grantee's read through this request (`confirm_fetch`, once);
 	/// `logged` when the chain already holds the confirmation.
@@ -192,8 +192,9 @@ pub struct EhrRpc<C> {
 	started_ms: u64,
 	replay: Mutex<ReplayGuard>,
 	reads: ReadsInProgress,
-	confirmed: Mutex<HashMap<RequestId, Instant>>,
-	patient_reads: Mutex<HashMap<RecordId, Instant>>,
+	/// Audit-trail transactions submitted, when, and how long before they
+	/// may be submitted again.
+	submitted: Mutex<HashMap<AuditTrail, (Instant, Duration)>>,
 }
 
 impl<C> EhrRpc<C>
@@ -232,8 +233,7 @@ where
 			started_ms,
 			replay: Mutex::new(ReplayGuard::new(REPLAY_GUARD_CAPACITY, REPLAY_GUARD_PER_SIGNER)),
 			reads: ReadsInProgress::default(),
-			confirmed: Mutex::new(HashMap::new()),
-			patient_reads: Mutex::new(HashMap::new()),
+			submitted: Mutex::new(HashMap::new()),
 		}
 	}
 
@@ -345,46 +345,26 @@ where
 	/// transaction cannot be put in the pool.
 	async fn log_read(&self, trail: AuditTrail) -> Result<(), EhrRpcError> {
 		let submitter = self.submitter.as_ref().ok_or(EhrRpcError::NotConfigured)?;
-		let call = match trail {
+		let (call, interval) = match trail {
 			AuditTrail::Request { logged: true, .. } => return Ok(()),
-			AuditTrail::Request { id: request, logged: false } => {
-				let mut confirmed = self.confirmed.lock();
-				if confirmed.get(&request).is_some_and(|at| at.elapsed() < RECONFIRM_AFTER) {
-					return Ok(());
-				}
-				if confirmed.len() >= CONFIRMED_CAPACITY {
-					confirmed.retain(|_, at| at.elapsed() < RECONFIRM_AFTER);
-				}
-				if confirmed.len() >= CONFIRMED_CAPACITY {
-					confirmed.clear();
-				}
-				confirmed.insert(request, Instant::now());
-				EhrCall::confirm_fetch { request }
-			},
-			AuditTrail::PatientRead(record) => {
-				let mut reads = self.patient_reads.lock();
-				if reads.get(&record).is_some_and(|at| at.elapsed() < PATIENT_READ_LOG_INTERVAL) {
-					return Ok(());
-				}
-				if reads.len() >= CONFIRMED_CAPACITY {
-					reads.retain(|_, at| at.elapsed() < PATIENT_READ_LOG_INTERVAL);
-				}
-				if reads.len() >= CONFIRMED_CAPACITY {
-					reads.clear();
-				}
-				reads.insert(record, Instant::now());
-				EhrCall::confirm_patient_read { record }
-			},
+			AuditTrail::Request { id, logged: false } => (EhrCall::confirm_fetch { request: id }, RECONFIRM_AFTER),
+			AuditTrail::PatientRead(record) => (EhrCall::confirm_patient_read { record }, PATIENT_READ_LOG_INTERVAL),
 		};
-		if let Err(error) = submitter.submit(call.into()).await {
-			match trail {
-				AuditTrail::Request { id, .. } => {
-					self.confirmed.lock().remove(&id);
-				},
-				AuditTrail::PatientRead(record) => {
-					self.patient_reads.lock().remove(&record);
-				},
+		{
+			let mut submitted = self.submitted.lock();
+			if submitted.get(&trail).is_some_and(|(at, every)| at.elapsed() < *every) {
+				return Ok(());
 			}
+			if submitted.len() >= CONFIRMED_CAPACITY {
+				submitted.retain(|_, (at, every)| at.elapsed() < *every);
+			}
+			if submitted.len() >= CONFIRMED_CAPACITY {
+				submitted.clear();
+			}
+			submitted.insert(trail, (Instant::now(), interval));
+		}
+		if let Err(error) = submitter.submit(call.into()).await {
+			self.submitted.lock().remove(&trail);
 			log::warn!(target: "ehr-rpc", "cannot log the read ({trail:?}) on chain: {error}");
 			return Err(EhrRpcError::Internal(format!(
 				"the read cannot be logged on chain right now ({error}); nothing was served, try again"

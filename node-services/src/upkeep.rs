@@ -41,16 +41,13 @@ pub struct Upkeep<C> {
 	account: Option<AccountId>,
 	orphan_ttl: Duration,
 	orphan_ttl_blocks: BlockNumber,
-	/// When each orphan was first seen: the finalized number and the time.
-	complete_orphans: HashMap<H256, (BlockNumber, Instant)>,
-	partial_orphans: HashMap<H256, (BlockNumber, Instant)>,
+	/// Clocks of complete uploads and of unfinished ones no record points to.
+	complete_orphans: OrphanClocks,
+	partial_orphans: OrphanClocks,
 }
 
-/// Whether an orphan first seen at `seen` has waited out both TTLs at
-/// finalized block `finalized` and `now`.
-fn expired(seen: (BlockNumber, Instant), finalized: BlockNumber, blocks: BlockNumber, ttl: Duration) -> bool {
-	finalized.saturating_sub(seen.0) >= blocks && seen.1.elapsed() >= ttl
-}
+/// When each orphan was first seen: the finalized number and the time.
+type OrphanClocks = HashMap<H256, (BlockNumber, Instant)>;
 
 impl<C> Upkeep<C>
 where
@@ -99,17 +96,31 @@ where
 		}
 	}
 
-	/// Whether any record points at `hash` at the finalized or the best block.
-	fn referenced(&self, hash: H256, finalized: H256, best: H256) -> Result<bool, String> {
-		for at in [finalized, best] {
-			// One runtime-API instance per block: sp-api refuses to call one
-			// instance at two blocks that are not the same chain state.
-			let api = self.client.runtime_api();
-			if api.record_by_body_hash(at, hash).map_err(|e| e.to_string())?.is_some() {
-				return Ok(true);
-			}
+	/// Whether a record points at `hash` at block `at`. One runtime-API
+	/// instance per call: sp-api refuses to call one instance at two blocks.
+	fn referenced_at(&self, hash: H256, at: H256) -> Result<bool, String> {
+		Ok(self.client.runtime_api().record_by_body_hash(at, hash).map_err(|e| e.to_string())?.is_some())
+	}
+
+	/// Whether the orphan `hash`, last changed at `modified`, has waited out
+	/// both TTLs at finalized block `number`; if not, its clock (started now
+	/// if new) is kept in `next` for the following pass.
+	fn orphan_expired(
+		&self,
+		clocks: &OrphanClocks,
+		next: &mut OrphanClocks,
+		hash: H256,
+		modified: SystemTime,
+		number: BlockNumber,
+	) -> bool {
+		let (seen_at, seen_time) = *clocks.get(&hash).unwrap_or(&(number, Instant::now()));
+		let old = SystemTime::now().duration_since(modified).unwrap_or_default() >= self.orphan_ttl;
+		let expired =
+			old && number.saturating_sub(seen_at) >= self.orphan_ttl_blocks && seen_time.elapsed() >= self.orphan_ttl;
+		if !expired {
+			next.insert(hash, (seen_at, seen_time));
 		}
-		Ok(false)
+		expired
 	}
 
 	/// One pass; returns how many bodies and unfinished uploads it deleted.
@@ -135,16 +146,13 @@ where
 						log::debug!(target: LOG_TARGET, "record {id} of another custodian has body {:?}: kept", blob.hash);
 					}
 				},
-				None if self.referenced(blob.hash, finalized, best)? => {},
+				// Not at the finalized block; a record in the best chain keeps it too.
+				None if self.referenced_at(blob.hash, best)? => {},
 				None => {
-					let seen = *self.complete_orphans.get(&blob.hash).unwrap_or(&(number, Instant::now()));
-					let old = SystemTime::now().duration_since(blob.modified).unwrap_or_default() >= self.orphan_ttl;
-					if old && expired(seen, number, self.orphan_ttl_blocks, self.orphan_ttl) {
+					if self.orphan_expired(&self.complete_orphans, &mut orphans, blob.hash, blob.modified, number) {
 						self.store.remove(&blob.hash).map_err(|e| e.to_string())?;
 						removed += 1;
 						log::info!(target: LOG_TARGET, "deleted orphan upload {:?}: no record points to it", blob.hash);
-					} else {
-						orphans.insert(blob.hash, seen);
 					}
 				},
 			}
@@ -154,16 +162,12 @@ where
 
 		let mut partial = HashMap::new();
 		for (hash, modified) in self.store.list_uploads().map_err(|e| e.to_string())? {
-			if self.referenced(hash, finalized, best)? {
+			if self.referenced_at(hash, finalized)? || self.referenced_at(hash, best)? {
 				continue;
 			}
-			let seen = *self.partial_orphans.get(&hash).unwrap_or(&(number, Instant::now()));
-			let old = SystemTime::now().duration_since(modified).unwrap_or_default() >= self.orphan_ttl;
-			if old && expired(seen, number, self.orphan_ttl_blocks, self.orphan_ttl) {
+			if self.orphan_expired(&self.partial_orphans, &mut partial, hash, modified, number) {
 				self.store.remove_upload(&hash).map_err(|e| e.to_string())?;
 				removed += 1;
-			} else {
-				partial.insert(hash, seen);
 			}
 		}
 		self.partial_orphans = partial;
