@@ -16,3 +16,4 @@ mod flow_benchmarks;
 mod local_network;
 mod node_services;
 mod polkadot_js;
+mod sync_protocol;

@@ -750,3 +750,118 @@ fn bench_get_blob_latency() {
 		);
 	}
 }
+
+/// The proxy worker's cfrag transaction as it waits in `node`'s pool:
+/// `(transaction hash, request id)`, if one is there.
+fn pending_cfrag(node: &Node) -> Result<Option<(String, u64)>, String> {
+	use codec::Decode;
+	let pending = node.rpc("author_pendingExtrinsics", rpc_params![])?;
+	for encoded in pending.as_array().into_iter().flatten() {
+		let bytes = hex::decode(encoded.as_str().unwrap_or_default().trim_start_matches("0x"))
+			.map_err(|e| format!("pending extrinsic is not hex: {e}"))?;
+		let extrinsic = ehr_runtime::UncheckedExtrinsic::decode(&mut &bytes[..])
+			.map_err(|e| format!("pending extrinsic does not decode: {e}"))?;
+		if let ehr_runtime::RuntimeCall::Ehr(EhrCall::submit_cfrag { request, .. }) = extrinsic.function {
+			return Ok(Some((hex0x(&sp_crypto_hashing::blake2_256(&bytes)), request)));
+		}
+	}
+	Ok(None)
+}
+
+/// Issue 14, item 8: a cfrag transaction that leaves the pool without being
+/// included (here removed by the operator's `author_removeExtrinsic`, which
+/// the pool reports to its watcher as invalid) does not hold the node's
+/// later transactions back. Without the nonce resynchronisation the node's
+/// next transaction would reuse the lost one's successor nonce and wait in
+/// the pool's future queue until its era ran out.
+#[test]
+fn a_dropped_cfrag_does_not_hold_back_the_next() {
+	let node = Node::start("alice", "dev", &[], None, None);
+	node.wait_for_blocks(2);
+	let chain = Chain::connect(&node);
+
+	step("Alice's node registers its proxy; a patient, a clinician, a record and a 1-of-1 grant");
+	let proxies = vec![register_proxy(&chain, &node, Sr25519Keyring::Alice)];
+	let alice = Sr25519Keyring::Alice.pair();
+	let patient = sr25519::Pair::from_string("//Patient", None).expect("dev seed");
+	let clinician = sr25519::Pair::from_string("//Clinician", None).expect("dev seed");
+	let (patient_sk, patient_signer, clinician_sk) =
+		(SecretKey::random(), Signer::new(SecretKey::random()), SecretKey::random());
+	let patient_id: AccountId = patient.public().into();
+	register_patient(&chain, &alice, &patient, &patient_sk, &patient_signer);
+	register_provider(&chain, &alice, &clinician, &clinician_sk);
+	chain.wait(CHAIN_TIMEOUT, "proxy and patient on chain", |c| {
+		let proxies: Vec<(AccountId, ProxyInfo<AccountId>)> = c.call("EhrApi_proxies", ())?;
+		let patient: Option<PatientInfo<AccountId>> = c.call("EhrApi_patient", patient_id.clone())?;
+		Ok((proxies.len() == 1 && patient.is_some()).then_some(()))
+	});
+	let data = body(1024, 7);
+	let hash = upload(&node, &data);
+	let record = create_record(&chain, &alice, &patient_id, &patient_sk.public_key(), hash, data.len() as u64);
+	let kfrags = sealed_kfrags(&patient_sk, &patient_signer, &clinician_sk.public_key(), 1, &proxies, None);
+	chain
+		.submit(
+			&patient,
+			EhrCall::grant {
+				grantee: clinician.public().into(),
+				scope: Scope::AllRecords,
+				threshold: 1,
+				proxies: kfrags.try_into().unwrap(),
+				expires_at: None,
+				purpose: Purpose::Treatment,
+			},
+		)
+		.expect("grant");
+	let grant = chain.wait(CHAIN_TIMEOUT, "the grant", |c| {
+		let grants: Vec<(u64, Grant<AccountId, BlockNumber>)> =
+			c.call("EhrApi_grants_of_patient", patient_id.clone())?;
+		Ok(grants.first().map(|(id, _)| *id))
+	});
+
+	step("the clinician asks; the node's cfrag is taken out of the pool before a block includes it");
+	// The cfrag goes into the pool right after the block with the request
+	// is imported and waits up to one slot (3 s) for the next block; the
+	// test polls every 20 ms. Should a block take it first, the next
+	// request gives another chance.
+	let mut dropped = None;
+	for request in 0..5u64 {
+		chain.submit(&clinician, EhrCall::request_access { grant, record }).expect("request_access");
+		let deadline = Instant::now() + CHAIN_TIMEOUT;
+		while Instant::now() < deadline {
+			if let Some((tx, id)) = pending_cfrag(&node).expect("reading the pool") {
+				let removed = node
+					.rpc("author_removeExtrinsic", rpc_params![vec![json!({ "hash": tx })]])
+					.expect("author_removeExtrinsic");
+				if removed.as_array().is_some_and(|r| !r.is_empty()) {
+					dropped = Some(id);
+				}
+				break;
+			}
+			if request_of(&chain, request).expect("request").is_some_and(|r| r.status == RequestStatus::Ready) {
+				break;
+			}
+			thread::sleep(Duration::from_millis(20));
+		}
+		if dropped.is_some() {
+			break;
+		}
+		step("a block took the cfrag first; asking again");
+	}
+	let dropped = dropped.expect("one of five cfrags was caught in the pool");
+	chain.wait(CHAIN_TIMEOUT, "the node to notice the lost transaction", |_| {
+		Ok(node.log_tail(400).contains("left the pool").then_some(()))
+	});
+	assert!(
+		request_of(&chain, dropped).expect("request").is_some_and(|r| r.status == RequestStatus::Open),
+		"the removed cfrag is not on chain"
+	);
+
+	step("the node's next cfrags land: the lost request's again, and a new request's");
+	chain.submit(&clinician, EhrCall::request_access { grant, record }).expect("request_access");
+	let next = dropped + 1;
+	for id in [next, dropped] {
+		chain.wait(CHAIN_TIMEOUT, "the request to become ready", |c| {
+			Ok(request_of(c, id)?.filter(|r| r.status == RequestStatus::Ready).map(|_| ()))
+		});
+	}
+}
