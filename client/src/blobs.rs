@@ -39,6 +39,68 @@ fn now_ms() -> u64 {
 	SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or_default()
 }
 
+/// The nodes to read a body that hospital `custodian` holds from, in the
+/// order to try them: `override_url` alone when the person named one;
+/// otherwise the endpoints the hospital publishes in its consortium profile,
+/// then the node the client is connected to (`chain`), which may be one of
+/// the custodian's own.
+pub async fn custodian_endpoints(
+	chain: &Chain,
+	custodian: &crate::chain::AccountId,
+	override_url: Option<&str>,
+) -> Result<Vec<String>> {
+	if let Some(url) = override_url {
+		return Ok(vec![url.to_owned()]);
+	}
+	let mut endpoints = chain.endpoints(custodian).await?;
+	if !endpoints.iter().any(|url| url == chain.url()) {
+		endpoints.push(chain.url().to_owned());
+	}
+	Ok(endpoints)
+}
+
+/// [`download`] from the first of `endpoints` (see [`custodian_endpoints`])
+/// that serves the whole body: one that cannot be reached, or that refuses
+/// (another hospital's node answers that it is not the custodian), is
+/// skipped for the next. `chain` is reused for its own URL. Fails with every
+/// endpoint's reason when none serves the body.
+#[allow(clippy::too_many_arguments)]
+pub async fn download_from_custodian(
+	chain: &Chain,
+	endpoints: &[String],
+	reader: &sr25519::Pair,
+	custodian: sp_core::crypto::AccountId32,
+	request: Option<u64>,
+	record: Option<u64>,
+	expected: H256,
+	size: u64,
+	output: Output,
+) -> Result<Vec<u8>> {
+	let mut reasons = Vec::new();
+	for url in endpoints {
+		let connected;
+		let node = if url == chain.url() {
+			chain
+		} else {
+			match Chain::connect(url).await {
+				Ok(node) => {
+					connected = node;
+					&connected
+				},
+				Err(error) => {
+					reasons.push(format!("{url}: {error:#}"));
+					continue;
+				},
+			}
+		};
+		match download(node, reader, custodian.clone(), request, record, expected, size, output).await {
+			Ok(body) => return Ok(body),
+			Err(error) => reasons.push(format!("{url}: {error:#}")),
+		}
+	}
+	bail!("no node of the custodian hospital served the body ({})", reasons.join("; "))
+}
+
 /// Reads a whole body from the node of hospital `custodian` (the record's
 /// custodian, which the signed reads name), as a grantee through `request`
 /// or as the patient of `record`, and checks it against `expected`.

@@ -54,6 +54,12 @@ pub enum Command {
 	/// Make, show and export your keys.
 	#[command(subcommand)]
 	Keys(keys::KeysCommand),
+	/// The member hospitals; publish your hospital's node endpoints (staff).
+	#[command(subcommand)]
+	Hospital(hospitals::HospitalCommand),
+	/// Register your hospital's node as its proxy (hospital staff).
+	#[command(subcommand)]
+	Proxy(proxy::ProxyCommand),
 	/// Register a patient or a provider (hospital staff, signing as the hospital).
 	#[command(subcommand)]
 	Register(people::RegisterCommand),
@@ -103,6 +109,8 @@ pub async fn run(cli: Cli) -> Result<()> {
 		Context { url: cli.url, key: cli.key.unwrap_or_else(keyfile::default_path), output: Output { json: cli.json } };
 	match cli.command {
 		Command::Keys(command) => keys::run(&context, command).await,
+		Command::Hospital(command) => hospitals::run(&context, command).await,
+		Command::Proxy(command) => proxy::run(&context, command).await,
 		Command::Register(command) => people::run(&context, command).await,
 		Command::Record(command) => records::run(&context, command).await,
 		Command::Grant(args) => grants::grant(&context, args).await,

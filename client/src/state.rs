@@ -97,6 +97,13 @@ impl Chain {
 		self.runtime_api(runtime::runtime_apis().ehr_api().keys_rotated_at(*account)).await
 	}
 
+	/// The public JSON-RPC endpoints member `hospital` publishes for its
+	/// nodes, in the order to try them (`ConsortiumApi` version 2).
+	pub async fn endpoints(&self, hospital: &AccountId) -> Result<Vec<String>> {
+		let list = self.runtime_api(runtime::runtime_apis().consortium_api().endpoints(*hospital)).await?;
+		Ok(list.0.into_iter().filter_map(|url| String::from_utf8(url.0).ok()).collect())
+	}
+
 	/// The member hospitals with their public profiles.
 	pub async fn hospitals(&self) -> Result<Vec<(AccountId, Option<HospitalProfile>)>> {
 		let hospitals = self.runtime_api(runtime::runtime_apis().consortium_api().hospitals()).await?;

@@ -8,6 +8,7 @@
 //! - [`proxy_key`]: the proxy's Umbral key file.
 //! - [`proxy_worker`]: re-encrypts capsules for open requests ([`journal`]
 //!   keeps its submissions across restarts).
+//! - [`proxy_registration`]: keeps the node's proxy registered on chain.
 //! - [`upkeep`]: deletes retired and orphaned bodies.
 //! - [`rpc`]: the `ehr_*` JSON-RPC server (interface in `ehr-rpc-api`).
 //! - [`tx`]: signing and submitting the node's own transactions.
@@ -26,6 +27,7 @@ pub mod membership;
 pub mod metrics;
 pub mod peering;
 pub mod proxy_key;
+pub mod proxy_registration;
 pub mod proxy_worker;
 pub mod rpc;
 pub mod tx;
@@ -96,7 +98,7 @@ where
 /// Opens the blob store and starts, on `spawner`, member-only peering
 /// (keeping `gate`, the block-request filter, up to date), the
 /// blob store upkeep and (when the node has a proxy account in `keystore`
-/// and a proxy key file) the proxy worker. Fails with a sentence naming what
+/// and a proxy key file) the proxy worker and the proxy registration check. Fails with a sentence naming what
 /// could not be opened or registered.
 #[allow(clippy::too_many_arguments)]
 pub fn start<C, P>(
@@ -143,6 +145,7 @@ where
 
 	match (&submitter, secret) {
 		(Some(submitter), Some(secret)) => {
+			let worker_public_key = secret.public_key();
 			log::info!(target: "ehr-proxy", "proxy account {}, key {}", submitter.account(), proxy_public_key.clone().unwrap_or_default());
 			let worker = proxy_worker::ProxyWorker {
 				client: client.clone(),
@@ -153,6 +156,13 @@ where
 				kfrags: Default::default(),
 			};
 			spawner.spawn("ehr-proxy-worker", Some("ehr"), Box::pin(worker.run()));
+			let registration = proxy_registration::ProxyRegistration {
+				client: client.clone(),
+				submitter: submitter.clone(),
+				public_key: ehr_primitives::umbral_codec::encode(&worker_public_key)
+					.map_err(|_| "the proxy key does not encode".to_string())?,
+			};
+			spawner.spawn("ehr-proxy-registration", Some("ehr"), Box::pin(registration.run()));
 		},
 		_ => log::info!(
 			target: "ehr-proxy",

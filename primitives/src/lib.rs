@@ -74,6 +74,9 @@ sp_api::decl_runtime_apis! {
 sp_api::decl_runtime_apis! {
 	/// The consortium: member hospitals, their public profiles, and the
 	/// libp2p peers member nodes accept.
+	///
+	/// Version 2 added [`ConsortiumApi::endpoints`].
+	#[api_version(2)]
 	pub trait ConsortiumApi<AccountId>
 	where
 		AccountId: codec::Codec,
@@ -86,5 +89,9 @@ sp_api::decl_runtime_apis! {
 		fn authorized_peers() -> Vec<consortium::PeerIdText>;
 		/// The transaction rate limits in force.
 		fn rate_limits() -> consortium::RateLimits;
+		/// The public JSON-RPC endpoints member `hospital` publishes for its
+		/// nodes, in the order to try them (empty if none, or not a member).
+		#[api_version(2)]
+		fn endpoints(hospital: AccountId) -> consortium::Endpoints;
 	}
 }

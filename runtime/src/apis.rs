@@ -201,6 +201,9 @@ impl_runtime_apis! {
 		fn rate_limits() -> ehr_primitives::consortium::RateLimits {
 			pallet_consortium::Limits::<Runtime>::get()
 		}
+		fn endpoints(hospital: AccountId) -> ehr_primitives::consortium::Endpoints {
+			pallet_consortium::HospitalEndpoints::<Runtime>::get(hospital).unwrap_or_default()
+		}
 	}
 
 	impl ehr_primitives::EhrApi<Block, AccountId, BlockNumber> for Runtime {

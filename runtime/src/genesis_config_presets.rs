@@ -22,7 +22,7 @@ pub const LOCAL_PRESET: &str = "local";
 pub const PRESET_SESSION_LENGTH: u32 = 10;
 
 /// A founding hospital: its controller account, validator session keys,
-/// public name and the peer ids of its nodes.
+/// public name, the peer ids of its nodes and their public RPC endpoints.
 pub struct FoundingHospital {
 	/// The hospital's controller account (its member account).
 	pub account: AccountId,
@@ -34,6 +34,8 @@ pub struct FoundingHospital {
 	pub name: String,
 	/// libp2p peer ids of its nodes, in base58.
 	pub peer_ids: Vec<String>,
+	/// Public JSON-RPC endpoints of its nodes (`ws://` or `wss://` URLs).
+	pub endpoints: Vec<String>,
 }
 
 /// A genesis where `hospitals` are the consortium members and validators,
@@ -60,6 +62,11 @@ pub fn consortium_genesis(hospitals: Vec<FoundingHospital>, sudo: Option<Account
 				.iter()
 				.map(|h| (h.account.clone(), h.name.clone(), h.peer_ids.clone()))
 				.collect::<Vec<_>>(),
+			endpoints: hospitals
+				.iter()
+				.filter(|h| !h.endpoints.is_empty())
+				.map(|h| (h.account.clone(), h.endpoints.clone()))
+				.collect::<Vec<_>>(),
 			session_length: Some(PRESET_SESSION_LENGTH),
 		},
 		sudo: SudoConfig { key: sudo },
@@ -67,14 +74,22 @@ pub fn consortium_genesis(hospitals: Vec<FoundingHospital>, sudo: Option<Account
 }
 
 /// A development hospital with the well-known keys of `sr`/`ed`, named
-/// `name`, whose node uses the peer id `peer_id` (if any).
-fn hospital(sr: Sr25519Keyring, ed: Ed25519Keyring, name: &str, peer_id: Option<&str>) -> FoundingHospital {
+/// `name`, whose node uses the peer id `peer_id` (if any) and answers
+/// JSON-RPC on 127.0.0.1 at `rpc_port`, as scripts/start runs it.
+fn hospital(
+	sr: Sr25519Keyring,
+	ed: Ed25519Keyring,
+	name: &str,
+	peer_id: Option<&str>,
+	rpc_port: u16,
+) -> FoundingHospital {
 	FoundingHospital {
 		account: sr.to_account_id(),
 		aura: sr.public().into(),
 		grandpa: ed.public().into(),
 		name: name.into(),
 		peer_ids: peer_id.map(String::from).into_iter().collect(),
+		endpoints: vec![alloc::format!("ws://127.0.0.1:{rpc_port}")],
 	}
 }
 
@@ -91,7 +106,7 @@ pub const LOCAL_PEER_IDS: [&str; 4] = [
 /// no peer id, so its node does not restrict peers.
 pub fn development_genesis() -> Value {
 	consortium_genesis(
-		vec![hospital(Sr25519Keyring::Alice, Ed25519Keyring::Alice, "Development Hospital", None)],
+		vec![hospital(Sr25519Keyring::Alice, Ed25519Keyring::Alice, "Development Hospital", None, 9944)],
 		Some(Sr25519Keyring::Alice.to_account_id()),
 	)
 }
@@ -101,10 +116,16 @@ pub fn development_genesis() -> Value {
 pub fn local_genesis() -> Value {
 	consortium_genesis(
 		vec![
-			hospital(Sr25519Keyring::Alice, Ed25519Keyring::Alice, "Hospital A (Alice)", Some(LOCAL_PEER_IDS[0])),
-			hospital(Sr25519Keyring::Bob, Ed25519Keyring::Bob, "Hospital B (Bob)", Some(LOCAL_PEER_IDS[1])),
-			hospital(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie, "Hospital C (Charlie)", Some(LOCAL_PEER_IDS[2])),
-			hospital(Sr25519Keyring::Dave, Ed25519Keyring::Dave, "Hospital D (Dave)", Some(LOCAL_PEER_IDS[3])),
+			hospital(Sr25519Keyring::Alice, Ed25519Keyring::Alice, "Hospital A (Alice)", Some(LOCAL_PEER_IDS[0]), 9944),
+			hospital(Sr25519Keyring::Bob, Ed25519Keyring::Bob, "Hospital B (Bob)", Some(LOCAL_PEER_IDS[1]), 9945),
+			hospital(
+				Sr25519Keyring::Charlie,
+				Ed25519Keyring::Charlie,
+				"Hospital C (Charlie)",
+				Some(LOCAL_PEER_IDS[2]),
+				9946,
+			),
+			hospital(Sr25519Keyring::Dave, Ed25519Keyring::Dave, "Hospital D (Dave)", Some(LOCAL_PEER_IDS[3]), 9947),
 		],
 		None,
 	)

@@ -48,26 +48,28 @@ pub fn sealed_kfrags(
 		.collect()
 }
 
-/// The hospital of `keyring` registers the proxy of `node` (its development
-/// proxy key, its account as the node account) through `chain`; returns the
-/// hospital's account and proxy key for sealing kfrags.
-pub fn register_proxy(
+/// Waits until the chain lists `node`'s proxy (its account is `keyring`'s
+/// and its key the one `ehr_status` reports) and returns it. A development
+/// node whose proxy account is its hospital's own registers itself
+/// (node-services' `proxy_registration`); this is how the tests see it do so.
+pub fn own_proxy(
 	chain: &crate::chain::Chain,
 	node: &crate::Node,
 	keyring: sp_keyring::Sr25519Keyring,
 ) -> (AccountId, PublicKey) {
 	let status = node.rpc("ehr_status", jsonrpsee::rpc_params![]).expect("ehr_status answers");
 	let key = status["proxyPublicKey"].as_str().expect("a development node has a proxy key").to_owned();
+	let key_bytes = hex::decode(key.trim_start_matches("0x")).expect("hex");
 	let account: AccountId = keyring.to_account_id();
-	chain
-		.submit(
-			&keyring.pair(),
-			ehr_runtime::EhrCall::register_proxy {
-				accounts: vec![account.clone()].try_into().expect("one account"),
-				public_key: bytes(hex::decode(key.trim_start_matches("0x")).expect("hex")),
-			},
-		)
-		.expect("register_proxy is accepted");
+	chain.wait(std::time::Duration::from_secs(90), "the node to register its own proxy", |c| {
+		let proxies: Vec<(AccountId, ehr_primitives::ProxyInfo<AccountId>)> = c.call("EhrApi_proxies", ())?;
+		Ok(proxies
+			.iter()
+			.any(|(hospital, proxy)| {
+				*hospital == account && proxy.accounts.contains(&account) && proxy.public_key[..] == key_bytes[..]
+			})
+			.then_some(()))
+	});
 	(account, umbral_public(&key))
 }
 

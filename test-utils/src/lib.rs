@@ -508,22 +508,7 @@ impl Node {
 
 	/// Calls a JSON-RPC method over HTTP and returns its result.
 	pub fn rpc(&self, method: &str, params: ArrayParams) -> Result<Value, String> {
-		let url = format!("http://127.0.0.1:{}", self.rpc_port);
-		let runtime = tokio::runtime::Builder::new_current_thread()
-			.enable_all()
-			.build()
-			.map_err(|e| format!("cannot build a tokio runtime for a JSON-RPC call: {e}"))?;
-		runtime.block_on(async {
-			let client = HttpClientBuilder::default()
-				.request_timeout(RPC_TIMEOUT)
-				.build(&url)
-				.map_err(|e| format!("cannot build a JSON-RPC client for {url}: {e}"))?;
-			let result = client
-				.request::<Value, _>(method, params)
-				.await
-				.map_err(|e| format!("{}: {method} on {url} failed: {e}", self.name))?;
-			Ok::<Value, String>(result)
-		})
+		rpc_at(self.rpc_port, method, params).map_err(|e| format!("{}: {e}", self.name))
 	}
 
 	/// Waits until the node's best block is at least `number`.
@@ -652,6 +637,23 @@ impl Drop for Node {
 			}
 		}
 	}
+}
+
+/// Calls JSON-RPC `method` with `params` on the node answering HTTP on
+/// 127.0.0.1:`port` (any node, not only one this harness started).
+pub fn rpc_at(port: u16, method: &str, params: ArrayParams) -> Result<Value, String> {
+	let url = format!("http://127.0.0.1:{port}");
+	let runtime = tokio::runtime::Builder::new_current_thread()
+		.enable_all()
+		.build()
+		.map_err(|e| format!("cannot build a tokio runtime for a JSON-RPC call: {e}"))?;
+	runtime.block_on(async {
+		let client = HttpClientBuilder::default()
+			.request_timeout(RPC_TIMEOUT)
+			.build(&url)
+			.map_err(|e| format!("cannot build a JSON-RPC client for {url}: {e}"))?;
+		client.request::<Value, _>(method, params).await.map_err(|e| format!("{method} on {url} failed: {e}"))
+	})
 }
 
 /// Four validators on `--chain local`: Alice is the bootnode of the others.

@@ -38,12 +38,26 @@ pub struct FetchArgs {
 	/// Where to write the decrypted body (must not exist yet).
 	#[arg(short, long)]
 	output: PathBuf,
-	/// The custodian hospital's node, if it is not --url.
+	/// The custodian hospital's node to read the body from. By default the
+	/// client tries the endpoints the hospital publishes on chain, then --url.
 	#[arg(long)]
 	custodian_url: Option<String>,
 	/// How long to wait for the proxies, in seconds.
 	#[arg(long, default_value_t = 120)]
 	wait: u64,
+}
+
+/// Writes `data` to `path`, which must not exist yet, through a temporary
+/// file next to it that is synced and then renamed: never a half-written
+/// file, never one written over.
+pub fn write_new_file(path: &std::path::Path, data: &[u8]) -> Result<()> {
+	let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).map(PathBuf::from).unwrap_or_else(|| ".".into());
+	let mut temp =
+		tempfile::NamedTempFile::new_in(&dir).with_context(|| format!("cannot write in {}", dir.display()))?;
+	temp.write_all(data)?;
+	temp.as_file().sync_all()?;
+	temp.persist_noclobber(path).map_err(|e| anyhow!("cannot write {} ({})", path.display(), e.error))?;
+	Ok(())
 }
 
 /// Runs `ehr request`.
@@ -141,10 +155,11 @@ pub async fn fetch(context: &Context, args: FetchArgs) -> Result<()> {
 	}
 	let envelope = envelope::open_reencrypted(&keys.umbral, &delegating, &capsule, cfrags, &record.encrypted_metadata)?;
 
-	let custodian_url = args.custodian_url.clone().unwrap_or_else(|| context.url.clone());
-	let custodian = if custodian_url == context.url { chain } else { Chain::connect(&custodian_url).await? };
-	let blob = blobs::download(
-		&custodian,
+	let endpoints =
+		blobs::custodian_endpoints(&chain, &from_sp(&record.custodian), args.custodian_url.as_deref()).await?;
+	let blob = blobs::download_from_custodian(
+		&chain,
+		&endpoints,
 		&keys.account,
 		record.custodian.clone(),
 		Some(args.request),
@@ -155,16 +170,7 @@ pub async fn fetch(context: &Context, args: FetchArgs) -> Result<()> {
 	)
 	.await?;
 	let body = envelope::open_body(&blob, &envelope)?;
-
-	// Write to a temporary file next to the target, then rename: no half files.
-	let dir =
-		args.output.parent().filter(|d| !d.as_os_str().is_empty()).map(PathBuf::from).unwrap_or_else(|| ".".into());
-	let mut temp =
-		tempfile::NamedTempFile::new_in(&dir).with_context(|| format!("cannot write in {}", dir.display()))?;
-	temp.write_all(&body)?;
-	temp.as_file().sync_all()?;
-	temp.persist_noclobber(&args.output)
-		.map_err(|e| anyhow!("cannot write {} ({})", args.output.display(), e.error))?;
+	write_new_file(&args.output, &body)?;
 
 	let custodian_account = from_sp(&record.custodian);
 	let result = serde_json::json!({
@@ -173,12 +179,7 @@ pub async fn fetch(context: &Context, args: FetchArgs) -> Result<()> {
 		"file": args.output,
 		"bytes": body.len(),
 		"custodian": ss58(&custodian_account),
-		"metadata": {
-			"fileName": envelope.file_name,
-			"mediaType": envelope.media_type,
-			"resourceType": envelope.resource_type,
-			"date": envelope.date,
-		},
+		"metadata": envelope.metadata(),
 	});
 	context.output.print(&result, || {
 		format!(

@@ -39,7 +39,11 @@ pub enum KeysCommand {
 		account_uri: Option<String>,
 	},
 	/// Show the key file's account and public keys (no passphrase needed).
-	Show,
+	Show {
+		/// Print only the account (SS58), for scripts: `PATIENT=$(ehr keys show --account)`.
+		#[arg(long)]
+		account: bool,
+	},
 	/// Write the public keys as JSON for the hospital that registers you,
 	/// with your signed proof that they are yours on this chain (needs the
 	/// passphrase and the node).
@@ -77,8 +81,12 @@ pub async fn run(context: &Context, command: KeysCommand) -> Result<()> {
 			});
 			Ok(())
 		},
-		KeysCommand::Show => {
+		KeysCommand::Show { account } => {
 			let public = keyfile::read_public(&context.key)?;
+			if account {
+				context.output.print(&public.account, || public.account.clone());
+				return Ok(());
+			}
 			context.output.print(&public, || {
 				format!(
 					"key file:      {}\naccount:       {}\npublic key:    {}\nverifying key: {}",

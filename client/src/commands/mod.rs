@@ -4,6 +4,8 @@
 pub mod access;
 pub mod audit;
 pub mod grants;
+pub mod hospitals;
 pub mod keys;
 pub mod people;
+pub mod proxy;
 pub mod records;

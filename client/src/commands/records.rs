@@ -1,9 +1,9 @@
-//! `ehr record add | list | retire`.
+//! `ehr record add | list | fetch | retire`.
 
 use crate::{
 	blobs,
 	chain::{from_sp, parse_account, runtime, ss58, AccountId, Chain},
-	crypto::envelope::{self, Envelope},
+	crypto::envelope::{self, Envelope, RecordMetadata},
 	Context,
 };
 use anyhow::{anyhow, bail, Context as _, Result};
@@ -27,6 +27,19 @@ pub enum RecordCommand {
 	},
 	/// List your records across all hospitals, with their decrypted metadata (patients).
 	List,
+	/// Read and decrypt the body of one of your records from the hospital
+	/// that holds it (patients); the read is on your audit log.
+	Fetch {
+		/// The record id (from `ehr record list`).
+		record: RecordId,
+		/// Where to write the decrypted body (must not exist yet).
+		#[arg(short, long)]
+		output: PathBuf,
+		/// The custodian hospital's node to read from. By default the client
+		/// tries the endpoints the hospital publishes on chain, then --url.
+		#[arg(long)]
+		custodian_url: Option<String>,
+	},
 	/// Retire a record your hospital holds (hospital staff); its body is deleted.
 	Retire {
 		/// The record id.
@@ -44,7 +57,7 @@ struct RecordView {
 	created_at: u32,
 	body_size: u64,
 	#[serde(flatten)]
-	metadata: Option<Envelope>,
+	metadata: Option<RecordMetadata>,
 }
 
 /// The on-chain record type as the runtime API returns it.
@@ -68,6 +81,9 @@ pub async fn run(context: &Context, command: RecordCommand) -> Result<()> {
 	match command {
 		RecordCommand::Add { file, patient } => add(context, file, &patient).await,
 		RecordCommand::List => list(context).await,
+		RecordCommand::Fetch { record, output, custodian_url } => {
+			fetch(context, record, &output, custodian_url.as_deref()).await
+		},
 		RecordCommand::Retire { record } => {
 			let keys = context.unlock()?;
 			let chain = context.chain().await?;
@@ -144,6 +160,52 @@ pub async fn records_of(chain: &Chain, patient: &AccountId) -> Result<Vec<(Recor
 	Ok(all)
 }
 
+/// `ehr record fetch`: the patient reads their own record's body.
+async fn fetch(context: &Context, id: RecordId, output: &std::path::Path, custodian_url: Option<&str>) -> Result<()> {
+	let keys = context.unlock()?;
+	let chain = context.chain().await?;
+	let record = chain.record(id).await?.ok_or_else(|| anyhow!("there is no record {id}"))?;
+	if record.patient != keys.account_id() {
+		bail!("record {id} is not yours; a clinician reads a record with `ehr request` and `ehr fetch`");
+	}
+	if record.retired_at.is_some() {
+		bail!("record {id} was retired and its body deleted");
+	}
+	let envelope = open(&record, &keys.umbral)?;
+	let custodian = from_sp(&record.custodian);
+	let endpoints = blobs::custodian_endpoints(&chain, &custodian, custodian_url).await?;
+	let blob = blobs::download_from_custodian(
+		&chain,
+		&endpoints,
+		&keys.account,
+		record.custodian.clone(),
+		None,
+		Some(id),
+		record.body_hash,
+		record.body_size,
+		context.output,
+	)
+	.await?;
+	let body = envelope::open_body(&blob, &envelope)?;
+	crate::commands::access::write_new_file(output, &body)?;
+	let result = serde_json::json!({
+		"record": id,
+		"file": output,
+		"bytes": body.len(),
+		"custodian": ss58(&custodian),
+		"metadata": envelope.metadata(),
+	});
+	context.output.print(&result, || {
+		format!(
+			"Wrote record {id} ({}, {} bytes) to {}.",
+			envelope.resource_type.as_deref().unwrap_or(&envelope.file_name),
+			body.len(),
+			output.display()
+		)
+	});
+	Ok(())
+}
+
 async fn list(context: &Context) -> Result<()> {
 	let keys = context.unlock()?;
 	let chain = context.chain().await?;
@@ -164,7 +226,7 @@ async fn list(context: &Context) -> Result<()> {
 				custodian_name: name_of(&custodian),
 				created_at: record.created_at,
 				body_size: record.body_size,
-				metadata: open(&record, &keys.umbral).ok(),
+				metadata: open(&record, &keys.umbral).ok().map(|envelope| envelope.metadata()),
 			}
 		})
 		.collect();

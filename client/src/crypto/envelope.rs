@@ -43,6 +43,38 @@ pub struct Envelope {
 	pub body_key: String,
 }
 
+/// What an envelope says about its record, without the body key: what
+/// `ehr` prints (a key in printed output would end up in logs and scripts).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordMetadata {
+	/// The file name the record was added from.
+	pub file_name: String,
+	/// The media type.
+	pub media_type: String,
+	/// The plaintext body's size in bytes.
+	pub size: u64,
+	/// FHIR `resourceType`, when the body is a FHIR R4 JSON resource.
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub resource_type: Option<String>,
+	/// The resource's clinically relevant date, when it has one.
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub date: Option<String>,
+}
+
+impl Envelope {
+	/// The record's metadata, without the body key.
+	pub fn metadata(&self) -> RecordMetadata {
+		RecordMetadata {
+			file_name: self.file_name.clone(),
+			media_type: self.media_type.clone(),
+			size: self.size,
+			resource_type: self.resource_type.clone(),
+			date: self.date.clone(),
+		}
+	}
+}
+
 /// An encrypted body and the key that opens it.
 pub struct SealedBody {
 	/// `nonce || ciphertext`: what the custodian stores.

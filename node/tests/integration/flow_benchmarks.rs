@@ -18,7 +18,7 @@ use ehr_test_utils::{
 	chain::Chain,
 	cli::ehr_binary,
 	council::Council,
-	ehr::{bytes, register_patient, register_proxy, sealed_kfrags},
+	ehr::{bytes, own_proxy, register_patient, sealed_kfrags},
 	local_network, run_with_timeout,
 };
 use jsonrpsee::rpc_params;
@@ -97,7 +97,7 @@ fn bench_request_latency_and_record_throughput() {
 	let proxies: Vec<_> =
 		[(&net.alice, Sr25519Keyring::Alice), (&net.bob, Sr25519Keyring::Bob), (&net.charlie, Sr25519Keyring::Charlie)]
 			.into_iter()
-			.map(|(node, keyring)| register_proxy(&chain, node, keyring))
+			.map(|(node, keyring)| own_proxy(&chain, node, keyring))
 			.collect();
 	let clinician_key = dir.path().join("clinician.json");
 	let run_ehr = |args: &[&str]| {

@@ -10,7 +10,7 @@ use ehr_primitives::{
 use ehr_runtime::{AccountId, BlockNumber, EhrCall};
 use ehr_test_utils::{
 	chain::Chain,
-	ehr::{create_record, register_patient, register_provider, register_proxy, sealed_kfrags},
+	ehr::{create_record, own_proxy, register_patient, register_provider, sealed_kfrags},
 	local_network_with, Node,
 };
 use jsonrpsee::rpc_params;
@@ -148,7 +148,7 @@ fn proxies_deliver_and_the_custodian_serves_only_authorized_readers() {
 	let proxies: Vec<_> =
 		[(&net.alice, Sr25519Keyring::Alice), (&net.bob, Sr25519Keyring::Bob), (&net.charlie, Sr25519Keyring::Charlie)]
 			.into_iter()
-			.map(|(node, keyring)| register_proxy(&chain, node, keyring))
+			.map(|(node, keyring)| own_proxy(&chain, node, keyring))
 			.collect();
 
 	step("Alice onboards a patient; Bob onboards a clinician");
@@ -164,7 +164,7 @@ fn proxies_deliver_and_the_custodian_serves_only_authorized_readers() {
 	chain.wait(CHAIN_TIMEOUT, "proxies, patient and clinician on chain", |c| {
 		let proxies: Vec<(AccountId, ProxyInfo<AccountId>)> = c.call("EhrApi_proxies", ())?;
 		let patient: Option<PatientInfo<AccountId>> = c.call("EhrApi_patient", patient_id.clone())?;
-		Ok((proxies.len() == 3 && patient.is_some()).then_some(()))
+		Ok((proxies.len() >= 3 && patient.is_some()).then_some(()))
 	});
 
 	step("Alice stores a 2.5 MiB and a 1 KiB body and creates their records");
@@ -530,7 +530,7 @@ fn public_reads_stay_bounded_under_a_flood() {
 	let chain = Chain::connect(&node);
 	let genesis = chain.genesis();
 	let alice = Sr25519Keyring::Alice;
-	let proxy = register_proxy(&chain, &node, alice);
+	let proxy = own_proxy(&chain, &node, alice);
 	let patient = sr25519::Pair::from_string("//Patient", None).expect("seed");
 	let clinician = sr25519::Pair::from_string("//Clinician", None).expect("seed");
 	let (patient_sk, patient_signer, clinician_sk) =
@@ -706,7 +706,7 @@ fn bench_get_blob_latency() {
 	let chain = Chain::connect(&node);
 	let genesis = chain.genesis();
 	let alice = Sr25519Keyring::Alice;
-	register_proxy(&chain, &node, alice);
+	own_proxy(&chain, &node, alice);
 	let patient = sr25519::Pair::from_string("//Patient", None).expect("seed");
 	let patient_sk = SecretKey::random();
 	let patient_id: AccountId = patient.public().into();
@@ -781,7 +781,7 @@ fn a_dropped_cfrag_does_not_hold_back_the_next() {
 	let chain = Chain::connect(&node);
 
 	step("Alice's node registers its proxy; a patient, a clinician, a record and a 1-of-1 grant");
-	let proxies = vec![register_proxy(&chain, &node, Sr25519Keyring::Alice)];
+	let proxies = vec![own_proxy(&chain, &node, Sr25519Keyring::Alice)];
 	let alice = Sr25519Keyring::Alice.pair();
 	let patient = sr25519::Pair::from_string("//Patient", None).expect("dev seed");
 	let clinician = sr25519::Pair::from_string("//Clinician", None).expect("dev seed");

@@ -11,7 +11,7 @@ use ehr_primitives::{umbral_codec, Grant, PatientInfo, ProxyInfo, Purpose, Recor
 use ehr_runtime::{AccountId, BlockNumber, EhrCall};
 use ehr_test_utils::{
 	chain::Chain,
-	ehr::{bytes, register_patient, register_provider, register_proxy, sealed_kfrags},
+	ehr::{bytes, own_proxy, register_patient, register_provider, sealed_kfrags},
 	run_with_timeout, Node,
 };
 use sp_core::{sr25519, Pair, H256};
@@ -42,7 +42,7 @@ fn polkadot_js_reads_a_patients_data_and_signs_a_revoke_without_type_definitions
 	let alice = Sr25519Keyring::Alice;
 
 	step("the development hospital registers its proxy, a patient and a clinician");
-	let proxies = [register_proxy(&chain, &node, alice)];
+	let proxies = [own_proxy(&chain, &node, alice)];
 	let patient = sr25519::Pair::from_string(PATIENT_URI, None).expect("dev seed");
 	let patient_id: AccountId = patient.public().into();
 	let clinician = sr25519::Pair::from_string("//PolkadotJsClinician", None).expect("dev seed");

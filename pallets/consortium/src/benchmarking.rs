@@ -53,6 +53,28 @@ mod benchmarks {
 		assert!(Profiles::<T>::contains_key(&hospital));
 	}
 
+	/// Worst case: the most endpoints, each of the longest length, all
+	/// compared with each other.
+	#[benchmark]
+	fn set_endpoints() {
+		let hospital = member::<T>(0);
+		let urls: Vec<alloc::string::String> = (0..MAX_ENDPOINTS)
+			.map(|i| {
+				let mut url = alloc::format!("wss://node-{i}.hospital.example:443/");
+				while url.len() < MAX_ENDPOINT_LEN as usize {
+					url.push('p');
+				}
+				url
+			})
+			.collect();
+		let endpoints = Consortium::<T>::endpoints_from_text(&urls).expect("the benchmark endpoints are valid");
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(hospital.clone()), endpoints);
+
+		assert_eq!(HospitalEndpoints::<T>::get(&hospital).map(|e| e.len() as u32), Some(MAX_ENDPOINTS));
+	}
+
 	/// The overhead around the dispatched call, whose own weight is added.
 	#[benchmark]
 	fn dispatch_as_root() -> Result<(), BenchmarkError> {

@@ -1,7 +1,7 @@
 //! `try_state`: the invariants pallet-consortium keeps.
 
 #[cfg(any(feature = "try-runtime", test))]
-use crate::{pallet::*, profiles::is_peer_id};
+use crate::{pallet::*, profiles::is_peer_id, types::is_endpoint_url};
 #[cfg(any(feature = "try-runtime", test))]
 use frame_support::{ensure, traits::SortedMembers};
 #[cfg(any(feature = "try-runtime", test))]
@@ -9,8 +9,9 @@ use sp_runtime::traits::Zero;
 
 #[cfg(any(feature = "try-runtime", test))]
 impl<T: Config> Pallet<T> {
-	/// Checks that only members have profiles, that every peer id is valid and
-	/// belongs to one hospital, that the rate limits admit something and that
+	/// Checks that only members have profiles and endpoints, that every peer
+	/// id is valid and belongs to one hospital, that every endpoint list is
+	/// non-empty and lists distinct WebSocket URLs, that the rate limits admit something and that
 	/// sessions last at least a block. Fails with the first invariant that
 	/// does not hold.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
@@ -21,6 +22,14 @@ impl<T: Config> Pallet<T> {
 				ensure!(is_peer_id(peer_id), "a profile lists an invalid peer id");
 				ensure!(!seen.contains(peer_id), "a peer id listed by two hospitals");
 				seen.push(peer_id.clone());
+			}
+		}
+		for (hospital, endpoints) in HospitalEndpoints::<T>::iter() {
+			ensure!(T::Members::contains(&hospital), "endpoints of a hospital that is not a member");
+			ensure!(!endpoints.is_empty(), "an empty endpoint list is stored");
+			for (index, url) in endpoints.iter().enumerate() {
+				ensure!(is_endpoint_url(url), "an invalid endpoint is stored");
+				ensure!(!endpoints[..index].contains(url), "an endpoint is stored twice");
 			}
 		}
 		Self::ensure_limits(&Limits::<T>::get()).map_err(|_| "a rate limit admits nothing")?;

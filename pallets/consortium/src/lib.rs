@@ -3,9 +3,11 @@
 //! The hospitals' consortium that runs ehr-chain, without a sudo key and
 //! without a token.
 //!
-//! - **Profiles** (`profiles`): each member hospital publishes its name and
-//!   the libp2p peer ids of its nodes. Member nodes accept connections only
-//!   from those peers (the node reads them through `ConsortiumApi`).
+//! - **Profiles** (`profiles`): each member hospital publishes its name, the
+//!   libp2p peer ids of its nodes and their public JSON-RPC endpoints. Member
+//!   nodes accept connections only from those peers (the node reads them
+//!   through `ConsortiumApi`); clients read a record's body from the
+//!   endpoints of the hospital that holds it.
 //! - **Governance** (`governance`): [`Config::GovernanceOrigin`] (two thirds
 //!   of the members through pallet-collective in the runtime) may dispatch
 //!   any call as root (`set_code`, membership, parameters) and set this
@@ -95,6 +97,12 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Profiles<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, HospitalProfile>;
 
+	/// The public JSON-RPC endpoints of each member hospital's nodes, for the
+	/// hospitals that publish them. Kept beside [`Profiles`] rather than in
+	/// it, so the profile's encoding (read by every node) stayed the same.
+	#[pallet::storage]
+	pub type HospitalEndpoints<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, Endpoints>;
+
 	/// The transaction rate limits in force.
 	#[pallet::storage]
 	pub type Limits<T: Config> = StorageValue<_, RateLimits, ValueQuery>;
@@ -124,6 +132,9 @@ pub mod pallet {
 		/// `(hospital, name, peer ids)` of the founding members; names and
 		/// peer ids as text. Every hospital listed must be a member.
 		pub profiles: Vec<(T::AccountId, String, Vec<String>)>,
+		/// `(hospital, endpoint URLs)` of founding members: the public
+		/// JSON-RPC endpoints of their nodes, as text.
+		pub endpoints: Vec<(T::AccountId, Vec<String>)>,
 		/// The rate limits (default: [`RateLimits::default`]).
 		pub rate_limits: Option<RateLimits>,
 		/// Blocks per session (default 600).
@@ -137,6 +148,12 @@ pub mod pallet {
 				let profile = Pallet::<T>::profile_from_text(name, peer_ids)
 					.unwrap_or_else(|e| panic!("genesis profile of {hospital:?}: {e}"));
 				Profiles::<T>::insert(hospital, profile);
+			}
+			for (hospital, urls) in &self.endpoints {
+				let endpoints = Pallet::<T>::endpoints_from_text(urls)
+					.unwrap_or_else(|e| panic!("genesis endpoints of {hospital:?}: {e}"));
+				assert!(T::Members::contains(hospital), "genesis endpoints of {hospital:?}: not a member");
+				HospitalEndpoints::<T>::insert(hospital, endpoints);
 			}
 			if let Some(limits) = self.rate_limits {
 				Pallet::<T>::ensure_limits(&limits).unwrap_or_else(|e| panic!("genesis rate limits: {e:?}"));
@@ -155,6 +172,8 @@ pub mod pallet {
 	pub enum Event<T: Config> {
 		/// A member hospital published its name and node peer ids.
 		ProfileSet { hospital: T::AccountId },
+		/// A member hospital published the public RPC endpoints of its nodes.
+		EndpointsSet { hospital: T::AccountId },
 		/// A hospital left the consortium and its profile was removed.
 		ProfileRemoved { hospital: T::AccountId },
 		/// The consortium dispatched a call as root, with this result.
@@ -182,6 +201,11 @@ pub mod pallet {
 		InvalidRateLimit,
 		/// A session must last at least one block.
 		InvalidSessionLength,
+		/// An endpoint is not a `ws://` or `wss://` URL of a host, optional
+		/// port and path (no user info, query or fragment).
+		InvalidEndpoint,
+		/// The same endpoint appears twice.
+		DuplicateEndpoint,
 	}
 
 	#[pallet::hooks]
@@ -207,6 +231,22 @@ pub mod pallet {
 		pub fn set_profile(origin: OriginFor<T>, name: HospitalName, peer_ids: PeerIds) -> DispatchResult {
 			let hospital = Self::ensure_hospital(origin)?;
 			Self::do_set_profile(hospital, name, peer_ids)
+		}
+
+		/// Publishes the public JSON-RPC endpoints of the calling member
+		/// hospital's nodes (at most 4 `ws://` or `wss://` URLs of at most 128
+		/// bytes, in the order clients should try them), replacing the
+		/// previous list; an empty list withdraws them. Clients read the
+		/// bodies of the records the hospital holds there. Only a member may
+		/// call this.
+		///
+		/// Fails with `NotAMember`, `InvalidEndpoint` or `DuplicateEndpoint`;
+		/// emits `EndpointsSet`.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::set_endpoints())]
+		pub fn set_endpoints(origin: OriginFor<T>, endpoints: Endpoints) -> DispatchResult {
+			let hospital = Self::ensure_hospital(origin)?;
+			Self::do_set_endpoints(hospital, endpoints)
 		}
 
 		/// Dispatches `call` as root: how the consortium upgrades the runtime

@@ -97,6 +97,9 @@ impl Contains<u64> for SessionKeys {
 	}
 }
 
+/// Hospital A's public RPC endpoint at genesis.
+pub const ENDPOINT_A: &str = "wss://rpc.hospital-a.example";
+
 impl pallet_consortium::Config for Test {
 	type RuntimeCall = RuntimeCall;
 	type Members = Members;
@@ -106,12 +109,13 @@ impl pallet_consortium::Config for Test {
 	type WeightInfo = ();
 }
 
-/// Genesis with hospital A's profile (node key 1), person limit 3 per 5
-/// blocks and 10-block sessions.
+/// Genesis with hospital A's profile (node key 1) and endpoint, person
+/// limit 3 per 5 blocks and 10-block sessions.
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().expect("mock genesis builds");
 	pallet_consortium::GenesisConfig::<Test> {
 		profiles: vec![(HOSPITAL_A, "Hospital A".into(), vec![PEER_1.into()])],
+		endpoints: vec![(HOSPITAL_A, vec![ENDPOINT_A.into()])],
 		rate_limits: Some(RateLimits {
 			person: RateLimit { transactions: 3, blocks: 5 },
 			hospital: RateLimit { transactions: 100, blocks: 5 },

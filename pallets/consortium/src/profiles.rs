@@ -1,5 +1,6 @@
-//! Hospital profiles: the public name and the libp2p peer ids of a member
-//! hospital's nodes, and their removal when the hospital leaves.
+//! Hospital profiles: the public name, the libp2p peer ids and the public
+//! JSON-RPC endpoints of a member hospital's nodes, and their removal when
+//! the hospital leaves.
 
 use crate::{pallet::*, types::*};
 use alloc::{string::String, vec::Vec};
@@ -44,6 +45,34 @@ impl<T: Config> Pallet<T> {
 			ensure!(!peer_ids[..index].contains(peer_id), Error::<T>::PeerIdTaken);
 		}
 		Ok(HospitalProfile { name, peer_ids })
+	}
+
+	/// Checks endpoints that are already within their bounds: each is a
+	/// WebSocket URL ([`is_endpoint_url`], at most 128 bytes, so the check
+	/// costs a bounded amount) and none is listed twice. Fails with
+	/// `InvalidEndpoint` or `DuplicateEndpoint`.
+	pub(crate) fn check_endpoints(endpoints: &Endpoints) -> Result<(), Error<T>> {
+		for (index, url) in endpoints.iter().enumerate() {
+			ensure!(is_endpoint_url(url), Error::<T>::InvalidEndpoint);
+			ensure!(!endpoints[..index].contains(url), Error::<T>::DuplicateEndpoint);
+		}
+		Ok(())
+	}
+
+	/// Bounds and checks endpoint URLs given as text (genesis, benchmarks),
+	/// with the error as a sentence.
+	pub(crate) fn endpoints_from_text(urls: &[String]) -> Result<Endpoints, &'static str> {
+		let mut endpoints = Endpoints::default();
+		for url in urls {
+			let url: EndpointUrl =
+				url.as_bytes().to_vec().try_into().map_err(|_| "an endpoint is longer than 128 bytes")?;
+			endpoints.try_push(url).map_err(|_| "a hospital may publish at most 4 endpoints")?;
+		}
+		Self::check_endpoints(&endpoints).map_err(|e| match e {
+			Error::<T>::DuplicateEndpoint => "an endpoint is listed twice",
+			_ => "an endpoint is not a ws:// or wss:// URL of a host, optional port and path",
+		})?;
+		Ok(endpoints)
 	}
 
 	/// Bounds and checks a name and peer ids given as bytes (genesis,
@@ -101,6 +130,20 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Replaces member `hospital`'s public RPC endpoints (the caller checked
+	/// membership with [`Self::ensure_hospital`]). Fails with the errors of
+	/// [`Self::check_endpoints`]. An empty list removes the entry.
+	pub(crate) fn do_set_endpoints(hospital: T::AccountId, endpoints: Endpoints) -> DispatchResult {
+		Self::check_endpoints(&endpoints)?;
+		if endpoints.is_empty() {
+			HospitalEndpoints::<T>::remove(&hospital);
+		} else {
+			HospitalEndpoints::<T>::insert(&hospital, endpoints);
+		}
+		Self::deposit_event(Event::EndpointsSet { hospital });
+		Ok(())
+	}
+
 	/// The member hospitals with their profiles.
 	pub fn hospitals() -> Vec<(T::AccountId, Option<HospitalProfile>)> {
 		T::Members::sorted_members().into_iter().map(|m| (m.clone(), Profiles::<T>::get(&m))).collect()
@@ -121,10 +164,12 @@ impl<T: Config> InitializeMembers<T::AccountId> for Pallet<T> {
 	fn initialize_members(_members: &[T::AccountId]) {}
 }
 
-/// A hospital that leaves loses its profile, so its nodes lose their peering.
+/// A hospital that leaves loses its profile, so its nodes lose their
+/// peering, and its endpoints, so clients stop reading from them.
 impl<T: Config> ChangeMembers<T::AccountId> for Pallet<T> {
 	fn change_members_sorted(_incoming: &[T::AccountId], outgoing: &[T::AccountId], _new: &[T::AccountId]) {
 		for hospital in outgoing {
+			HospitalEndpoints::<T>::remove(hospital);
 			if Profiles::<T>::take(hospital).is_some() {
 				Self::deposit_event(Event::ProfileRemoved { hospital: hospital.clone() });
 			}

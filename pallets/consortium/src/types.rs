@@ -5,8 +5,8 @@ use codec::{Decode, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
 pub use ehr_primitives::consortium::{
-	admission_error, HospitalName, HospitalProfile, PeerIdText, PeerIds, RateLimit, RateLimits, MAX_HOSPITAL_NAME_LEN,
-	MAX_PEER_IDS, MAX_PEER_ID_LEN,
+	admission_error, is_endpoint_url, EndpointUrl, Endpoints, HospitalName, HospitalProfile, PeerIdText, PeerIds,
+	RateLimit, RateLimits, MAX_ENDPOINTS, MAX_ENDPOINT_LEN, MAX_HOSPITAL_NAME_LEN, MAX_PEER_IDS, MAX_PEER_ID_LEN,
 };
 
 /// The two rate-limit classes of registered accounts.

@@ -1,4 +1,4 @@
-//! Hospital profiles: names and peer ids, their checks and bounds, and their removal when a hospital leaves.
+//! Hospital profiles: names, peer ids and endpoints, their checks and bounds, and their removal when a hospital leaves.
 
 use super::last_event;
 use crate::{mock::*, pallet::*, types::*};
@@ -109,6 +109,7 @@ fn a_leaving_hospital_loses_its_profile() {
 		set_members(&[HOSPITAL_B, HOSPITAL_C]);
 		<Consortium as ChangeMembers<u64>>::change_members_sorted(&[], &[HOSPITAL_A], &[HOSPITAL_B, HOSPITAL_C]);
 		assert_eq!(Profiles::<Test>::get(HOSPITAL_A), None);
+		assert_eq!(HospitalEndpoints::<Test>::get(HOSPITAL_A), None, "clients stop reading from a leaver");
 		assert!(Consortium::authorized_peers().is_empty());
 		assert_eq!(last_event(), RuntimeEvent::Consortium(Event::ProfileRemoved { hospital: HOSPITAL_A }));
 	});
@@ -124,4 +125,70 @@ fn a_genesis_with_a_bad_peer_id_does_not_build() {
 		..Default::default()
 	}
 	.build_storage();
+}
+
+/// An endpoints argument of `set_endpoints`, within its bounds.
+fn endpoints(urls: &[&str]) -> Endpoints {
+	let list: Vec<EndpointUrl> =
+		urls.iter().map(|u| u.as_bytes().to_vec().try_into().expect("test URLs are within the bound")).collect();
+	list.try_into().expect("at most four test endpoints")
+}
+
+#[test]
+fn a_member_publishes_and_withdraws_its_endpoints() {
+	build_and_execute(|| {
+		assert_eq!(HospitalEndpoints::<Test>::get(HOSPITAL_A), Some(endpoints(&[ENDPOINT_A])));
+		let list = endpoints(&["wss://rpc-1.hospital-b.example", "ws://10.0.0.2:9944"]);
+		assert_ok!(Consortium::set_endpoints(RuntimeOrigin::signed(HOSPITAL_B), list.clone()));
+		assert_eq!(last_event(), RuntimeEvent::Consortium(Event::EndpointsSet { hospital: HOSPITAL_B }));
+		assert_eq!(HospitalEndpoints::<Test>::get(HOSPITAL_B), Some(list));
+		// A new profile leaves the endpoints alone.
+		assert_ok!(Consortium::set_profile(RuntimeOrigin::signed(HOSPITAL_B), name(b"Hospital B"), peers(vec![])));
+		assert!(HospitalEndpoints::<Test>::contains_key(HOSPITAL_B));
+		// An empty list withdraws them.
+		assert_ok!(Consortium::set_endpoints(RuntimeOrigin::signed(HOSPITAL_B), endpoints(&[])));
+		assert!(!HospitalEndpoints::<Test>::contains_key(HOSPITAL_B));
+	});
+}
+
+#[test]
+fn bad_endpoints_are_refused_and_change_nothing() {
+	build_and_execute(|| {
+		assert_noop!(
+			Consortium::set_endpoints(RuntimeOrigin::signed(STRANGER), endpoints(&["wss://evil.example"])),
+			Error::<Test>::NotAMember
+		);
+		assert_noop!(
+			Consortium::set_endpoints(RuntimeOrigin::none(), endpoints(&["wss://evil.example"])),
+			sp_runtime::DispatchError::BadOrigin
+		);
+		let a = RuntimeOrigin::signed(HOSPITAL_A);
+		for bad in ["https://rpc.example", "wss://user:pass@rpc.example", "wss://rpc.example/?patient=1", "ws://ho st"]
+		{
+			assert_noop!(Consortium::set_endpoints(a.clone(), endpoints(&[bad])), Error::<Test>::InvalidEndpoint);
+		}
+		assert_noop!(
+			Consortium::set_endpoints(a, endpoints(&["wss://rpc.example", "wss://rpc.example"])),
+			Error::<Test>::DuplicateEndpoint
+		);
+		assert_eq!(HospitalEndpoints::<Test>::get(HOSPITAL_A), Some(endpoints(&[ENDPOINT_A])));
+	});
+}
+
+#[test]
+fn oversize_endpoints_do_not_decode() {
+	use codec::Decode;
+	let long = alloc_url(MAX_ENDPOINT_LEN as usize + 1);
+	let encoded = codec::Encode::encode(&vec![long.into_bytes()]);
+	assert!(Endpoints::decode(&mut &encoded[..]).is_err(), "a URL over 128 bytes decodes");
+	let five: Vec<Vec<u8>> = (0..=MAX_ENDPOINTS).map(|i| format!("wss://n{i}.example").into_bytes()).collect();
+	assert!(Endpoints::decode(&mut &codec::Encode::encode(&five)[..]).is_err(), "five endpoints decode");
+}
+
+fn alloc_url(len: usize) -> String {
+	let mut url = String::from("wss://a.example/");
+	while url.len() < len {
+		url.push('p');
+	}
+	url
 }
