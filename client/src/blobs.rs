@@ -59,21 +59,33 @@ pub async fn custodian_endpoints(
 	Ok(endpoints)
 }
 
+/// One body to read from its custodian: who reads it and under what right,
+/// and what the chain says the body is.
+pub struct BodyRead<'a> {
+	/// The reader, who signs each range.
+	pub reader: &'a sr25519::Pair,
+	/// The hospital that holds the body (the record's custodian), which the
+	/// signed reads name.
+	pub custodian: sp_core::crypto::AccountId32,
+	/// The ready request a grantee reads under.
+	pub request: Option<u64>,
+	/// The record a patient reads as its patient.
+	pub record: Option<u64>,
+	/// The record's body hash.
+	pub expected: H256,
+	/// The record's body size.
+	pub size: u64,
+}
+
 /// [`download`] from the first of `endpoints` (see [`custodian_endpoints`])
 /// that serves the whole body: one that cannot be reached, or that refuses
 /// (another hospital's node answers that it is not the custodian), is
 /// skipped for the next. `chain` is reused for its own URL. Fails with every
 /// endpoint's reason when none serves the body.
-#[allow(clippy::too_many_arguments)]
 pub async fn download_from_custodian(
 	chain: &Chain,
 	endpoints: &[String],
-	reader: &sr25519::Pair,
-	custodian: sp_core::crypto::AccountId32,
-	request: Option<u64>,
-	record: Option<u64>,
-	expected: H256,
-	size: u64,
+	read: &BodyRead<'_>,
 	output: Output,
 ) -> Result<Vec<u8>> {
 	let mut reasons = Vec::new();
@@ -93,7 +105,7 @@ pub async fn download_from_custodian(
 				},
 			}
 		};
-		match download(node, reader, custodian.clone(), request, record, expected, size, output).await {
+		match download(node, read, output).await {
 			Ok(body) => return Ok(body),
 			Err(error) => reasons.push(format!("{url}: {error:#}")),
 		}
@@ -101,25 +113,16 @@ pub async fn download_from_custodian(
 	bail!("no node of the custodian hospital served the body ({})", reasons.join("; "))
 }
 
-/// Reads a whole body from the node of hospital `custodian` (the record's
-/// custodian, which the signed reads name), as a grantee through `request`
-/// or as the patient of `record`, and checks it against `expected`.
-#[allow(clippy::too_many_arguments)]
-pub async fn download(
-	custodian_node: &Chain,
-	reader: &sr25519::Pair,
-	custodian: sp_core::crypto::AccountId32,
-	request: Option<u64>,
-	record: Option<u64>,
-	expected: H256,
-	size: u64,
-	output: Output,
-) -> Result<Vec<u8>> {
+/// Reads a whole body from `custodian_node`, a node of the record's
+/// custodian, as a grantee through `read.request` or as the patient of
+/// `read.record`, and checks it against the record's hash.
+pub async fn download(custodian_node: &Chain, read: &BodyRead<'_>, output: Output) -> Result<Vec<u8>> {
+	let BodyRead { reader, ref custodian, request, record, expected, size } = *read;
 	let genesis = custodian_node.genesis();
 	let bar = output.bytes(size, "downloading");
 	let mut body = Vec::with_capacity(size as usize);
 	loop {
-		let read = BlobRead::signed(
+		let signed = BlobRead::signed(
 			genesis,
 			custodian.clone(),
 			request,
@@ -129,7 +132,7 @@ pub async fn download(
 			now_ms(),
 			reader,
 		);
-		let chunk = custodian_node.ehr(|rpc| rpc.get_blob(read)).await?;
+		let chunk = custodian_node.ehr(|rpc| rpc.get_blob(signed)).await?;
 		if chunk.body_hash != expected {
 			bail!("the custodian serves a body whose hash is not the record's; report it to the hospital");
 		}

@@ -154,6 +154,7 @@ where
 				journal: journal::Journal::open(dir.join("proxy-submissions"), client.info().genesis_hash),
 				metrics: metrics.clone(),
 				kfrags: Default::default(),
+				capsules: Default::default(),
 			};
 			spawner.spawn("ehr-proxy-worker", Some("ehr"), Box::pin(worker.run()));
 			let registration = proxy_registration::ProxyRegistration {

@@ -13,12 +13,48 @@ use ehr_runtime::{opaque::Block, AccountId, BlockNumber, EhrCall};
 use futures::StreamExt;
 use parking_lot::Mutex;
 use sc_client_api::BlockchainEvents;
+use schnellru::{ByLength, LruMap};
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
 use sp_core::H256;
 use sp_runtime::traits::Header as _;
 use std::{collections::HashMap, sync::Arc, time::Instant};
 use umbral_pre::{SecretKey, VerifiedKeyFrag};
+
+/// Decoded capsules the worker keeps, most recently used first: a capsule is
+/// 101 bytes encoded and about as much decoded, so this is well under 2 MiB.
+pub const CAPSULE_CACHE_SIZE: u32 = 8192;
+
+/// Record capsules decoded once: umbral-pre checks a capsule's validity
+/// proof each time it decodes one, which was a third of a re-encryption's
+/// cost (docs/benchmarks.md). Keyed by the capsule's encoding, so a record
+/// whose capsule changes (a patient re-keys) is decoded again, and bounded
+/// (least recently used goes first).
+pub struct CapsuleCache(Mutex<LruMap<Vec<u8>, umbral_pre::Capsule, ByLength>>);
+
+impl CapsuleCache {
+	/// An empty cache of at most `capacity` capsules.
+	pub fn new(capacity: u32) -> Self {
+		CapsuleCache(Mutex::new(LruMap::new(ByLength::new(capacity))))
+	}
+
+	/// The decoded capsule of `encoded`, decoding and checking it on a miss.
+	/// Fails with [`kfrags::KfragError::Malformed`] when it does not decode.
+	pub fn get(&self, encoded: &[u8]) -> Result<umbral_pre::Capsule, kfrags::KfragError> {
+		if let Some(capsule) = self.0.lock().get(encoded) {
+			return Ok(capsule.clone());
+		}
+		let capsule = kfrags::decode_capsule(encoded)?;
+		self.0.lock().insert(encoded.to_vec(), capsule.clone());
+		Ok(capsule)
+	}
+}
+
+impl Default for CapsuleCache {
+	fn default() -> Self {
+		CapsuleCache::new(CAPSULE_CACHE_SIZE)
+	}
+}
 
 /// Blocks after which a journaled cfrag that is still not on chain is submitted again.
 pub const RESUBMIT_AFTER_BLOCKS: BlockNumber = 10;
@@ -70,6 +106,8 @@ pub struct ProxyWorker<C> {
 	pub metrics: EhrMetrics,
 	/// Verified kfrags by grant, so each is decrypted and verified once.
 	pub kfrags: Mutex<HashMap<GrantId, VerifiedKeyFrag>>,
+	/// Decoded record capsules, so each is decoded and checked once.
+	pub capsules: CapsuleCache,
 }
 
 impl<C> ProxyWorker<C>
@@ -186,6 +224,34 @@ where
 				kfrag
 			},
 		};
-		kfrags::reencrypt(&record.capsule, kfrag).map_err(|e| e.to_string())
+		let capsule = self.capsules.get(&record.capsule).map_err(|e| e.to_string())?;
+		kfrags::reencrypt_decoded(&capsule, kfrag).map_err(|e| e.to_string())
+	}
+}
+
+#[cfg(test)]
+mod capsule_cache_tests {
+	use super::*;
+	use ehr_primitives::umbral_codec::encode;
+
+	fn capsule_bytes() -> Vec<u8> {
+		let (capsule, _) = umbral_pre::encrypt(&SecretKey::random().public_key(), b"envelope").expect("encrypts");
+		encode(&capsule).expect("encodes")
+	}
+
+	#[test]
+	fn a_capsule_is_decoded_once_kept_within_the_bound_and_a_bad_one_refused() {
+		let cache = CapsuleCache::new(2);
+		let (a, b, c) = (capsule_bytes(), capsule_bytes(), capsule_bytes());
+		let decoded = cache.get(&a).expect("decodes");
+		assert_eq!(encode(&decoded).expect("encodes"), a, "the cached capsule is the record's");
+		cache.get(&b).expect("decodes");
+		cache.get(&c).expect("decodes");
+		assert_eq!(cache.0.lock().len(), 2, "the cache keeps at most its capacity");
+		assert!(cache.0.lock().peek(&a).is_none(), "the least recently used capsule went first");
+		let mut damaged = b.clone();
+		damaged[5] ^= 0xFF;
+		assert!(matches!(cache.get(&damaged), Err(kfrags::KfragError::Malformed(_))));
+		assert!(cache.0.lock().peek(&damaged).is_none(), "a bad capsule is not kept");
 	}
 }

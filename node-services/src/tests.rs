@@ -309,6 +309,7 @@ impl Scenario {
 			journal: Journal::open(dir.path().join("journal"), GENESIS),
 			metrics: EhrMetrics::new(None).expect("metrics"),
 			kfrags: Default::default(),
+			capsules: Default::default(),
 		};
 		(worker, dir)
 	}

@@ -124,8 +124,21 @@ pub fn open(
 /// proxy's cfrag, canonically encoded.
 #[cfg(feature = "std")]
 pub fn reencrypt(capsule: &[u8], kfrag: VerifiedKeyFrag) -> Result<CfragBytes, KfragError> {
-	let capsule = umbral_codec::decode_capsule(capsule).map_err(|_| KfragError::Malformed("record's capsule"))?;
-	let cfrag = umbral_pre::reencrypt(&capsule, kfrag).unverify();
+	reencrypt_decoded(&decode_capsule(capsule)?, kfrag)
+}
+
+/// Decodes a record's capsule from its canonical encoding; umbral-pre checks
+/// the capsule's validity proof as it does (two scalar multiplications), so
+/// a caller that re-encrypts one capsule many times decodes it once and
+/// keeps it (the proxy worker's capsule cache). Fails with `Malformed`.
+pub fn decode_capsule(capsule: &[u8]) -> Result<umbral_pre::Capsule, KfragError> {
+	umbral_codec::decode_capsule(capsule).map_err(|_| KfragError::Malformed("record's capsule"))
+}
+
+/// [`reencrypt`] for a capsule already decoded with [`decode_capsule`].
+#[cfg(feature = "std")]
+pub fn reencrypt_decoded(capsule: &umbral_pre::Capsule, kfrag: VerifiedKeyFrag) -> Result<CfragBytes, KfragError> {
+	let cfrag = umbral_pre::reencrypt(capsule, kfrag).unverify();
 	umbral_codec::encode(&cfrag).ok().and_then(|bytes| bytes.try_into().ok()).ok_or(KfragError::Malformed("cfrag"))
 }
 

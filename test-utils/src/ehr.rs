@@ -172,3 +172,37 @@ pub fn create_record(
 		Ok(found.map(|(id, _)| id))
 	})
 }
+
+/// `patient` grants `grantee` access to `scope` for treatment, without
+/// expiry, readable once `threshold` of the sealed `proxies` re-encrypt;
+/// waits (90 s at most) until the chain lists the grant and returns its id.
+pub fn grant(
+	chain: &crate::chain::Chain,
+	patient: &sp_core::sr25519::Pair,
+	grantee: AccountId,
+	scope: ehr_primitives::Scope,
+	threshold: u8,
+	proxies: Vec<GrantProxy<AccountId>>,
+) -> ehr_primitives::GrantId {
+	use sp_core::Pair;
+	type Grants = Vec<(ehr_primitives::GrantId, ehr_primitives::Grant<AccountId, ehr_runtime::BlockNumber>)>;
+	let patient_id: AccountId = patient.public().into();
+	let grants_of = |c: &crate::chain::Chain| c.call::<Grants>("EhrApi_grants_of_patient", patient_id.clone());
+	let before: Vec<_> = grants_of(chain).expect("the patient's grants").into_iter().map(|(id, _)| id).collect();
+	chain
+		.submit(
+			patient,
+			ehr_runtime::EhrCall::grant {
+				grantee,
+				scope,
+				threshold,
+				proxies: proxies.try_into().expect("at most the bound of proxies"),
+				expires_at: None,
+				purpose: ehr_primitives::Purpose::Treatment,
+			},
+		)
+		.expect("the grant is accepted");
+	chain.wait(std::time::Duration::from_secs(90), "the grant", |c| {
+		Ok(grants_of(c)?.into_iter().map(|(id, _)| id).find(|id| !before.contains(id)))
+	})
+}

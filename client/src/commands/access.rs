@@ -157,37 +157,46 @@ pub async fn fetch(context: &Context, args: FetchArgs) -> Result<()> {
 
 	let endpoints =
 		blobs::custodian_endpoints(&chain, &from_sp(&record.custodian), args.custodian_url.as_deref()).await?;
-	let blob = blobs::download_from_custodian(
-		&chain,
-		&endpoints,
-		&keys.account,
-		record.custodian.clone(),
-		Some(args.request),
-		None,
-		record.body_hash,
-		record.body_size,
-		context.output,
-	)
-	.await?;
-	let body = envelope::open_body(&blob, &envelope)?;
-	write_new_file(&args.output, &body)?;
+	let read = blobs::BodyRead {
+		reader: &keys.account,
+		custodian: record.custodian.clone(),
+		request: Some(args.request),
+		record: None,
+		expected: record.body_hash,
+		size: record.body_size,
+	};
+	let blob = blobs::download_from_custodian(&chain, &endpoints, &read, context.output).await?;
+	write_record(context, request.record, Some(args.request), &record.custodian, &envelope, &blob, &args.output)
+}
 
-	let custodian_account = from_sp(&record.custodian);
+/// Decrypts a fetched `blob` with its record's `envelope`, writes it to
+/// `output` (never over an existing file) and prints what was written:
+/// the end of `ehr fetch` (`request` given) and `ehr record fetch`.
+pub fn write_record(
+	context: &Context,
+	record: RecordId,
+	request: Option<RequestId>,
+	custodian: &sp_core::crypto::AccountId32,
+	envelope: &envelope::Envelope,
+	blob: &[u8],
+	output: &std::path::Path,
+) -> Result<()> {
+	let body = envelope::open_body(blob, envelope)?;
+	write_new_file(output, &body)?;
 	let result = serde_json::json!({
-		"request": args.request,
-		"record": request.record,
-		"file": args.output,
+		"request": request,
+		"record": record,
+		"file": output,
 		"bytes": body.len(),
-		"custodian": ss58(&custodian_account),
+		"custodian": ss58(&from_sp(custodian)),
 		"metadata": envelope.metadata(),
 	});
 	context.output.print(&result, || {
 		format!(
-			"Wrote record {} ({}, {} bytes) to {}.",
-			request.record,
+			"Wrote record {record} ({}, {} bytes) to {}.",
 			envelope.resource_type.as_deref().unwrap_or(&envelope.file_name),
 			body.len(),
-			args.output.display()
+			output.display()
 		)
 	});
 	Ok(())

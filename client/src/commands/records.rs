@@ -174,36 +174,16 @@ async fn fetch(context: &Context, id: RecordId, output: &std::path::Path, custod
 	let envelope = open(&record, &keys.umbral)?;
 	let custodian = from_sp(&record.custodian);
 	let endpoints = blobs::custodian_endpoints(&chain, &custodian, custodian_url).await?;
-	let blob = blobs::download_from_custodian(
-		&chain,
-		&endpoints,
-		&keys.account,
-		record.custodian.clone(),
-		None,
-		Some(id),
-		record.body_hash,
-		record.body_size,
-		context.output,
-	)
-	.await?;
-	let body = envelope::open_body(&blob, &envelope)?;
-	crate::commands::access::write_new_file(output, &body)?;
-	let result = serde_json::json!({
-		"record": id,
-		"file": output,
-		"bytes": body.len(),
-		"custodian": ss58(&custodian),
-		"metadata": envelope.metadata(),
-	});
-	context.output.print(&result, || {
-		format!(
-			"Wrote record {id} ({}, {} bytes) to {}.",
-			envelope.resource_type.as_deref().unwrap_or(&envelope.file_name),
-			body.len(),
-			output.display()
-		)
-	});
-	Ok(())
+	let read = blobs::BodyRead {
+		reader: &keys.account,
+		custodian: record.custodian.clone(),
+		request: None,
+		record: Some(id),
+		expected: record.body_hash,
+		size: record.body_size,
+	};
+	let blob = blobs::download_from_custodian(&chain, &endpoints, &read, context.output).await?;
+	crate::commands::access::write_record(context, id, None, &record.custodian, &envelope, &blob, output)
 }
 
 async fn list(context: &Context) -> Result<()> {

@@ -12,13 +12,13 @@
 
 use codec::Encode;
 use ehr_primitives::consortium::{RateLimit, RateLimits};
-use ehr_primitives::{umbral_codec, AuditAction, AuditEntry, Grant, Purpose, RecordId, Scope};
+use ehr_primitives::{umbral_codec, AuditAction, AuditEntry, RecordId, Scope};
 use ehr_runtime::{AccountId, BlockNumber, EhrCall, RuntimeCall};
 use ehr_test_utils::{
 	chain::Chain,
 	cli::ehr_binary,
 	council::Council,
-	ehr::{bytes, own_proxy, register_patient, sealed_kfrags},
+	ehr::{bytes, grant, own_proxy, register_patient, sealed_kfrags},
 	local_network, run_with_timeout,
 };
 use jsonrpsee::rpc_params;
@@ -168,26 +168,9 @@ fn bench_request_latency_and_record_throughput() {
 	let record: RecordId =
 		serde_json::from_str::<serde_json::Value>(&out.stdout).expect("json")["record"].as_u64().expect("id");
 
-	chain
-		.submit(
-			&patient,
-			EhrCall::grant {
-				grantee: clinician.clone(),
-				scope: Scope::Records(vec![record].try_into().expect("one")),
-				threshold: 2,
-				proxies: sealed_kfrags(&patient_sk, &patient_signer, &clinician_umbral, 2, &proxies, None)
-					.try_into()
-					.expect("three"),
-				expires_at: None,
-				purpose: Purpose::Treatment,
-			},
-		)
-		.expect("grant");
-	let grant = chain.wait(CHAIN_TIMEOUT, "the grant", |c| {
-		let grants: Vec<(u64, Grant<AccountId, BlockNumber>)> =
-			c.call("EhrApi_grants_of_patient", patient_id.clone())?;
-		Ok(grants.first().map(|(id, _)| *id))
-	});
+	let kfrags = sealed_kfrags(&patient_sk, &patient_signer, &clinician_umbral, 2, &proxies, None);
+	let scope = Scope::Records(vec![record].try_into().expect("one"));
+	let grant = grant(&chain, &patient, clinician.clone(), scope, 2, kfrags);
 
 	// Request-to-plaintext: `ehr request`, then `ehr fetch` until the file is written.
 	let block_ms = 3000.0;

@@ -10,7 +10,7 @@ use ehr_primitives::{
 use ehr_runtime::{AccountId, BlockNumber, EhrCall};
 use ehr_test_utils::{
 	chain::Chain,
-	ehr::{create_record, own_proxy, register_patient, register_provider, sealed_kfrags},
+	ehr::{create_record, grant, own_proxy, register_patient, register_provider, sealed_kfrags},
 	local_network_with, Node,
 };
 use jsonrpsee::rpc_params;
@@ -545,24 +545,7 @@ fn public_reads_stay_bounded_under_a_flood() {
 	let hash = upload(&node, &data);
 	let record = create_record(&chain, &alice.pair(), &patient_id, &patient_sk.public_key(), hash, data.len() as u64);
 	let kfrags = sealed_kfrags(&patient_sk, &patient_signer, &clinician_sk.public_key(), 1, &[proxy], None);
-	chain
-		.submit(
-			&patient,
-			EhrCall::grant {
-				grantee: clinician.public().into(),
-				scope: Scope::AllRecords,
-				threshold: 1,
-				proxies: kfrags.try_into().unwrap(),
-				expires_at: None,
-				purpose: Purpose::Treatment,
-			},
-		)
-		.expect("grant");
-	chain.wait(CHAIN_TIMEOUT, "the grant", |c| {
-		let grants: Vec<(u64, Grant<AccountId, BlockNumber>)> =
-			c.call("EhrApi_grants_of_patient", patient_id.clone())?;
-		Ok(grants.first().map(|_| ()))
-	});
+	grant(&chain, &patient, clinician.public().into(), Scope::AllRecords, 1, kfrags);
 	chain.submit(&clinician, EhrCall::request_access { grant: 0, record }).expect("request_access");
 	chain.wait(CHAIN_TIMEOUT, "the request to be ready", |c| {
 		Ok(request_of(c, 0)?.filter(|r| r.status == RequestStatus::Ready).map(|_| ()))
@@ -799,24 +782,7 @@ fn a_dropped_cfrag_does_not_hold_back_the_next() {
 	let hash = upload(&node, &data);
 	let record = create_record(&chain, &alice, &patient_id, &patient_sk.public_key(), hash, data.len() as u64);
 	let kfrags = sealed_kfrags(&patient_sk, &patient_signer, &clinician_sk.public_key(), 1, &proxies, None);
-	chain
-		.submit(
-			&patient,
-			EhrCall::grant {
-				grantee: clinician.public().into(),
-				scope: Scope::AllRecords,
-				threshold: 1,
-				proxies: kfrags.try_into().unwrap(),
-				expires_at: None,
-				purpose: Purpose::Treatment,
-			},
-		)
-		.expect("grant");
-	let grant = chain.wait(CHAIN_TIMEOUT, "the grant", |c| {
-		let grants: Vec<(u64, Grant<AccountId, BlockNumber>)> =
-			c.call("EhrApi_grants_of_patient", patient_id.clone())?;
-		Ok(grants.first().map(|(id, _)| *id))
-	});
+	let grant = grant(&chain, &patient, clinician.public().into(), Scope::AllRecords, 1, kfrags);
 
 	step("the clinician asks; the node's cfrag is taken out of the pool before a block includes it");
 	// The cfrag goes into the pool right after the block with the request

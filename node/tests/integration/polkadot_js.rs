@@ -7,11 +7,11 @@
 //! dependencies are pinned in package-lock.json and installed by
 //! scripts/test (`npm ci`).
 
-use ehr_primitives::{umbral_codec, Grant, PatientInfo, ProxyInfo, Purpose, Record, RecordId, Scope};
+use ehr_primitives::{umbral_codec, Grant, PatientInfo, ProxyInfo, Record, RecordId, Scope};
 use ehr_runtime::{AccountId, BlockNumber, EhrCall};
 use ehr_test_utils::{
 	chain::Chain,
-	ehr::{bytes, own_proxy, register_patient, register_provider, sealed_kfrags},
+	ehr::{bytes, grant, own_proxy, register_patient, register_provider, sealed_kfrags},
 	run_with_timeout, Node,
 };
 use sp_core::{sr25519, Pair, H256};
@@ -77,26 +77,9 @@ fn polkadot_js_reads_a_patients_data_and_signs_a_revoke_without_type_definitions
 			c.call("EhrApi_record_by_body_hash", body_hash)?;
 		Ok(found.map(|(id, _)| id))
 	});
-	chain
-		.submit(
-			&patient,
-			EhrCall::grant {
-				grantee: clinician_id,
-				scope: Scope::Records(vec![record].try_into().expect("one record")),
-				threshold: 1,
-				proxies: sealed_kfrags(&patient_sk, &patient_signer, &clinician_sk.public_key(), 1, &proxies, None)
-					.try_into()
-					.expect("one proxy"),
-				expires_at: None,
-				purpose: Purpose::Treatment,
-			},
-		)
-		.expect("grant");
-	let grant = chain.wait(CHAIN_TIMEOUT, "the grant", |c| {
-		let grants: Vec<(u64, Grant<AccountId, BlockNumber>)> =
-			c.call("EhrApi_grants_of_patient", patient_id.clone())?;
-		Ok(grants.first().map(|(id, _)| *id))
-	});
+	let kfrags = sealed_kfrags(&patient_sk, &patient_signer, &clinician_sk.public_key(), 1, &proxies, None);
+	let scope = Scope::Records(vec![record].try_into().expect("one record"));
+	let grant = grant(&chain, &patient, clinician_id, scope, 1, kfrags);
 
 	step("polkadot-js reads, asks the fee, signs the revoke and sees the event");
 	let mut command = Command::new("node");
