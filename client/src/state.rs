@@ -104,6 +104,15 @@ impl Chain {
 		Ok(list.0.into_iter().filter_map(|url| String::from_utf8(url.0).ok()).collect())
 	}
 
+	/// Fails with a sentence unless `account` is a member hospital: what a
+	/// command that signs as the hospital checks before it signs.
+	pub async fn ensure_member(&self, account: &AccountId) -> Result<()> {
+		if !self.hospitals().await?.iter().any(|(member, _)| member == account) {
+			anyhow::bail!("{} is not a member hospital; use the hospital's key file", crate::chain::ss58(account));
+		}
+		Ok(())
+	}
+
 	/// The member hospitals with their public profiles.
 	pub async fn hospitals(&self) -> Result<Vec<(AccountId, Option<HospitalProfile>)>> {
 		let hospitals = self.runtime_api(runtime::runtime_apis().consortium_api().hospitals()).await?;

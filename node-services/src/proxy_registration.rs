@@ -11,7 +11,7 @@
 //!   never holds a production hospital's key): the node says so once in its
 //!   log, with the command hospital staff run (`ehr proxy register`).
 
-use ehr_primitives::{ConsortiumApi, EhrApi, ProxyInfo, MAX_PROXY_ACCOUNTS};
+use ehr_primitives::{ConsortiumApi, EhrApi, ProxyInfo};
 use ehr_runtime::{opaque::Block, AccountId, BlockNumber, EhrCall, RuntimeCall};
 use futures::StreamExt;
 use sc_client_api::BlockchainEvents;
@@ -80,7 +80,7 @@ pub fn decide(
 	if let Some((_, own)) = proxies.iter().find(|(hospital, _)| hospital == me) {
 		accounts.extend(own.accounts.iter().filter(|a| *a != me).cloned());
 	}
-	accounts.truncate(MAX_PROXY_ACCOUNTS as usize);
+	// This node's account first, so the bound drops others, never it.
 	let accounts = BoundedVec::truncate_from(accounts);
 	Registration::SelfRegister(EhrCall::register_proxy { accounts, public_key }.into())
 }

@@ -99,9 +99,7 @@ async fn set_endpoints(context: &Context, urls: Vec<String>) -> Result<()> {
 	let keys = context.unlock()?;
 	let chain = context.chain().await?;
 	let hospital: AccountId = from_sp(&keys.account_id());
-	if !chain.hospitals().await?.iter().any(|(member, _)| *member == hospital) {
-		bail!("{} is not a member hospital; use the hospital's key file", ss58(&hospital));
-	}
+	chain.ensure_member(&hospital).await?;
 	let call = runtime::transactions()
 		.consortium()
 		.set_endpoints(BoundedVec(urls.iter().map(|url| BoundedVec(url.as_bytes().to_vec())).collect()));

@@ -37,9 +37,7 @@ async fn register(context: &Context, node_url: Option<&str>) -> Result<()> {
 	let keys = context.unlock()?;
 	let chain = context.chain().await?;
 	let hospital = from_sp(&keys.account_id());
-	if !chain.hospitals().await?.iter().any(|(member, _)| *member == hospital) {
-		bail!("{} is not a member hospital; use the hospital's key file", ss58(&hospital));
-	}
+	chain.ensure_member(&hospital).await?;
 	let node = match node_url {
 		Some(url) if url != context.url => Chain::connect(url).await?,
 		_ => context.chain().await?,

@@ -147,20 +147,23 @@ fn the_usage_walk_through_runs_as_written_on_scripts_starts_network() {
 		.env_remove("EHR_PASSPHRASE")
 		.env_remove("EHR_ACCOUNT_URI");
 	let out = run_with_timeout(&mut walk, WALK_TIMEOUT, "docs/usage.md's sh blocks");
-	let logs: Vec<String> = ["alice", "bob", "charlie", "dave"]
-		.iter()
-		.map(|n| {
-			let log = std::fs::read_to_string(data.path().join(format!("{n}.log"))).unwrap_or_default();
-			format!("--- {n}.log ---\n{}", ehr_test_utils::tail(&log, 30))
-		})
-		.collect();
+	let logs = || -> String {
+		["alice", "bob", "charlie", "dave"]
+			.iter()
+			.map(|n| {
+				let log = std::fs::read_to_string(data.path().join(format!("{n}.log"))).unwrap_or_default();
+				format!("--- {n}.log ---\n{}", ehr_test_utils::tail(&log, 30))
+			})
+			.collect::<Vec<_>>()
+			.join("\n")
+	};
 	assert!(
 		out.status.success(),
 		"the walk-through failed ({}):\n--- stdout ---\n{}\n--- stderr ---\n{}\n{}",
 		out.status,
 		out.stdout,
 		out.stderr,
-		logs.join("\n")
+		logs()
 	);
 	eprintln!("[usage_doc] the walk-through printed:\n{}", out.stdout);
 	drop(network);
