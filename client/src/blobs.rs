@@ -11,10 +11,19 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub const CHUNK: usize = 1 << 20;
 
 /// Uploads `blob` to the node behind `chain` (which must be the hospital's
-/// own node: `ehr_putBlob` is an unsafe RPC method). Returns its hash.
+/// own node: `ehr_putBlob` is an unsafe RPC method), with a byte progress
+/// bar. Returns its hash.
 pub async fn upload(chain: &Chain, blob: &[u8], output: Output) -> Result<H256> {
-	let hash = H256(sp_crypto_hashing::blake2_256(blob));
 	let bar = output.bytes(blob.len() as u64, "uploading");
+	let hash = put(chain, blob, |done| bar.set_position(done)).await?;
+	bar.finish_and_clear();
+	Ok(hash)
+}
+
+/// [`upload`], reporting the bytes stored so far to `progress` instead of
+/// a bar of its own (for importers that show one bar over many bodies).
+pub async fn put(chain: &Chain, blob: &[u8], progress: impl Fn(u64)) -> Result<H256> {
+	let hash = H256(sp_crypto_hashing::blake2_256(blob));
 	let mut offset = 0usize;
 	loop {
 		let end = (offset + CHUNK).min(blob.len());
@@ -23,9 +32,8 @@ pub async fn upload(chain: &Chain, blob: &[u8], output: Output) -> Result<H256> 
 			.ehr(|rpc| rpc.put_blob(hash, blob.len() as u64, offset as u64, chunk))
 			.await
 			.map_err(|e| anyhow!("{e}; uploads need the hospital's own node with --rpc-methods unsafe"))?;
-		bar.set_position(reply.next_offset);
+		progress(reply.next_offset);
 		if reply.complete {
-			bar.finish_and_clear();
 			return Ok(hash);
 		}
 		if reply.next_offset as usize <= offset && end != blob.len() {

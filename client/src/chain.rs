@@ -218,6 +218,64 @@ impl Chain {
 		u32::from_str_radix(number.trim_start_matches("0x"), 16).context("the node's block number is not hex")
 	}
 
+	/// The chain's block time in milliseconds (Aura's slot: twice the
+	/// timestamp pallet's minimum period).
+	pub fn block_millis(&self) -> i64 {
+		let minimum_period = self.connected.constants().entry(runtime::constants().timestamp().minimum_period());
+		minimum_period.map_or(6_000, |period| (period as i64).saturating_mul(2))
+	}
+
+	/// The time of block `number` of the best chain, from its
+	/// `timestamp.set` inherent (read from the block body, which every node
+	/// keeps, not from state, which nodes prune); `None` for a block not yet
+	/// made.
+	pub async fn block_time(&self, number: u32) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+		use codec::Decode;
+		// `timestamp.set(now)`'s call bytes: the pallet's index, the call's
+		// index, then the compact time, with the indices from the metadata.
+		let metadata = self.connected.metadata_ref();
+		let set = metadata
+			.pallet_by_name("Timestamp")
+			.and_then(|pallet| Some((pallet.call_index(), pallet.call_variant_by_name("set")?.index)))
+			.ok_or_else(|| anyhow!("{} has no timestamp pallet; is it an ehr-chain node?", self.url))?;
+		let mut params = RpcParams::new();
+		params.push(number).map_err(|e| anyhow!("cannot encode RPC parameters: {e}"))?;
+		let Some(hash): Option<String> = self.rpc("chain_getBlockHash", params).await? else { return Ok(None) };
+		let mut params = RpcParams::new();
+		params.push(hash).map_err(|e| anyhow!("cannot encode RPC parameters: {e}"))?;
+		let block: serde_json::Value = self.rpc("chain_getBlock", params).await?;
+		let extrinsics = block["block"]["extrinsics"].as_array().cloned().unwrap_or_default();
+		for extrinsic in extrinsics {
+			let Some(bytes) =
+				extrinsic.as_str().and_then(|hex_text| hex::decode(hex_text.trim_start_matches("0x")).ok())
+			else {
+				continue;
+			};
+			let mut input = &bytes[..];
+			// The length prefix, then the version byte; inherents are bare
+			// (no signature), and their call follows at once.
+			let (Ok(_), Some((&version, call))) = (codec::Compact::<u32>::decode(&mut input), input.split_first())
+			else {
+				continue;
+			};
+			if version & 0b1100_0000 != 0 {
+				continue;
+			}
+			if let [pallet, call, time @ ..] = call {
+				if (*pallet, *call) != set {
+					continue;
+				}
+				let now = codec::Compact::<u64>::decode(&mut &time[..]).map(|now| now.0).unwrap_or(u64::MAX);
+				let time = i64::try_from(now)
+					.ok()
+					.and_then(chrono::DateTime::from_timestamp_millis)
+					.ok_or_else(|| anyhow!("block {number} carries an impossible time"))?;
+				return Ok(Some(time));
+			}
+		}
+		bail!("block {number} has no timestamp; is {} an ehr-chain node?", self.url)
+	}
+
 	/// The next nonce of `signer`, counting its transactions still in the
 	/// node's pool (subxt's default reads the finalized block, which lags).
 	async fn next_nonce(&self, signer: &sr25519::Pair) -> Result<u64> {
@@ -245,6 +303,28 @@ impl Chain {
 		signer: &sr25519::Pair,
 	) -> Result<ExtrinsicEvents<PolkadotConfig>> {
 		self.sign_and_watch(call, signer).await?.wait_for_finalized_success().await.map_err(explain)
+	}
+
+	/// Signs and submits every one of `calls` at once (consecutive nonces,
+	/// so they can share a block), then waits until each is in a finalized
+	/// block; returns their events in order. Fails with the first refusal or
+	/// failure; transactions submitted before it may still land, so callers
+	/// read the chain again before retrying.
+	pub async fn submit_all<Call: Payload>(
+		&self,
+		calls: &[Call],
+		signer: &sr25519::Pair,
+	) -> Result<Vec<ExtrinsicEvents<PolkadotConfig>>> {
+		let mut submitted = Vec::with_capacity(calls.len());
+		for call in calls {
+			submitted.push(self.sign_and_watch(call, signer).await?);
+		}
+		futures::future::try_join_all(
+			submitted
+				.into_iter()
+				.map(|progress| async { progress.wait_for_finalized_success().await.map_err(explain) }),
+		)
+		.await
 	}
 
 	/// [`Self::submit`], returning as soon as the transaction is in a block

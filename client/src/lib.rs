@@ -10,6 +10,7 @@
 //!   (`ehr_rpc_api`).
 //! - [`state`]: the EHR state through typed runtime-API calls.
 //! - [`blobs`]: record bodies on the custodian's node.
+//! - [`fhir`]: the hospital's FHIR R4 server, which `ehr import` reads.
 //! - [`crypto`]: key file, envelopes and (from `ehr_primitives`) kfrags.
 //! - [`commands`]: one module per command group.
 //! - [`output`]: text for people or one JSON document.
@@ -21,6 +22,7 @@ pub mod blobs;
 pub mod chain;
 pub mod commands;
 pub mod crypto;
+pub mod fhir;
 pub mod output;
 pub mod state;
 
@@ -66,6 +68,9 @@ pub enum Command {
 	/// Add, list and retire records.
 	#[command(subcommand)]
 	Record(records::RecordCommand),
+	/// Register a patient's resources from the hospital's FHIR R4 server as
+	/// records, each resource version once (hospital staff).
+	Import(import::ImportArgs),
 	/// Grant someone access to your records (patients).
 	Grant(grants::GrantArgs),
 	/// List the grants you gave (or, with --received, the grants you hold).
@@ -79,6 +84,21 @@ pub enum Command {
 	/// Your audit log: every access to your records (patients).
 	Log(audit::LogArgs),
 }
+
+/// The error of a command that did part of its work and printed a result
+/// listing what failed (`ehr import` with resources it skipped): `ehr`
+/// prints this sentence on stderr, no JSON error document, and exits with
+/// status 2.
+#[derive(Debug)]
+pub struct PartlyDone(pub String);
+
+impl std::fmt::Display for PartlyDone {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		f.write_str(&self.0)
+	}
+}
+
+impl std::error::Error for PartlyDone {}
 
 /// What every command gets: where to connect, the key file and the output mode.
 pub struct Context {
@@ -113,6 +133,7 @@ pub async fn run(cli: Cli) -> Result<()> {
 		Command::Proxy(command) => proxy::run(&context, command).await,
 		Command::Register(command) => people::run(&context, command).await,
 		Command::Record(command) => records::run(&context, command).await,
+		Command::Import(args) => import::import(&context, args).await,
 		Command::Grant(args) => grants::grant(&context, args).await,
 		Command::Grants(args) => grants::list(&context, args).await,
 		Command::Revoke(args) => grants::revoke(&context, args).await,

@@ -37,6 +37,18 @@ impl Output {
 		bar
 	}
 
+	/// A progress bar over `total` items (hidden with `--json` or without a terminal).
+	pub fn items(&self, total: u64, message: impl Into<String>) -> ProgressBar {
+		if self.json {
+			return ProgressBar::hidden();
+		}
+		let bar = ProgressBar::new(total).with_message(message.into());
+		if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({eta} left)") {
+			bar.set_style(style.progress_chars("=> "));
+		}
+		bar
+	}
+
 	/// Awaits `work` behind a spinner saying `message`, and clears the
 	/// spinner whether the work succeeds or fails.
 	pub async fn waiting<T>(&self, message: impl Into<String>, work: impl std::future::Future<Output = T>) -> T {

@@ -29,6 +29,9 @@ use alloc::vec::Vec;
 sp_api::decl_runtime_apis! {
 	/// Read access to pallet-ehr's state. Every method is a pure read of the
 	/// state at the block it is called on; pages are zero-based.
+	///
+	/// Version 2 added [`EhrApi::records_from_sources`].
+	#[api_version(2)]
 	pub trait EhrApi<AccountId, BlockNumber>
 	where
 		AccountId: codec::Codec,
@@ -68,6 +71,12 @@ sp_api::decl_runtime_apis! {
 		/// ever did: grants made at or before it by or to `account` no
 		/// longer work and must be made again.
 		fn keys_rotated_at(account: AccountId) -> Option<BlockNumber>;
+		/// For each of `tags` (at most [`MAX_PAGE_SIZE`] are looked at; the
+		/// answer has one entry per tag looked at), the record `custodian`
+		/// created from that source, if any: how an importer finds the
+		/// resource versions its hospital already registered.
+		#[api_version(2)]
+		fn records_from_sources(custodian: AccountId, tags: Vec<SourceTag>) -> Vec<Option<RecordId>>;
 	}
 }
 

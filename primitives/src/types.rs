@@ -44,10 +44,22 @@ pub const TX_MORTALITY_BLOCKS: u32 = 64;
 pub const MAX_SCOPE_RECORDS: u32 = 32;
 /// Most records a patient may re-key in one `rekey_records` call.
 pub const MAX_REKEY_RECORDS: u32 = 16;
+/// Most records a hospital may create in one `create_records` call: an
+/// import of 500 FHIR resources is 8 transactions, each well inside a block
+/// (64 records of the largest envelope are about 140 KiB of call data).
+pub const MAX_CREATE_RECORDS: u32 = 64;
 /// Most node accounts a hospital may register for its proxy.
 pub const MAX_PROXY_ACCOUNTS: u32 = 4;
 /// Largest page a paged runtime API call returns.
 pub const MAX_PAGE_SIZE: u32 = 256;
+
+/// A custodian's keyed tag of the source a record was made from (for a
+/// FHIR import: one version of one resource on the hospital's FHIR
+/// server). It is a MAC under a key only the custodian holds, so nobody
+/// else can tell which resource (or whether the same resource at another
+/// hospital) a tag stands for; the custodian recomputes it to find the
+/// versions it already registered.
+pub type SourceTag = H256;
 
 /// A canonical Umbral public key (see [`crate::umbral_codec`]).
 pub type PublicKeyBytes = BoundedVec<u8, ConstU32<MAX_PUBLIC_KEY_LEN>>;
@@ -138,6 +150,24 @@ pub struct Record<AccountId, BlockNumber> {
 	pub created_at: BlockNumber,
 	/// The block the record was retired in, if it was.
 	pub retired_at: Option<BlockNumber>,
+}
+
+/// One record a custodian creates in a `create_records` batch.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug)]
+pub struct NewRecord<AccountId> {
+	/// The patient the record is about (registered).
+	pub patient: AccountId,
+	/// The Umbral capsule of the metadata envelope, made for the patient's key.
+	pub capsule: CapsuleBytes,
+	/// The metadata envelope, encrypted.
+	pub encrypted_metadata: EncryptedMetadata,
+	/// blake2-256 of the encrypted body, which the custodian already holds.
+	pub body_hash: H256,
+	/// Size of the encrypted body in bytes.
+	pub body_size: u64,
+	/// The custodian's keyed tag of the record's source, if it has one; a
+	/// custodian registers each source once.
+	pub source: Option<SourceTag>,
 }
 
 /// A patient's grant of access to a grantee.

@@ -253,6 +253,12 @@ impl_runtime_apis! {
 		fn keys_rotated_at(account: AccountId) -> Option<BlockNumber> {
 			pallet_ehr::KeysRotatedAt::<Runtime>::get(&account)
 		}
+		fn records_from_sources(custodian: AccountId, tags: Vec<ehr_primitives::SourceTag>) -> Vec<Option<RecordId>> {
+			tags.iter()
+				.take(ehr_primitives::MAX_PAGE_SIZE as usize)
+				.map(|tag| pallet_ehr::RecordBySource::<Runtime>::get(&custodian, tag))
+				.collect()
+		}
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]

@@ -230,6 +230,20 @@ impl AccountRegistry<AccountId> for RegisteredAccounts {
 	}
 }
 
+/// How many transactions a call counts as toward its signer's rate limit:
+/// a `create_records` batch counts one per record, so a hospital cannot
+/// put 64 times its allowance into blocks by batching; every other call
+/// counts as one.
+pub struct RecordsCountEach;
+impl pallet_consortium::AdmissionCost<RuntimeCall> for RecordsCountEach {
+	fn admission_cost(call: &RuntimeCall) -> u32 {
+		match call {
+			RuntimeCall::Ehr(pallet_ehr::Call::create_records { records }) => (records.len() as u32).max(1),
+			_ => 1,
+		}
+	}
+}
+
 /// Whether an account has set session keys.
 pub struct HasSessionKeys;
 impl Contains<AccountId> for HasSessionKeys {
@@ -243,6 +257,7 @@ impl pallet_consortium::Config for Runtime {
 	type Members = HospitalMembership;
 	type GovernanceOrigin = GovernanceOrigin;
 	type Registry = RegisteredAccounts;
+	type AdmissionCost = RecordsCountEach;
 	type SessionKeys = HasSessionKeys;
 	type WeightInfo = pallet_consortium::weights::SubstrateWeight<Runtime>;
 }

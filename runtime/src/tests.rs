@@ -404,3 +404,46 @@ fn a_replayed_old_transaction_is_refused_even_after_re_registration() {
 		assert_eq!(crate::Executive::apply_extrinsic(dave_tx).map(|_| ()), stale);
 	});
 }
+
+#[test]
+fn a_batch_of_records_counts_each_record_toward_the_hospitals_rate_limit() {
+	use ehr_primitives::consortium::admission_error;
+	use sp_runtime::transaction_validity::{InvalidTransaction, TransactionValidityError};
+	local().execute_with(|| {
+		frame_system::BlockHash::<Runtime>::insert(0, sp_core::H256::repeat_byte(69));
+		System::initialize(&2, &Default::default(), &Default::default());
+		let limits = RateLimits {
+			person: RateLimit { transactions: 7, blocks: 70 },
+			hospital: RateLimit { transactions: 100, blocks: 70 },
+		};
+		pallet_consortium::Limits::<Runtime>::put(limits);
+		// The records need not be valid: admission counts them before dispatch.
+		let batch = |n: u8, first: u8| {
+			let records: Vec<pallet_ehr::NewRecord<AccountId>> = (first..first + n)
+				.map(|i| pallet_ehr::NewRecord {
+					patient: Eve.to_account_id(),
+					capsule: vec![1; 101].try_into().expect("fits"),
+					encrypted_metadata: vec![1].try_into().expect("fits"),
+					body_hash: sp_core::H256::repeat_byte(i),
+					body_size: 1,
+					source: None,
+				})
+				.collect();
+			RuntimeCall::Ehr(pallet_ehr::Call::create_records { records: records.try_into().expect("bounded") })
+		};
+		use pallet_consortium::AdmissionCost;
+		assert_eq!(crate::configs::RecordsCountEach::admission_cost(&batch(64, 0)), 64);
+		let window = || pallet_consortium::Windows::<Runtime>::get(Alice.to_account_id()).map(|w| w.count);
+
+		// A full batch uses 64 of the hospital's 100.
+		assert!(crate::Executive::apply_extrinsic(signed(&Alice.pair(), batch(64, 0), 0)).is_ok());
+		assert_eq!(window(), Some(64));
+		// Another full batch would go past 100: refused, as 64 single records would be.
+		let limited = Err(TransactionValidityError::Invalid(InvalidTransaction::Custom(admission_error::RATE_LIMITED)));
+		assert_eq!(crate::Executive::apply_extrinsic(signed(&Alice.pair(), batch(64, 64), 1)).map(|_| ()), limited);
+		assert_eq!(window(), Some(64));
+		// What is left fits exactly.
+		assert!(crate::Executive::apply_extrinsic(signed(&Alice.pair(), batch(36, 128), 1)).is_ok());
+		assert_eq!(window(), Some(100));
+	});
+}

@@ -14,6 +14,7 @@
 //! - [`ehr`]: builds pallet-ehr's inputs (bounded bytes, sealed kfrags,
 //!   registrations) with real Umbral keys.
 //! - [`cli`]: runs the `ehr` command line client as its users do.
+//! - [`fhir`]: a real FHIR R4 server (helios-hfs) for the import tests.
 //!
 //! The binaries are found by [`node_binary`] and [`cli::ehr_binary`]: next to
 //! the running test executable, where `cargo test --workspace` builds them,
@@ -43,6 +44,7 @@ pub mod chain;
 pub mod cli;
 pub mod council;
 pub mod ehr;
+pub mod fhir;
 
 /// The `ehr-node` binary: the path in the environment variable
 /// `EHR_NODE_BIN` if it is set, otherwise `ehr-node` next to the running test
@@ -163,7 +165,7 @@ pub struct Finished {
 }
 
 /// Kills (SIGKILL) and reaps a child process when dropped.
-struct ChildGuard(Child);
+pub(crate) struct ChildGuard(pub(crate) Child);
 
 impl Drop for ChildGuard {
 	fn drop(&mut self) {

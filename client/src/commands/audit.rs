@@ -17,6 +17,9 @@ pub struct LogArgs {
 	/// Only the last N entries.
 	#[arg(long)]
 	last: Option<u32>,
+	/// Print the entries as a FHIR R4 Bundle of AuditEvent resources.
+	#[arg(long)]
+	fhir: bool,
 }
 
 /// One entry for people and scripts.
@@ -29,6 +32,8 @@ struct EntryView {
 	action: &'static str,
 	#[serde(skip)]
 	words: &'static str,
+	#[serde(skip)]
+	kind: AuditAction,
 	record: Option<u64>,
 	grant: Option<u64>,
 	request: Option<u64>,
@@ -81,12 +86,16 @@ pub async fn log(context: &Context, args: LogArgs) -> Result<()> {
 				actor_name,
 				action: describe(entry.action).0,
 				words: describe(entry.action).1,
+				kind: entry.action,
 				record: entry.record,
 				grant: entry.grant,
 				request: entry.request,
 			}
 		})
 		.collect();
+	if args.fhir {
+		return print_fhir(&chain, &ss58(&from_sp(&me)), &views).await;
+	}
 	context.output.print(&views, || {
 		if views.is_empty() {
 			return "Your audit log is empty.".into();
@@ -108,5 +117,32 @@ pub async fn log(context: &Context, args: LogArgs) -> Result<()> {
 		}
 		text.trim_end().to_owned()
 	});
+	Ok(())
+}
+
+/// Prints the entries as a FHIR Bundle of AuditEvents (`ehr log --fhir`).
+async fn print_fhir(chain: &crate::chain::Chain, patient: &str, views: &[EntryView]) -> Result<()> {
+	let times = crate::fhir::export::BlockTimes::read(chain, views.iter().map(|v| v.block)).await?;
+	let genesis = format!("{:?}", chain.genesis());
+	let events = views
+		.iter()
+		.map(|v| {
+			crate::fhir::export::audit_event(&crate::fhir::export::AuditFact {
+				patient,
+				actor: &v.actor,
+				actor_name: Some(&v.actor_name),
+				action: v.kind,
+				action_name: v.action,
+				action_words: v.words,
+				recorded: times.instant(v.block),
+				block: v.block,
+				record: v.record,
+				grant: v.grant,
+				request: v.request,
+				chain: &genesis,
+			})
+		})
+		.collect();
+	println!("{}", serde_json::to_string_pretty(&crate::fhir::export::bundle(events, &times.now()))?);
 	Ok(())
 }

@@ -83,6 +83,9 @@ pub struct GrantsArgs {
 	/// The grants you hold as grantee, instead of those you gave.
 	#[arg(long)]
 	received: bool,
+	/// Print the grants as a FHIR R4 Bundle of Consent resources.
+	#[arg(long)]
+	fhir: bool,
 }
 
 /// `ehr revoke`.
@@ -241,6 +244,8 @@ struct GrantView {
 	threshold: u8,
 	proxies: usize,
 	purpose: String,
+	#[serde(skip)]
+	purpose_code: Purpose,
 	created_at: u32,
 	expires_at: Option<u32>,
 	revoked_at: Option<u32>,
@@ -291,11 +296,15 @@ pub async fn list(context: &Context, args: GrantsArgs) -> Result<()> {
 			threshold: g.threshold,
 			proxies: g.proxies.len(),
 			purpose: purpose_name(g.purpose).into(),
+			purpose_code: g.purpose,
 			created_at: g.created_at,
 			expires_at: g.expires_at,
 			revoked_at: g.revoked_at,
 		})
 		.collect();
+	if args.fhir {
+		return print_fhir(&chain, &views).await;
+	}
 	context.output.print(&views, || {
 		if views.is_empty() {
 			return "No grants.".into();
@@ -323,6 +332,33 @@ pub async fn list(context: &Context, args: GrantsArgs) -> Result<()> {
 		}
 		text.trim_end().to_owned()
 	});
+	Ok(())
+}
+
+/// Prints the grants as a FHIR Bundle of Consents (`ehr grants --fhir`).
+async fn print_fhir(chain: &Chain, views: &[GrantView]) -> Result<()> {
+	use crate::fhir::export::{bundle, consent, BlockTimes, ConsentFact};
+	let best = chain.best_number().await?;
+	let blocks = views.iter().flat_map(|v| std::iter::once(v.created_at).chain(v.expires_at));
+	let times = BlockTimes::read(chain, blocks).await?;
+	let consents = views
+		.iter()
+		.map(|v| {
+			let ended = v.revoked_at.is_some() || v.expires_at.is_some_and(|end| end < best) || v.keys_rotated;
+			consent(&ConsentFact {
+				grant: v.id,
+				patient: &v.patient,
+				grantee: &v.grantee,
+				active: !ended,
+				created: times.instant(v.created_at),
+				ends: v.expires_at.map(|end| times.instant(end)),
+				records: v.records.clone(),
+				purpose: v.purpose_code,
+				proxies: format!("{} of {} proxy hospitals must re-encrypt", v.threshold, v.proxies),
+			})
+		})
+		.collect();
+	println!("{}", serde_json::to_string_pretty(&bundle(consents, &times.now()))?);
 	Ok(())
 }
 

@@ -5,6 +5,7 @@ pub mod access;
 pub mod audit;
 pub mod grants;
 pub mod hospitals;
+pub mod import;
 pub mod keys;
 pub mod people;
 pub mod proxy;

@@ -39,8 +39,29 @@ pub struct Envelope {
 	/// The resource's clinically relevant date, when it has one.
 	#[serde(default, skip_serializing_if = "Option::is_none")]
 	pub date: Option<String>,
+	/// Where the body came from in the hospital's EHR, for a record
+	/// imported from its FHIR server.
+	#[serde(default, skip_serializing_if = "Option::is_none")]
+	pub source: Option<FhirLocator>,
 	/// The body key (hex).
 	pub body_key: String,
+}
+
+/// The locator of an imported record in the custodian's existing EHR: the
+/// FHIR server and the resource version the body is a copy of.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct FhirLocator {
+	/// The FHIR server's base URL.
+	pub base_url: String,
+	/// The resource's logical id.
+	pub id: String,
+	/// `meta.versionId`, when the server versions resources.
+	#[serde(default, skip_serializing_if = "Option::is_none")]
+	pub version_id: Option<String>,
+	/// `meta.lastUpdated`.
+	#[serde(default, skip_serializing_if = "Option::is_none")]
+	pub last_updated: Option<String>,
 }
 
 /// What an envelope says about its record, without the body key: what
@@ -60,6 +81,9 @@ pub struct RecordMetadata {
 	/// The resource's clinically relevant date, when it has one.
 	#[serde(skip_serializing_if = "Option::is_none")]
 	pub date: Option<String>,
+	/// Where an imported record came from in the hospital's EHR.
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub source: Option<FhirLocator>,
 }
 
 impl Envelope {
@@ -71,6 +95,7 @@ impl Envelope {
 			size: self.size,
 			resource_type: self.resource_type.clone(),
 			date: self.date.clone(),
+			source: self.source.clone(),
 		}
 	}
 }
@@ -147,6 +172,7 @@ pub fn describe(file_name: &str, body: &[u8], key: &[u8; 32]) -> Envelope {
 		size: body.len() as u64,
 		resource_type,
 		date,
+		source: None,
 		body_key: hex::encode(key),
 	}
 }

@@ -12,6 +12,7 @@ mod bad_input;
 mod consortium;
 mod dev_node;
 mod end_to_end;
+mod fhir_import;
 mod flow_benchmarks;
 mod hospital_setup;
 mod local_network;

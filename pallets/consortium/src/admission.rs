@@ -62,22 +62,25 @@ impl<T: Config> Pallet<T> {
 		Ok(limit.transactions.saturating_sub(window.count))
 	}
 
-	/// Checks that `who` is registered and its window has room for one more transaction.
-	pub fn check_admission(who: &T::AccountId) -> Result<(), TransactionValidityError> {
-		match Self::remaining_allowance(who)? {
-			0 => Err(InvalidTransaction::Custom(admission_error::RATE_LIMITED).into()),
-			_ => Ok(()),
-		}
-	}
-
-	/// Checks admission again and counts one transaction of `who` in its window.
-	pub fn note_transaction(who: &T::AccountId) -> Result<(), TransactionValidityError> {
-		let (limit, counted_as) = Self::admission(who)?;
-		let mut window = Self::current_window(&counted_as, &limit, frame_system::Pallet::<T>::block_number());
-		if window.count >= limit.transactions {
+	/// Checks that `who` is registered and its window has room for a
+	/// transaction that counts as `cost` transactions.
+	pub fn check_admission(who: &T::AccountId, cost: u32) -> Result<(), TransactionValidityError> {
+		if Self::remaining_allowance(who)? < cost.max(1) {
 			return Err(InvalidTransaction::Custom(admission_error::RATE_LIMITED).into());
 		}
-		window.count = window.count.saturating_add(1);
+		Ok(())
+	}
+
+	/// Checks admission again and counts a transaction of `who` that counts
+	/// as `cost` transactions in its window.
+	pub fn note_transaction(who: &T::AccountId, cost: u32) -> Result<(), TransactionValidityError> {
+		let (limit, counted_as) = Self::admission(who)?;
+		let mut window = Self::current_window(&counted_as, &limit, frame_system::Pallet::<T>::block_number());
+		let count = window.count.saturating_add(cost.max(1));
+		if count > limit.transactions {
+			return Err(InvalidTransaction::Custom(admission_error::RATE_LIMITED).into());
+		}
+		window.count = count;
 		Windows::<T>::insert(&counted_as, window);
 		Ok(())
 	}
@@ -97,7 +100,8 @@ impl<T: Config> Pallet<T> {
 
 /// Admits a signed transaction only if its signer is registered (member
 /// hospital, hospital node account, patient or provider) and within its rate
-/// limit; otherwise the pool refuses it with `InvalidTransaction::Custom`
+/// limit, counting the call as [`Config::AdmissionCost`] says (a batch of
+/// records as one transaction per record); otherwise the pool refuses it with `InvalidTransaction::Custom`
 /// [`admission_error::UNREGISTERED`] or [`admission_error::RATE_LIMITED`].
 /// Unsigned and inherent transactions pass through.
 #[derive(Encode, Decode, DecodeWithMemTracking, DefaultNoBound, Clone, Eq, PartialEq, TypeInfo)]
@@ -133,7 +137,7 @@ where
 	fn validate(
 		&self,
 		origin: <T as frame_system::Config>::RuntimeOrigin,
-		_call: &<T as frame_system::Config>::RuntimeCall,
+		call: &<T as frame_system::Config>::RuntimeCall,
 		_info: &DispatchInfoOf<<T as frame_system::Config>::RuntimeCall>,
 		_len: usize,
 		_self_implicit: Self::Implicit,
@@ -143,7 +147,7 @@ where
 		let Some(who) = origin.as_signer().cloned() else {
 			return Ok((ValidTransaction::default(), None, origin));
 		};
-		Pallet::<T>::check_admission(&who)?;
+		Pallet::<T>::check_admission(&who, T::AdmissionCost::admission_cost(call))?;
 		Ok((ValidTransaction::default(), Some(who), origin))
 	}
 
@@ -151,12 +155,12 @@ where
 		self,
 		val: Self::Val,
 		_origin: &<T as frame_system::Config>::RuntimeOrigin,
-		_call: &<T as frame_system::Config>::RuntimeCall,
+		call: &<T as frame_system::Config>::RuntimeCall,
 		_info: &DispatchInfoOf<<T as frame_system::Config>::RuntimeCall>,
 		_len: usize,
 	) -> Result<Self::Pre, TransactionValidityError> {
 		if let Some(who) = val {
-			Pallet::<T>::note_transaction(&who)?;
+			Pallet::<T>::note_transaction(&who, T::AdmissionCost::admission_cost(call))?;
 		}
 		Ok(())
 	}

@@ -118,12 +118,12 @@ mod benchmarks {
 	#[benchmark]
 	fn check_registered() -> Result<(), BenchmarkError> {
 		let hospital = member::<T>(0);
-		Consortium::<T>::note_transaction(&hospital).map_err(|_| BenchmarkError::Stop("not admitted"))?;
+		Consortium::<T>::note_transaction(&hospital, 1).map_err(|_| BenchmarkError::Stop("not admitted"))?;
 
 		#[block]
 		{
-			Consortium::<T>::check_admission(&hospital).map_err(|_| BenchmarkError::Stop("not admitted"))?;
-			Consortium::<T>::note_transaction(&hospital).map_err(|_| BenchmarkError::Stop("not admitted"))?;
+			Consortium::<T>::check_admission(&hospital, 1).map_err(|_| BenchmarkError::Stop("not admitted"))?;
+			Consortium::<T>::note_transaction(&hospital, 1).map_err(|_| BenchmarkError::Stop("not admitted"))?;
 		}
 
 		Ok(())

@@ -100,11 +100,24 @@ impl Contains<u64> for SessionKeys {
 /// Hospital A's public RPC endpoint at genesis.
 pub const ENDPOINT_A: &str = "wss://rpc.hospital-a.example";
 
+/// Counts a remark as one transaction per byte (at least one), so tests
+/// can make calls that count as several toward the rate limit.
+pub struct RemarkBytesCount;
+impl AdmissionCost<RuntimeCall> for RemarkBytesCount {
+	fn admission_cost(call: &RuntimeCall) -> u32 {
+		match call {
+			RuntimeCall::System(frame_system::Call::remark { remark }) => (remark.len() as u32).max(1),
+			_ => 1,
+		}
+	}
+}
+
 impl pallet_consortium::Config for Test {
 	type RuntimeCall = RuntimeCall;
 	type Members = Members;
 	type GovernanceOrigin = EnsureRoot<u64>;
 	type Registry = Registry;
+	type AdmissionCost = RemarkBytesCount;
 	type SessionKeys = SessionKeys;
 	type WeightInfo = ();
 }

@@ -37,6 +37,22 @@ pub trait AccountRegistry<AccountId> {
 	fn admission_of(who: &AccountId) -> Option<Admission<AccountId>>;
 }
 
+/// How many transactions a call counts as toward its signer's rate limit:
+/// 1 for most calls; a call that does the work of many (a batch of
+/// records) counts as that many, so batching does not multiply what one
+/// account may put into blocks. The runtime implements it; `()` counts
+/// every call as one.
+pub trait AdmissionCost<Call> {
+	/// The transactions `call` counts as (at least 1).
+	fn admission_cost(call: &Call) -> u32;
+}
+
+impl<Call> AdmissionCost<Call> for () {
+	fn admission_cost(_call: &Call) -> u32 {
+		1
+	}
+}
+
 /// An account's use of its rate limit in the current window.
 #[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, MaxEncodedLen, TypeInfo, Debug)]
 pub struct TxWindow<BlockNumber> {

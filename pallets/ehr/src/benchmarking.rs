@@ -162,15 +162,15 @@ fn scenario<T: Config>(fx: &mut Fixture, n: u32, m: u32) -> Scenario<T> {
 	let grantee = (register_provider::<T>(&custodian, 1, &grantee_keys), grantee_keys);
 	let (capsule, ciphertext) = fx.capsule(&patient.1.secret.public_key());
 	let record = NextRecordId::<T>::get();
-	Ehr::<T>::do_create_record(
-		custodian,
-		patient.0.clone(),
-		Fixture::bytes(&capsule),
-		ciphertext.try_into().expect("metadata fits"),
-		sp_core::H256::repeat_byte(1),
-		1 << 20,
-	)
-	.expect("record is created");
+	let new = NewRecord {
+		patient: patient.0.clone(),
+		capsule: Fixture::bytes(&capsule),
+		encrypted_metadata: ciphertext.try_into().expect("metadata fits"),
+		body_hash: sp_core::H256::repeat_byte(1),
+		body_size: 1 << 20,
+		source: None,
+	};
+	Ehr::<T>::do_create_record(custodian, new).expect("record is created");
 	let kfrags = fx.kfrags(&patient.1, &grantee.1.secret.public_key(), m.max(1) as usize, n.max(1) as usize);
 	Scenario { proxies, patient, grantee, record, capsule, kfrags }
 }
@@ -182,15 +182,15 @@ fn records_of_scenario<T: Config>(s: &Scenario<T>, n: u32) -> Vec<RecordId> {
 	for i in 1..n {
 		records.push(NextRecordId::<T>::get());
 		let body_hash = sp_core::H256::from(sp_io::hashing::blake2_256(&i.to_le_bytes()));
-		Ehr::<T>::do_create_record(
-			s.proxies[0].0.clone(),
-			s.patient.0.clone(),
-			Records::<T>::get(s.record).expect("exists").capsule,
-			vec![1].try_into().expect("bounded"),
+		let new = NewRecord {
+			patient: s.patient.0.clone(),
+			capsule: Records::<T>::get(s.record).expect("exists").capsule,
+			encrypted_metadata: vec![1].try_into().expect("bounded"),
 			body_hash,
-			1,
-		)
-		.expect("record is created");
+			body_size: 1,
+			source: None,
+		};
+		Ehr::<T>::do_create_record(s.proxies[0].0.clone(), new).expect("record is created");
 	}
 	records
 }
@@ -380,6 +380,36 @@ mod benchmarks {
 			u64::MAX,
 		);
 		assert_eq!(PatientRecordCount::<T>::get(&s.patient.0), 2);
+	}
+
+	// Every record of the batch at its worst: each for another patient (so
+	// no read is shared), the longest envelope, and a source tag, each
+	// checked against the chain.
+	#[benchmark]
+	fn create_records(r: Linear<1, MAX_CREATE_RECORDS>) {
+		let mut fx = Fixture::new();
+		let s = scenario::<T>(&mut fx, 1, 1);
+		let custodian = s.proxies[0].0.clone();
+		let metadata: EncryptedMetadata = vec![7u8; MAX_ENCRYPTED_METADATA_LEN as usize].try_into().expect("bounded");
+		let records: Vec<NewRecord<T::AccountId>> = (0..r)
+			.map(|i| {
+				let keys = fx.party();
+				let patient = crate::benchmarking::register_patient::<T>(&custodian, i.saturating_add(10), &keys);
+				let (capsule, _) = fx.capsule(&keys.secret.public_key());
+				NewRecord {
+					patient,
+					capsule: Fixture::bytes(&capsule),
+					encrypted_metadata: metadata.clone(),
+					body_hash: sp_core::H256::from(sp_io::hashing::blake2_256(&i.to_le_bytes())),
+					body_size: u64::MAX,
+					source: Some(sp_core::H256::from(sp_io::hashing::twox_256(&i.to_le_bytes()))),
+				}
+			})
+			.collect();
+		let first = NextRecordId::<T>::get();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(custodian), records.try_into().expect("bounded"));
+		assert_eq!(NextRecordId::<T>::get(), first.saturating_add(u64::from(r)));
 	}
 
 	#[benchmark]

@@ -22,6 +22,10 @@ impl<T: Config> Pallet<T> {
 			ensure!(Patients::<T>::contains_key(&record.patient), "record of an unregistered patient");
 			ensure!(RecordByBodyHash::<T>::get(record.body_hash) == Some(id), "body hash index out of date");
 		}
+		for (custodian, _, id) in RecordBySource::<T>::iter() {
+			let record = Records::<T>::get(id).ok_or("RecordBySource points at no record")?;
+			ensure!(record.custodian == custodian, "RecordBySource lists a record under another custodian");
+		}
 		for (patient, count) in PatientRecordCount::<T>::iter() {
 			for position in 0..count {
 				let id = PatientRecords::<T>::get(&patient, position).ok_or("gap in PatientRecords")?;

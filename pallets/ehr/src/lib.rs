@@ -133,6 +133,15 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type RecordByBodyHash<T: Config> = StorageMap<_, Identity, sp_core::H256, RecordId>;
 
+	/// The record each custodian created from a source, by the source's
+	/// keyed tag ([`SourceTag`]): how an importer finds the resource versions
+	/// its hospital already registered, from the chain rather than from a
+	/// local file. Entries stay when a record is retired, so a retired
+	/// record is not imported again.
+	#[pallet::storage]
+	pub type RecordBySource<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Blake2_128Concat, SourceTag, RecordId>;
+
 	/// The records of each patient, by position in creation order.
 	#[pallet::storage]
 	pub type PatientRecords<T: Config> =
@@ -296,6 +305,11 @@ pub mod pallet {
 		EmptyMetadata,
 		/// Another record already has a body with this hash; every body is encrypted with a fresh key.
 		DuplicateBody,
+		/// This hospital already created a record from this source (the same
+		/// resource version); leave it out of the batch.
+		SourceAlreadyRecorded,
+		/// A `create_records` batch lists no record.
+		NoRecordsInBatch,
 		/// No record has this id.
 		RecordNotFound,
 		/// Only the record's custodian hospital or its patient may retire it.
@@ -481,7 +495,24 @@ pub mod pallet {
 			body_size: u64,
 		) -> DispatchResult {
 			let custodian = Self::ensure_hospital(origin)?;
-			Self::do_create_record(custodian, patient, capsule, encrypted_metadata, body_hash, body_size)
+			let record = NewRecord { patient, capsule, encrypted_metadata, body_hash, body_size, source: None };
+			Self::do_create_record(custodian, record)
+		}
+
+		/// Creates up to [`MAX_CREATE_RECORDS`] records in one transaction, all
+		/// or none, each optionally with the keyed tag of its source (an
+		/// importer's resource version); the caller hospital is their
+		/// custodian and already holds the encrypted bodies. Callable by a
+		/// hospital. Emits `RecordCreated` for each record; fails as
+		/// [`Pallet::do_create_records`] says.
+		#[pallet::call_index(14)]
+		#[pallet::weight(T::WeightInfo::create_records(records.len() as u32))]
+		pub fn create_records(
+			origin: OriginFor<T>,
+			records: BoundedVec<NewRecord<T::AccountId>, ConstU32<MAX_CREATE_RECORDS>>,
+		) -> DispatchResult {
+			let custodian = Self::ensure_hospital(origin)?;
+			Self::do_create_records(custodian, records)
 		}
 
 		/// Retires a record: it can no longer be requested and its custodian

@@ -1,4 +1,8 @@
 //! Storage migrations of pallet-ehr.
+//!
+//! Storage version 2 is current. `RecordBySource`, added with
+//! `create_records` in spec version 103, is a new map that starts empty and
+//! changes no existing item, so it needs no migration and no version bump.
 
 /// Storage version 1 to 2: every grant proxy gains `kfrag_id` (`None` for
 /// grants made before, which keep working under the distinct-fragment

@@ -255,6 +255,20 @@ impl World {
 		id
 	}
 
+	/// A record for `create_records`: `metadata` Umbral-encrypted to
+	/// `patient`, with `source` as its source tag.
+	pub fn new_record(&self, patient: u64, metadata: &[u8], source: Option<u8>) -> NewRecord<u64> {
+		let (capsule, ciphertext) = encrypt(&self.keys_of(patient).public(), metadata).expect("encrypts");
+		NewRecord {
+			patient,
+			capsule: bounded(enc(&capsule)),
+			body_hash: sp_core::H256::from(sp_io::hashing::blake2_256(&ciphertext)),
+			encrypted_metadata: bounded(ciphertext.to_vec()),
+			body_size: 4096,
+			source: source.map(sp_core::H256::repeat_byte),
+		}
+	}
+
 	/// The patient's kfrags for `grantee`, each encrypted to one of `proxies`.
 	pub fn grant_proxies(&self, patient: u64, grantee: u64, threshold: u8, proxies: &[u64]) -> Vec<GrantProxy<u64>> {
 		let patient = self.keys_of(patient);

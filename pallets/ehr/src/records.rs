@@ -5,21 +5,19 @@ use alloc::vec::Vec;
 use frame_support::{ensure, pallet_prelude::*};
 
 impl<T: Config> Pallet<T> {
-	/// Records a new locator entry with `custodian` as custodian. Fails with
+	/// Records a new locator entry with `custodian` as custodian, and its
+	/// source under the custodian's tag if it names one. Fails with
 	/// `PatientNotRegistered`, `InvalidCapsule`, `EmptyMetadata`,
-	/// `DuplicateBody` or `Overflow`.
-	pub(crate) fn do_create_record(
-		custodian: T::AccountId,
-		patient: T::AccountId,
-		capsule: CapsuleBytes,
-		encrypted_metadata: EncryptedMetadata,
-		body_hash: sp_core::H256,
-		body_size: u64,
-	) -> DispatchResult {
+	/// `DuplicateBody`, `SourceAlreadyRecorded` or `Overflow`.
+	pub(crate) fn do_create_record(custodian: T::AccountId, new: NewRecord<T::AccountId>) -> DispatchResult {
+		let NewRecord { patient, capsule, encrypted_metadata, body_hash, body_size, source } = new;
 		ensure!(Patients::<T>::contains_key(&patient), Error::<T>::PatientNotRegistered);
 		ensure!(ehr_primitives::host::ehr_crypto::capsule_is_valid(&capsule), Error::<T>::InvalidCapsule);
 		ensure!(!encrypted_metadata.is_empty(), Error::<T>::EmptyMetadata);
 		ensure!(!RecordByBodyHash::<T>::contains_key(body_hash), Error::<T>::DuplicateBody);
+		if let Some(tag) = source {
+			ensure!(!RecordBySource::<T>::contains_key(&custodian, tag), Error::<T>::SourceAlreadyRecorded);
+		}
 
 		let id = NextRecordId::<T>::get();
 		let next_id = id.checked_add(1).ok_or(Error::<T>::Overflow)?;
@@ -38,12 +36,31 @@ impl<T: Config> Pallet<T> {
 		};
 		Records::<T>::insert(id, record);
 		RecordByBodyHash::<T>::insert(body_hash, id);
+		if let Some(tag) = source {
+			RecordBySource::<T>::insert(&custodian, tag, id);
+		}
 		PatientRecords::<T>::insert(&patient, position, id);
 		PatientRecordCount::<T>::insert(&patient, next_position);
 		NextRecordId::<T>::put(next_id);
 
 		Self::log_access(&patient, &custodian, AuditAction::RecordCreated, Some(id), None, None);
 		Self::deposit_event(Event::RecordCreated { record: id, patient, custodian });
+		Ok(())
+	}
+
+	/// Creates every record of `records` in order, with `custodian` as
+	/// custodian. Fails with `NoRecordsInBatch`, or with the first record's
+	/// failure as [`Pallet::do_create_record`] says (a body or a source listed
+	/// twice in the batch fails as `DuplicateBody` or `SourceAlreadyRecorded`);
+	/// the dispatch is transactional, so a failure creates none of them.
+	pub(crate) fn do_create_records(
+		custodian: T::AccountId,
+		records: BoundedVec<NewRecord<T::AccountId>, ConstU32<MAX_CREATE_RECORDS>>,
+	) -> DispatchResult {
+		ensure!(!records.is_empty(), Error::<T>::NoRecordsInBatch);
+		for record in records {
+			Self::do_create_record(custodian.clone(), record)?;
+		}
 		Ok(())
 	}
 

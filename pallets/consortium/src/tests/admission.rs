@@ -7,11 +7,10 @@ use sp_runtime::{
 	transaction_validity::{InvalidTransaction, TransactionSource, TransactionValidityError},
 };
 
+/// Admits an empty remark from `who` (it counts as one transaction), in
+/// the pool and then in a block.
 fn admit(who: u64) -> Result<(), TransactionValidityError> {
-	let call = RuntimeCall::System(frame_system::Call::remark { remark: vec![] });
-	let info = DispatchInfo::default();
-	CheckRegistered::<Test>::new().validate_only(Some(who).into(), &call, &info, 0, TransactionSource::External, 0)?;
-	CheckRegistered::<Test>::new().validate_and_prepare(Some(who).into(), &call, &info, 0, 0).map(|_| ())
+	admit_costing(who, 0)
 }
 
 #[test]
@@ -56,6 +55,39 @@ fn an_account_past_its_rate_limit_waits_for_the_next_window() {
 		System::set_block_number(6);
 		assert_ok!(admit(PATIENT));
 		assert_eq!(Windows::<Test>::get(PATIENT), Some(TxWindow { start: 6, count: 1 }));
+	});
+}
+
+/// Admits a remark from `who` that counts as `cost` transactions (the
+/// mock counts a remark's bytes, and an empty one as one), in the pool and
+/// then in a block.
+fn admit_costing(who: u64, cost: usize) -> Result<(), TransactionValidityError> {
+	let call = RuntimeCall::System(frame_system::Call::remark { remark: vec![0; cost] });
+	let info = DispatchInfo::default();
+	CheckRegistered::<Test>::new().validate_only(Some(who).into(), &call, &info, 0, TransactionSource::External, 0)?;
+	CheckRegistered::<Test>::new().validate_and_prepare(Some(who).into(), &call, &info, 0, 0).map(|_| ())
+}
+
+#[test]
+fn a_call_that_counts_as_many_uses_as_many_of_the_window() {
+	build_and_execute(|| {
+		// Person limit: 3 transactions per 5 blocks.
+		let limited = Err(InvalidTransaction::Custom(admission_error::RATE_LIMITED).into());
+		assert_eq!(admit_costing(PATIENT, 4), limited, "more than a whole window");
+		assert_eq!(Windows::<Test>::get(PATIENT), None, "a refused call uses nothing");
+		assert_ok!(admit_costing(PATIENT, 2));
+		assert_eq!(admit_costing(PATIENT, 2), limited, "2 + 2 is over 3");
+		assert_ok!(admit_costing(PATIENT, 1));
+		assert_eq!(Windows::<Test>::get(PATIENT), Some(TxWindow { start: 1, count: 3 }));
+		// The block re-checks what the pool admitted: with the window used up
+		// in between, the same call is refused at block time too.
+		let call = RuntimeCall::System(frame_system::Call::remark { remark: vec![0; 1] });
+		assert_eq!(
+			CheckRegistered::<Test>::new()
+				.validate_and_prepare(Some(PATIENT).into(), &call, &DispatchInfo::default(), 0, 0)
+				.map(|_| ()),
+			limited
+		);
 	});
 }
 

@@ -1,7 +1,8 @@
 //! Records: creating them from valid inputs, one per body, and retiring them.
 
-use crate::{mock::*, types::*, Error, Records};
+use crate::{mock::*, types::*, Error, Event, RecordBySource, Records};
 use frame_support::{assert_noop, assert_ok};
+use frame_support::{traits::ConstU32, BoundedVec};
 
 #[test]
 fn retire_by_custodian_or_patient_only_and_then_not_requestable() {
@@ -78,5 +79,142 @@ fn a_body_hash_belongs_to_one_record() {
 			),
 			Error::<Test>::DuplicateBody
 		);
+	});
+}
+
+fn batch(records: Vec<NewRecord<u64>>) -> BoundedVec<NewRecord<u64>, ConstU32<MAX_CREATE_RECORDS>> {
+	records.try_into().expect("test batches fit the bound")
+}
+
+#[test]
+fn a_batch_creates_every_record_with_its_source() {
+	build_and_execute(|| {
+		let world = World::setup();
+		let records = batch(vec![
+			world.new_record(PATIENT, b"one", Some(1)),
+			world.new_record(PATIENT, b"two", Some(2)),
+			world.new_record(PATIENT, b"three", None),
+		]);
+		let first = crate::NextRecordId::<Test>::get();
+		assert_ok!(Ehr::create_records(RuntimeOrigin::signed(HOSPITAL_A), records));
+		let created: Vec<RecordId> = ehr_events()
+			.into_iter()
+			.filter_map(|event| match event {
+				Event::RecordCreated { record, patient: PATIENT, custodian: HOSPITAL_A } => Some(record),
+				_ => None,
+			})
+			.collect();
+		assert_eq!(created, vec![first, first + 1, first + 2]);
+		assert_eq!(RecordBySource::<Test>::get(HOSPITAL_A, sp_core::H256::repeat_byte(1)), Some(first));
+		assert_eq!(RecordBySource::<Test>::get(HOSPITAL_A, sp_core::H256::repeat_byte(2)), Some(first + 1));
+		assert_eq!(RecordBySource::<Test>::iter().count(), 2);
+		// Each record is on the patient's audit log, as a single create is.
+		assert_eq!(Ehr::records_page(&PATIENT, 0, 10).len(), 3);
+	});
+}
+
+#[test]
+fn a_source_is_registered_once_per_custodian() {
+	build_and_execute(|| {
+		let world = World::setup();
+		assert_ok!(Ehr::create_records(
+			RuntimeOrigin::signed(HOSPITAL_A),
+			batch(vec![world.new_record(PATIENT, b"v1", Some(9))])
+		));
+		// Importing the same resource version again is refused...
+		assert_noop!(
+			Ehr::create_records(
+				RuntimeOrigin::signed(HOSPITAL_A),
+				batch(vec![world.new_record(PATIENT, b"v1 again", Some(9))])
+			),
+			Error::<Test>::SourceAlreadyRecorded
+		);
+		// ...also when it is listed twice in one batch.
+		assert_noop!(
+			Ehr::create_records(
+				RuntimeOrigin::signed(HOSPITAL_A),
+				batch(vec![world.new_record(PATIENT, b"a", Some(5)), world.new_record(PATIENT, b"b", Some(5))])
+			),
+			Error::<Test>::SourceAlreadyRecorded
+		);
+		// Another hospital's tags are its own: the same tag value does not collide.
+		assert_ok!(Ehr::create_records(
+			RuntimeOrigin::signed(HOSPITAL_B),
+			batch(vec![world.new_record(PATIENT, b"v1 at B", Some(9))])
+		));
+		// A retired record keeps its source, so it is not imported again.
+		let record = RecordBySource::<Test>::get(HOSPITAL_A, sp_core::H256::repeat_byte(9)).unwrap();
+		assert_ok!(Ehr::retire_record(RuntimeOrigin::signed(HOSPITAL_A), record));
+		assert_noop!(
+			Ehr::create_records(
+				RuntimeOrigin::signed(HOSPITAL_A),
+				batch(vec![world.new_record(PATIENT, b"v1 after retire", Some(9))])
+			),
+			Error::<Test>::SourceAlreadyRecorded
+		);
+	});
+}
+
+#[test]
+fn a_batch_with_one_bad_record_creates_none() {
+	build_and_execute(|| {
+		let world = World::setup();
+		let before = crate::NextRecordId::<Test>::get();
+		let mut bad = world.new_record(PATIENT, b"bad", Some(2));
+		bad.capsule = bounded(vec![1; 101]);
+		assert_noop!(
+			Ehr::create_records(
+				RuntimeOrigin::signed(HOSPITAL_A),
+				batch(vec![world.new_record(PATIENT, b"good", Some(1)), bad])
+			),
+			Error::<Test>::InvalidCapsule
+		);
+		let mut stranger = world.new_record(PATIENT, b"stranger", None);
+		stranger.patient = STRANGER;
+		assert_noop!(
+			Ehr::create_records(
+				RuntimeOrigin::signed(HOSPITAL_A),
+				batch(vec![world.new_record(PATIENT, b"good", None), stranger])
+			),
+			Error::<Test>::PatientNotRegistered
+		);
+		let mut empty = world.new_record(PATIENT, b"empty", None);
+		empty.encrypted_metadata = bounded(vec![]);
+		assert_noop!(
+			Ehr::create_records(RuntimeOrigin::signed(HOSPITAL_A), batch(vec![empty])),
+			Error::<Test>::EmptyMetadata
+		);
+		let twice = world.new_record(PATIENT, b"twice", None);
+		assert_noop!(
+			Ehr::create_records(RuntimeOrigin::signed(HOSPITAL_A), batch(vec![twice.clone(), twice])),
+			Error::<Test>::DuplicateBody
+		);
+		assert_noop!(
+			Ehr::create_records(RuntimeOrigin::signed(HOSPITAL_A), batch(vec![])),
+			Error::<Test>::NoRecordsInBatch
+		);
+		assert_eq!(crate::NextRecordId::<Test>::get(), before);
+	});
+}
+
+#[test]
+fn only_a_hospital_creates_records_in_a_batch() {
+	build_and_execute(|| {
+		let world = World::setup();
+		let records = batch(vec![world.new_record(PATIENT, b"forged", Some(1))]);
+		assert_noop!(
+			Ehr::create_records(RuntimeOrigin::signed(CLINICIAN), records.clone()),
+			Error::<Test>::NotAHospital
+		);
+		assert_noop!(Ehr::create_records(RuntimeOrigin::signed(PATIENT), records.clone()), Error::<Test>::NotAHospital);
+		assert_noop!(Ehr::create_records(RuntimeOrigin::none(), records), sp_runtime::DispatchError::BadOrigin);
+		// A batch over the bound cannot be built, and does not decode.
+		let over: Vec<NewRecord<u64>> =
+			(0..=MAX_CREATE_RECORDS).map(|i| world.new_record(PATIENT, &i.to_le_bytes(), None)).collect();
+		let too_many: Result<BoundedVec<NewRecord<u64>, ConstU32<MAX_CREATE_RECORDS>>, _> = over.clone().try_into();
+		assert!(too_many.is_err());
+		let call = codec::Encode::encode(&over);
+		assert!(<BoundedVec<NewRecord<u64>, ConstU32<MAX_CREATE_RECORDS>> as codec::Decode>::decode(&mut &call[..])
+			.is_err());
 	});
 }
