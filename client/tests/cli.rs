@@ -39,6 +39,8 @@ fn key_files_are_made_shown_exported_and_protected() {
 	assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
 	let made: serde_json::Value = serde_json::from_slice(&made.stdout).expect("json");
 	let account = made["public"]["account"].as_str().expect("an account").to_owned();
+	let mnemonic = made["mnemonic"].as_str().expect("a new account's mnemonic, shown once");
+	assert_eq!(mnemonic.split(' ').count(), 12);
 
 	// Showing needs no passphrase. Exporting signs the ownership proofs, so it
 	// needs the passphrase and the node (for the chain's genesis hash); the
@@ -51,6 +53,20 @@ fn key_files_are_made_shown_exported_and_protected() {
 	assert!(refusal(&ehr(&key, "the wrong one", &export)).contains("wrong passphrase"));
 	assert!(refusal(&ehr(&key, "a good passphrase", &export)).contains(NO_NODE));
 	assert!(!public.exists(), "nothing is written when the export fails");
+
+	// The account for polkadot-js: only with the passphrase, never over a
+	// file (polkadot_js in the integration tests opens it with
+	// @polkadot/keyring).
+	let account_file = dir.path().join("account.json");
+	let export_account = ["keys", "export-account", "-o", account_file.to_str().expect("utf-8")];
+	assert!(refusal(&ehr(&key, "the wrong one", &export_account)).contains("wrong passphrase"));
+	assert!(!account_file.exists(), "nothing is written when the passphrase is wrong");
+	assert!(ehr(&key, "a good passphrase", &export_account).status.success());
+	let text = std::fs::read_to_string(&account_file).expect("the account file");
+	let file: serde_json::Value = serde_json::from_str(&text).expect("json");
+	assert_eq!(file["address"], account.as_str());
+	assert_eq!(file["encoding"]["type"], serde_json::json!(["scrypt", "xsalsa20-poly1305"]));
+	assert!(refusal(&ehr(&key, "a good passphrase", &export_account)).contains("cannot write"));
 
 	// The key file is never overwritten; a wrong passphrase opens nothing.
 	let before = std::fs::read(&key).expect("the key file");

@@ -31,12 +31,26 @@ pub struct ExportedKeys {
 /// Key file commands.
 #[derive(Subcommand)]
 pub enum KeysCommand {
-	/// Make a new account key and Umbral keys in a new key file (never overwrites one).
+	/// Make a new account key and Umbral keys in a new key file (never
+	/// overwrites one). A new account comes from a 12-word mnemonic, shown
+	/// once: with it the same account can be restored in the polkadot-js
+	/// extension or in `ehr keys new --account-uri`.
 	New {
 		/// Use this existing account (a mnemonic, hex seed or secret URI)
 		/// instead of a new one, e.g. a hospital's controller account.
 		#[arg(long, env = "EHR_ACCOUNT_URI", hide_env_values = true)]
 		account_uri: Option<String>,
+	},
+	/// Write your account as a polkadot-js JSON account file, protected by
+	/// the key file's passphrase: the polkadot-js extension ("Restore account
+	/// from backup JSON file") and apps then sign as the same account.
+	ExportAccount {
+		/// Where to write it (must not exist yet).
+		#[arg(short, long)]
+		output: PathBuf,
+		/// The account's name in the extension.
+		#[arg(long, default_value = "ehr-chain")]
+		name: String,
 	},
 	/// Show the key file's account and public keys (no passphrase needed).
 	Show {
@@ -67,16 +81,47 @@ pub async fn run(context: &Context, command: KeysCommand) -> Result<()> {
 	match command {
 		KeysCommand::New { account_uri } => {
 			let passphrase = keyfile::passphrase("New passphrase for the key file: ", true)?;
-			let keys = keyfile::Keys::generate(account_uri.as_deref())?;
+			let (keys, mnemonic) = match account_uri.as_deref() {
+				Some(uri) => (keyfile::Keys::generate(Some(uri))?, None),
+				None => keyfile::Keys::generate_with_mnemonic().map(|(keys, words)| (keys, Some(words)))?,
+			};
 			keyfile::write(&context.key, &keys, &passphrase)?;
 			let public = keys.public();
-			context.output.print(&serde_json::json!({ "keyFile": context.key, "public": public }), || {
-				format!(
+			let mut result = serde_json::json!({ "keyFile": context.key, "public": public });
+			if let Some(words) = &mnemonic {
+				result["mnemonic"] = serde_json::json!(words);
+			}
+			context.output.print(&result, || {
+				let mut text = format!(
 					"Created {}.\naccount:       {}\npublic key:    {}\nverifying key: {}\nKeep the passphrase: without it the key file cannot be opened.",
 					context.key.display(),
 					public.account,
 					public.public_key,
 					public.verifying_key
+				);
+				if let Some(words) = &mnemonic {
+					text.push_str(&format!(
+						"\nThe account's mnemonic, shown only now; write it down and keep it offline:\n\n    {words}\n\nWith it the account can be restored in the polkadot-js extension or with `ehr keys new --account-uri`."
+					));
+				}
+				text
+			});
+			Ok(())
+		},
+		KeysCommand::ExportAccount { output, name } => {
+			let passphrase = keyfile::passphrase(&format!("Passphrase for {}: ", context.key.display()), false)?;
+			let keys = keyfile::unlock(&context.key, &passphrase)?;
+			let created = std::time::SystemTime::now()
+				.duration_since(std::time::UNIX_EPOCH)
+				.map(|d| d.as_millis() as u64)
+				.unwrap_or_default();
+			let file = crate::crypto::polkadot_js::account_json(&keys.account, &passphrase, &name, created)?;
+			crate::commands::access::write_new_file(&output, format!("{file:#}\n").as_bytes())?;
+			let account = keys.public().account;
+			context.output.print(&serde_json::json!({ "written": output, "account": account }), || {
+				format!(
+					"Wrote {account} to {} as a polkadot-js JSON account file; it opens with this key file's passphrase.",
+					output.display()
 				)
 			});
 			Ok(())

@@ -182,6 +182,16 @@ impl Keys {
 		Keys::from_parts(account, umbral_seed)
 	}
 
+	/// Fresh Umbral keys and a fresh account made from a new 12-word BIP39
+	/// mnemonic, derived as polkadot-js and its extension derive an sr25519
+	/// account from one; the mnemonic is returned to be shown once.
+	pub fn generate_with_mnemonic() -> Result<(Keys, String)> {
+		let (account, mnemonic, _) = sr25519::Pair::generate_with_phrase(None);
+		let mut umbral_seed = vec![0u8; SecretKeyFactory::seed_size()];
+		OsRng.fill_bytes(&mut umbral_seed);
+		Ok((Keys::from_parts(account, umbral_seed)?, mnemonic))
+	}
+
 	/// The Umbral signer of kfrags.
 	pub fn signer(&self) -> Signer {
 		Signer::new(self.signing.clone())
@@ -434,6 +444,10 @@ mod tests {
 
 	#[test]
 	fn an_existing_account_can_be_imported() {
+		let (keys, mnemonic) = Keys::generate_with_mnemonic().expect("keys");
+		assert_eq!(mnemonic.split(' ').count(), 12);
+		let restored = Keys::generate(Some(&mnemonic)).expect("the mnemonic restores the account");
+		assert_eq!(restored.account_id(), keys.account_id());
 		let keys = Keys::generate(Some("//Alice")).expect("keys");
 		assert_eq!(keys.public().account, "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY");
 		let dir = tempfile::tempdir().expect("a temporary folder");

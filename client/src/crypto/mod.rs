@@ -4,6 +4,8 @@
 //!   XChaCha20-Poly1305) holding the account key and the Umbral keys.
 //! - [`envelope`]: a record's encrypted body and its Umbral-encrypted
 //!   metadata envelope.
+//! - [`polkadot_js`]: the account as a polkadot-js JSON account file, for
+//!   the polkadot-js extension and apps.
 //! - [`source_tag`]: the hospital's keyed tags of imported FHIR resource
 //!   versions, kept on chain so an import registers each version once.
 //! - kfrags: making and sealing key fragments to the proxies is
@@ -12,6 +14,7 @@
 
 pub mod envelope;
 pub mod keyfile;
+pub mod polkadot_js;
 pub mod source_tag;
 
 pub use ehr_primitives::kfrags;

@@ -111,3 +111,63 @@ fn polkadot_js_reads_a_patients_data_and_signs_a_revoke_without_type_definitions
 	);
 	node.assert_running();
 }
+
+/// Issue 16, item 1's accounts: a patient's account made by `ehr keys new`
+/// opens in polkadot-js (the extension's keyring) from the JSON file `ehr
+/// keys export-account` writes, with the key file's passphrase, and from the
+/// mnemonic `ehr keys new` showed; polkadot-js then signs as the account
+/// `ehr` signs as. A wrong passphrase does not open it. No chain is needed.
+#[test]
+fn an_account_made_by_ehr_opens_in_polkadot_js_from_its_json_file_and_its_mnemonic() {
+	use ehr_test_utils::cli::{ehr_binary, PASSPHRASE};
+	let dir = tempfile::TempDir::with_prefix("ehr-account-export-").expect("a temporary folder");
+	let key_file = dir.path().join("patient.json");
+	let ehr = |args: &[&str]| {
+		let mut command = Command::new(ehr_binary());
+		command.env("EHR_PASSPHRASE", PASSPHRASE).env("EHR_KEY_FILE", &key_file).arg("--json").args(args);
+		let out = run_with_timeout(&mut command, Duration::from_secs(60), &format!("ehr {}", args.join(" ")));
+		assert!(out.status.success(), "ehr {} failed: {}", args.join(" "), out.stderr);
+		serde_json::from_str::<serde_json::Value>(&out.stdout).expect("ehr prints JSON")
+	};
+
+	step("a patient makes keys: a new account with a 12-word mnemonic shown once");
+	let made = ehr(&["keys", "new"]);
+	let mnemonic = made["mnemonic"].as_str().expect("a new account comes with its mnemonic").to_owned();
+	assert_eq!(mnemonic.split(' ').count(), 12, "{made}");
+	let account = made["public"]["account"].as_str().expect("the account").to_owned();
+	assert!(ehr(&["keys", "show"]).get("mnemonic").is_none(), "the mnemonic is shown only once");
+
+	step("the patient exports the account for the extension");
+	let exported = dir.path().join("account.json");
+	ehr(&["keys", "export-account", "-o", exported.to_str().expect("utf-8"), "--name", "Patient"]);
+	let mut again = Command::new(ehr_binary());
+	again.env("EHR_PASSPHRASE", PASSPHRASE).env("EHR_KEY_FILE", &key_file).args([
+		"keys",
+		"export-account",
+		"-o",
+		exported.to_str().expect("utf-8"),
+	]);
+	let out = run_with_timeout(&mut again, Duration::from_secs(60), "ehr keys export-account again");
+	assert!(!out.status.success(), "an existing file is never written over");
+
+	step("polkadot-js restores it from the file and from the mnemonic, and signs as the account");
+	let js = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/polkadot-js");
+	let mut command = Command::new("node");
+	command.current_dir(&js).arg("check-account.mjs").arg(&exported).arg(PASSPHRASE).arg(&mnemonic);
+	let out = run_with_timeout(&mut command, Duration::from_secs(60), "node check-account.mjs");
+	assert!(out.status.success(), "polkadot-js could not restore the account:\n{}\n{}", out.stderr, out.stdout);
+	let summary: serde_json::Value = serde_json::from_str(out.stdout.trim()).expect("check-account.mjs prints JSON");
+	assert_eq!(summary["jsonAddress"], account.as_str(), "{summary}");
+	assert_eq!(summary["mnemonicAddress"], account.as_str(), "{summary}");
+	assert_eq!(summary["name"], "Patient", "{summary}");
+	assert_eq!(summary["wrongRefused"], true, "a wrong passphrase must not open the file: {summary}");
+	let hex_field = |field: &str| hex::decode(summary[field].as_str().unwrap_or("").trim_start_matches("0x"));
+	let message = hex_field("message").expect("hex");
+	let signature: [u8; 64] = hex_field("signature").expect("hex").try_into().expect("64 bytes");
+	use sp_core::crypto::Ss58Codec;
+	let public = sr25519::Public::from_ss58check(&account).expect("an SS58 account");
+	assert!(
+		sr25519::Pair::verify(&sr25519::Signature::from_raw(signature), &message, &public),
+		"polkadot-js signs as the account ehr made"
+	);
+}
