@@ -243,9 +243,8 @@ struct GrantView {
 	records: Option<Vec<RecordId>>,
 	threshold: u8,
 	proxies: usize,
-	purpose: String,
-	#[serde(skip)]
-	purpose_code: Purpose,
+	#[serde(serialize_with = "serialize_purpose")]
+	purpose: Purpose,
 	created_at: u32,
 	expires_at: Option<u32>,
 	revoked_at: Option<u32>,
@@ -295,8 +294,7 @@ pub async fn list(context: &Context, args: GrantsArgs) -> Result<()> {
 			},
 			threshold: g.threshold,
 			proxies: g.proxies.len(),
-			purpose: purpose_name(g.purpose).into(),
-			purpose_code: g.purpose,
+			purpose: g.purpose,
 			created_at: g.created_at,
 			expires_at: g.expires_at,
 			revoked_at: g.revoked_at,
@@ -327,7 +325,10 @@ pub async fn list(context: &Context, args: GrantsArgs) -> Result<()> {
 			}
 			text.push_str(&format!(
 				"grant {} {whom}: {scope}, {} of {} proxies, {}, {state}{notes}\n",
-				v.id, v.threshold, v.proxies, v.purpose
+				v.id,
+				v.threshold,
+				v.proxies,
+				purpose_name(v.purpose)
 			));
 		}
 		text.trim_end().to_owned()
@@ -338,9 +339,9 @@ pub async fn list(context: &Context, args: GrantsArgs) -> Result<()> {
 /// Prints the grants as a FHIR Bundle of Consents (`ehr grants --fhir`).
 async fn print_fhir(chain: &Chain, views: &[GrantView]) -> Result<()> {
 	use crate::fhir::export::{bundle, consent, BlockTimes, ConsentFact};
-	let best = chain.best_number().await?;
 	let blocks = views.iter().flat_map(|v| std::iter::once(v.created_at).chain(v.expires_at));
 	let times = BlockTimes::read(chain, blocks).await?;
+	let best = times.best_number();
 	let consents = views
 		.iter()
 		.map(|v| {
@@ -353,13 +354,18 @@ async fn print_fhir(chain: &Chain, views: &[GrantView]) -> Result<()> {
 				created: times.instant(v.created_at),
 				ends: v.expires_at.map(|end| times.instant(end)),
 				records: v.records.clone(),
-				purpose: v.purpose_code,
+				purpose: v.purpose,
 				proxies: format!("{} of {} proxy hospitals must re-encrypt", v.threshold, v.proxies),
 			})
 		})
 		.collect();
 	println!("{}", serde_json::to_string_pretty(&bundle(consents, &times.now()))?);
 	Ok(())
+}
+
+/// Serializes a purpose as its CLI name (what `ehr grants --json` prints).
+fn serialize_purpose<S: serde::Serializer>(purpose: &Purpose, serializer: S) -> Result<S::Ok, S::Error> {
+	serializer.serialize_str(purpose_name(*purpose))
 }
 
 /// The CLI name of a purpose.

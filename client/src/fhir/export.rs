@@ -64,6 +64,11 @@ impl BlockTimes {
 		time.to_rfc3339_opts(SecondsFormat::Millis, true)
 	}
 
+	/// The best block's number when the times were read.
+	pub fn best_number(&self) -> u32 {
+		self.best.0
+	}
+
 	/// The time now, as an R4 instant.
 	pub fn now(&self) -> String {
 		Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
