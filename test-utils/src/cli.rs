@@ -37,6 +37,16 @@ pub struct User {
 }
 
 impl User {
+	/// The user's key file.
+	pub fn key_file(&self) -> &std::path::Path {
+		&self.key
+	}
+
+	/// The node the user talks to.
+	pub fn url(&self) -> &str {
+		&self.url
+	}
+
 	/// Runs `ehr --json ARGS` as this user.
 	pub fn run(&self, args: &[&str]) -> Finished {
 		let mut command = Command::new(ehr_binary());
@@ -81,6 +91,19 @@ impl User {
 /// (`EHR_ACCOUNT_URI`), otherwise a new one. The user talks to the node at
 /// `url` (see [`ws`]).
 pub fn new_user(dir: &TempDir, name: &str, url: &str, account_uri: Option<&str>) -> User {
+	keys_new(dir, name, url, account_uri).0
+}
+
+/// [`new_user`] with a new account, and the account's 12-word mnemonic that
+/// `ehr keys new` shows once (what a patient writes down and gives the
+/// polkadot-js extension).
+pub fn new_user_with_mnemonic(dir: &TempDir, name: &str, url: &str) -> (User, String) {
+	let (user, made) = keys_new(dir, name, url, None);
+	let mnemonic = made["mnemonic"].as_str().expect("ehr keys new shows a new account's mnemonic").to_owned();
+	(user, mnemonic)
+}
+
+fn keys_new(dir: &TempDir, name: &str, url: &str, account_uri: Option<&str>) -> (User, Value) {
 	let user = User { key: dir.path().join(format!("{name}.json")), url: url.to_owned() };
 	let mut command = Command::new(ehr_binary());
 	command.env("EHR_PASSPHRASE", PASSPHRASE).env("EHR_KEY_FILE", &user.key).args(["--json", "keys", "new"]);
@@ -89,5 +112,6 @@ pub fn new_user(dir: &TempDir, name: &str, url: &str, account_uri: Option<&str>)
 	}
 	let out = run_with_timeout(&mut command, COMMAND_TIMEOUT, "ehr keys new");
 	assert!(out.status.success(), "ehr keys new failed: {}", out.stderr);
-	user
+	let made = serde_json::from_str(&out.stdout).expect("ehr keys new prints JSON");
+	(user, made)
 }

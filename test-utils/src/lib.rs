@@ -45,6 +45,7 @@ pub mod cli;
 pub mod council;
 pub mod ehr;
 pub mod fhir;
+pub mod web;
 
 /// The `ehr-node` binary: the path in the environment variable
 /// `EHR_NODE_BIN` if it is set, otherwise `ehr-node` next to the running test

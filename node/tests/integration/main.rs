@@ -18,5 +18,6 @@ mod hospital_setup;
 mod local_network;
 mod node_services;
 mod polkadot_js;
+mod portal;
 mod sync_protocol;
 mod usage_doc;
