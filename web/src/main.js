@@ -325,7 +325,9 @@ async function openRecord(entry) {
 	);
 	$('record-raw').textContent = raw;
 	const download = $('record-download');
-	download.href = URL.createObjectURL(new Blob([body], { type: envelope.mediaType }));
+	// Always offered as a download, never opened in the page's origin: a
+	// record that claims to be HTML cannot run as part of the portal.
+	download.href = URL.createObjectURL(new Blob([body], { type: 'application/octet-stream' }));
 	download.download = envelope.fileName || `record-${entry.id}`;
 	$('record-view').scrollIntoView();
 }
