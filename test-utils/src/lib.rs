@@ -672,6 +672,17 @@ pub struct LocalNetwork {
 }
 
 impl LocalNetwork {
+	/// Waits until hospitals A, B and C (alice, bob, charlie) have registered
+	/// their own nodes as proxies (see [`ehr::own_proxy`]) and returns them,
+	/// in that order, with their Umbral keys.
+	pub fn proxies_of_a_b_and_c(&self, chain: &chain::Chain) -> Vec<(ehr_runtime::AccountId, umbral_pre::PublicKey)> {
+		use sp_keyring::Sr25519Keyring::{Alice, Bob, Charlie};
+		[(&self.alice, Alice), (&self.bob, Bob), (&self.charlie, Charlie)]
+			.into_iter()
+			.map(|(node, keyring)| ehr::own_proxy(chain, node, keyring))
+			.collect()
+	}
+
 	/// All four nodes, Alice first.
 	pub fn nodes(&self) -> [&Node; 4] {
 		[&self.alice, &self.bob, &self.charlie, &self.dave]

@@ -12,7 +12,8 @@
 //   PATIENT_KEY       the patient's key file, made by `ehr keys new`
 //   PATIENT_MNEMONIC  its account's 12 words (the extension holds the account)
 //   RECORD_ID, RECORD_FILE   a record the hospital added, and its file
-//   OTHER_RECORD_ID   a second record of the patient
+//   OTHER_RECORD_ID   the patient's oldest record
+//   RECORD_COUNT      how many records the patient has (more than a page)
 //   CLINICIAN_KEY, CLINICIAN_URL   the clinician's key file and node
 //   CLINICIAN         the clinician's account
 //   HOSPITALS         the three proxy hospitals' names, comma-separated
@@ -202,9 +203,18 @@ try {
 	assert.equal(listed[1], 'Observation');
 	assert.equal(listed[2], '2026-11-20T09:30:00Z');
 	assert.equal(listed[5], hospitals[0]);
-	assert.ok(rows.find((r) => r[0] === env('OTHER_RECORD_ID')), 'the second record is listed');
-	assert.ok(Number(rows[0][0]) > Number(rows[rows.length - 1][0]), 'newest first');
+	assert.equal(rows.length, 20, 'a page holds 20 records');
+	assert.ok(rows.every((r, i) => i === 0 || Number(rows[i - 1][0]) > Number(r[0])), 'newest first');
+	const count = env('RECORD_COUNT');
+	assert.equal(await page.$eval('#page-info', (e) => e.textContent), `${count} records · page 1 of 2`);
 	await shot('03-records');
+	await page.click('#older');
+	const older = await page.$$eval('#record-rows tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+	assert.equal(older.length, Number(count) - 20, 'the second page holds the rest');
+	const letter = older.find((r) => r[0] === env('OTHER_RECORD_ID'));
+	assert.ok(letter, `the oldest record is on the second page: ${JSON.stringify(older)}`);
+	assert.deepEqual([letter[1], letter[3]], ['Document', 'discharge-letter.txt']);
+	await page.click('#newer');
 
 	step('the patient opens the record: the body is the file the hospital added, byte for byte');
 	await page.click(`button[data-record="${recordId}"]`);

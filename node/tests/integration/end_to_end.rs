@@ -10,14 +10,11 @@
 //! request is refused; a grant with a short expiry stops working after it;
 //! the patient's log shows every step with its actor.
 
-use ehr_runtime::AccountId;
 use ehr_test_utils::{
 	chain::Chain,
 	cli::{new_user, ws},
-	ehr::own_proxy,
 	local_network,
 };
-use sp_keyring::Sr25519Keyring;
 use std::time::Duration;
 use tempfile::TempDir;
 
@@ -34,20 +31,7 @@ fn a_record_travels_from_hospital_a_to_a_clinician_at_hospital_b_under_the_patie
 	let dir = TempDir::with_prefix("ehr-end-to-end-").expect("a temporary folder");
 
 	step("operators: the nodes of hospitals A, B and C register their own proxies (development keys)");
-	{
-		let chain = Chain::connect(&net.alice);
-		for (node, keyring) in [
-			(&net.alice, Sr25519Keyring::Alice),
-			(&net.bob, Sr25519Keyring::Bob),
-			(&net.charlie, Sr25519Keyring::Charlie),
-		] {
-			own_proxy(&chain, node, keyring);
-		}
-		chain.wait(CHAIN_TIMEOUT, "three proxies or more", |c| {
-			let proxies: Vec<(AccountId, ehr_primitives::ProxyInfo<AccountId>)> = c.call("EhrApi_proxies", ())?;
-			Ok((proxies.len() >= 3).then_some(()))
-		});
-	}
+	net.proxies_of_a_b_and_c(&Chain::connect(&net.alice));
 
 	step("staff of hospitals A and B, a patient and a clinician make key files");
 	let hospital_a = new_user(&dir, "hospital-a", &ws(&net.alice), Some("//Alice"));

@@ -18,7 +18,7 @@ use ehr_test_utils::{
 	chain::Chain,
 	cli::ehr_binary,
 	council::Council,
-	ehr::{bytes, grant, own_proxy, register_patient, sealed_kfrags},
+	ehr::{bytes, grant, register_patient, sealed_kfrags},
 	local_network, run_with_timeout,
 };
 use jsonrpsee::rpc_params;
@@ -94,11 +94,7 @@ fn bench_request_latency_and_record_throughput() {
 	let ehr = ehr_binary();
 
 	// Proxies, a patient and a clinician whose key file the client uses.
-	let proxies: Vec<_> =
-		[(&net.alice, Sr25519Keyring::Alice), (&net.bob, Sr25519Keyring::Bob), (&net.charlie, Sr25519Keyring::Charlie)]
-			.into_iter()
-			.map(|(node, keyring)| own_proxy(&chain, node, keyring))
-			.collect();
+	let proxies = net.proxies_of_a_b_and_c(&chain);
 	let clinician_key = dir.path().join("clinician.json");
 	let run_ehr = |args: &[&str]| {
 		let mut command = Command::new(&ehr);

@@ -145,11 +145,7 @@ fn proxies_deliver_and_the_custodian_serves_only_authorized_readers() {
 	let genesis = chain.genesis();
 
 	step("the three proxy hospitals register their proxy accounts and keys");
-	let proxies: Vec<_> =
-		[(&net.alice, Sr25519Keyring::Alice), (&net.bob, Sr25519Keyring::Bob), (&net.charlie, Sr25519Keyring::Charlie)]
-			.into_iter()
-			.map(|(node, keyring)| own_proxy(&chain, node, keyring))
-			.collect();
+	let proxies = net.proxies_of_a_b_and_c(&chain);
 
 	step("Alice onboards a patient; Bob onboards a clinician");
 	let patient = sr25519::Pair::from_string("//Patient", None).expect("dev seed");

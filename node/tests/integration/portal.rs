@@ -15,19 +15,26 @@
 //!   The clinician's side runs `ehr request` and `ehr fetch`. Screenshots
 //!   of each screen go to the target folder's `test-artifacts/portal`.
 
-use ehr_runtime::AccountId;
+use ehr_primitives::{umbral_codec, NewRecord, Record, RecordId};
+use ehr_runtime::{AccountId, BlockNumber, EhrCall};
 use ehr_test_utils::{
 	chain::Chain,
 	cli::{ehr_binary, new_user, new_user_with_mnemonic, ws, PASSPHRASE},
-	ehr::own_proxy,
+	ehr::{bytes, umbral_public},
 	free_port, local_network,
 	web::{build_portal, chromium, node_script, StaticServer},
 };
+use sp_core::{crypto::Ss58Codec, H256};
 use sp_keyring::Sr25519Keyring;
+use sp_runtime::BoundedVec;
 use std::{path::PathBuf, time::Duration};
 use tempfile::TempDir;
+use umbral_pre::encrypt;
 
 const CHAIN_TIMEOUT: Duration = Duration::from_secs(90);
+/// Records added in one batch besides the two the test opens: with them the
+/// patient has 26 records, two pages of the portal's 20.
+const PAGED_RECORDS: u32 = 24;
 /// The longest the browser walk-through may take.
 const BROWSER_TIMEOUT: Duration = Duration::from_secs(900);
 
@@ -55,20 +62,7 @@ fn a_patient_sees_opens_shares_and_revokes_records_in_the_portal_in_a_real_brows
 	net.alice.wait_for(CHAIN_TIMEOUT, "blocks to be produced", |n| Ok(n.best_number()? >= 2));
 
 	step("hospitals A, B and C register their proxies");
-	{
-		let chain = Chain::connect(&net.alice);
-		for (node, keyring) in [
-			(&net.alice, Sr25519Keyring::Alice),
-			(&net.bob, Sr25519Keyring::Bob),
-			(&net.charlie, Sr25519Keyring::Charlie),
-		] {
-			own_proxy(&chain, node, keyring);
-		}
-		chain.wait(CHAIN_TIMEOUT, "three proxies", |c| {
-			let proxies: Vec<(AccountId, ehr_primitives::ProxyInfo<AccountId>)> = c.call("EhrApi_proxies", ())?;
-			Ok((proxies.len() >= 3).then_some(()))
-		});
-	}
+	net.proxies_of_a_b_and_c(&Chain::connect(&net.alice));
 
 	step("a patient and a clinician make key files with `ehr`; hospitals A and B register them");
 	let hospital_a = new_user(&dir, "hospital-a", &ws(&net.alice), Some("//Alice"));
@@ -92,10 +86,42 @@ fn a_patient_sees_opens_shares_and_revokes_records_in_the_portal_in_a_real_brows
 	let letter_path = dir.path().join("discharge-letter.txt");
 	std::fs::write(&letter_path, b"Discharged in good health.\n").expect("writing the letter");
 	let patient_arg = patient_account.as_str();
+	let patient_id = AccountId::from_ss58check(patient_arg).expect("an SS58 account");
 	let letter = hospital_a.ok(&["record", "add", letter_path.to_str().expect("utf-8"), "--patient", patient_arg])
 		["record"]
 		.as_u64()
 		.expect("a record id");
+
+	step("hospital A registers 24 scanned documents in one batch, so the records take two pages");
+	let patient_key = umbral_public(patient.ok(&["keys", "show"])["publicKey"].as_str().expect("the public key"));
+	let scans: Vec<NewRecord<AccountId>> = (0..PAGED_RECORDS)
+		.map(|i| {
+			let envelope = serde_json::json!({
+				"fileName": format!("scan-{i:02}.pdf"),
+				"mediaType": "application/octet-stream",
+				"size": 1000 + i,
+				"bodyKey": hex::encode([0u8; 32]),
+			});
+			let (capsule, sealed) = encrypt(&patient_key, envelope.to_string().as_bytes()).expect("encrypts");
+			NewRecord {
+				patient: patient_id.clone(),
+				capsule: bytes(umbral_codec::encode(&capsule).expect("a capsule encodes")),
+				encrypted_metadata: bytes(sealed.to_vec()),
+				body_hash: H256::repeat_byte(i as u8 + 1),
+				body_size: 1024 + u64::from(i),
+				source: None,
+			}
+		})
+		.collect();
+	let chain = Chain::connect(&net.alice);
+	chain
+		.submit(&Sr25519Keyring::Alice.pair(), EhrCall::create_records { records: BoundedVec::truncate_from(scans) })
+		.expect("create_records is accepted");
+	chain.wait(CHAIN_TIMEOUT, "the batch on chain", |c| {
+		let records: Vec<(RecordId, Record<AccountId, BlockNumber>)> =
+			c.call("EhrApi_records_of_patient", (patient_id.clone(), 0u32, 256u32))?;
+		Ok((records.len() > PAGED_RECORDS as usize).then_some(()))
+	});
 	let record = hospital_a.ok(&["record", "add", fhir_path.to_str().expect("utf-8"), "--patient", patient_arg])
 		["record"]
 		.as_u64()
@@ -118,6 +144,7 @@ fn a_patient_sees_opens_shares_and_revokes_records_in_the_portal_in_a_real_brows
 		("RECORD_ID", record.to_string()),
 		("RECORD_FILE", fhir_path.to_string_lossy().into_owned()),
 		("OTHER_RECORD_ID", letter.to_string()),
+		("RECORD_COUNT", (PAGED_RECORDS + 2).to_string()),
 		("CLINICIAN_KEY", clinician.key_file().to_string_lossy().into_owned()),
 		("CLINICIAN_URL", clinician.url().to_owned()),
 		("CLINICIAN", clinician_account),
