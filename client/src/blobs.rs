@@ -1,14 +1,56 @@
-//! Record bodies on the custodian's node: chunked uploads (`ehr_putBlob`, the
-//! hospital's own node) and signed, ranged reads (`ehr_getBlob`).
+//! Record bodies on the custodian's node: chunked uploads (the hospital's
+//! own node) and signed, ranged reads.
+//!
+//! Bodies travel as plain bytes over the node's HTTP body server when it
+//! runs (`ehr_status` gives its port: `PUT`/`GET /body`, docs/rpc.md,
+//! "Bodies over HTTP"), and through the JSON-RPC methods otherwise
+//! (`ehr_putBlob`, `ehr_getBlob`: hex in JSON, 4 MiB per call). A node whose
+//! HTTP port cannot be reached (behind a proxy that forwards only RPC, say)
+//! is read through JSON-RPC.
 
 use crate::{chain::Chain, output::Output};
-use anyhow::{anyhow, bail, Result};
-use ehr_rpc_api::{BlobRead, EhrRpcApiClient};
+use anyhow::{anyhow, bail, Context as _, Result};
+use ehr_rpc_api::{http as paths, BlobRead, EhrRpcApiClient};
 use sp_core::{sr25519, H256};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// Bytes per upload chunk and per read.
+/// Bytes per JSON-RPC upload chunk and per JSON-RPC read.
 pub const CHUNK: usize = 1 << 20;
+/// Bytes per HTTP upload request (each resumable where the last stopped).
+pub const HTTP_UPLOAD_CHUNK: usize = 16 << 20;
+/// Bytes per HTTP read (one signed range; bodies are read whole below it).
+pub const HTTP_READ_RANGE: u64 = 1 << 30;
+
+/// The HTTP body server of the node behind `node`, as a base URL with the
+/// node's host and the port `ehr_status` reports, if it runs.
+async fn http_base(node: &Chain) -> Option<reqwest::Url> {
+	let port = node.ehr(|rpc| rpc.status()).await.ok()?.http_port?;
+	let mut url = reqwest::Url::parse(node.url()).ok()?;
+	let scheme = if url.scheme() == "wss" { "https" } else { "http" };
+	url.set_scheme(scheme).ok()?;
+	url.set_port(Some(port)).ok()?;
+	url.set_path(paths::BODY_PATH);
+	Some(url)
+}
+
+fn http_client() -> Result<reqwest::Client> {
+	reqwest::Client::builder()
+		.connect_timeout(Duration::from_secs(10))
+		.read_timeout(Duration::from_secs(60))
+		.build()
+		.context("cannot make an HTTP client")
+}
+
+/// The node's refusal of an HTTP request, as its sentence.
+async fn refusal(response: reqwest::Response) -> anyhow::Error {
+	let status = response.status();
+	match response.json::<serde_json::Value>().await {
+		Ok(error) => {
+			anyhow!("{} (code {}, HTTP {status})", error["message"].as_str().unwrap_or("refused"), error["code"])
+		},
+		Err(_) => anyhow!("the node answered HTTP {status}"),
+	}
+}
 
 /// Uploads `blob` to the node behind `chain` (which must be the hospital's
 /// own node: `ehr_putBlob` is an unsafe RPC method), with a byte progress
@@ -24,6 +66,14 @@ pub async fn upload(chain: &Chain, blob: &[u8], output: Output) -> Result<H256> 
 /// a bar of its own (for importers that show one bar over many bodies).
 pub async fn put(chain: &Chain, blob: &[u8], progress: impl Fn(u64)) -> Result<H256> {
 	let hash = H256(sp_crypto_hashing::blake2_256(blob));
+	if let Some(base) = http_base(chain).await {
+		match put_http(&base, hash, blob, &progress).await {
+			Ok(()) => return Ok(hash),
+			// The node's HTTP port is not reachable from here: JSON-RPC.
+			Err(error) if is_unreachable(&error) => {},
+			Err(error) => return Err(error),
+		}
+	}
 	let mut offset = 0usize;
 	loop {
 		let end = (offset + CHUNK).min(blob.len());
@@ -41,6 +91,43 @@ pub async fn put(chain: &Chain, blob: &[u8], progress: impl Fn(u64)) -> Result<H
 		}
 		offset = reply.next_offset as usize;
 	}
+}
+
+/// Uploads `blob` with hash `hash` to the HTTP body server at `base`, in
+/// resumable `PUT`s of [`HTTP_UPLOAD_CHUNK`] bytes.
+async fn put_http(base: &reqwest::Url, hash: H256, blob: &[u8], progress: &impl Fn(u64)) -> Result<()> {
+	let client = http_client()?;
+	let url = format!("{base}/{hash:?}");
+	let total = blob.len();
+	let mut offset = 0usize;
+	loop {
+		let end = (offset + HTTP_UPLOAD_CHUNK).min(total);
+		let response = client
+			.put(&url)
+			.header("content-range", format!("bytes {offset}-{}/{total}", end.max(1) - 1))
+			.body(blob[offset..end].to_vec())
+			.send()
+			.await?;
+		if !response.status().is_success() {
+			return Err(refusal(response).await.context("uploads need the hospital's own node"));
+		}
+		let reply: serde_json::Value = response.json().await?;
+		let next = reply["nextOffset"].as_u64().ok_or_else(|| anyhow!("the node's answer has no nextOffset"))?;
+		progress(next);
+		if reply["complete"].as_bool() == Some(true) {
+			return Ok(());
+		}
+		if next as usize <= offset {
+			bail!("the node did not accept the upload at byte {offset}; try again");
+		}
+		offset = next as usize;
+	}
+}
+
+/// Whether `error` is a failure to reach the server at all (as opposed to
+/// an answer refusing the request).
+fn is_unreachable(error: &anyhow::Error) -> bool {
+	error.downcast_ref::<reqwest::Error>().is_some_and(|e| e.is_connect() || e.is_timeout())
 }
 
 fn now_ms() -> u64 {
@@ -125,10 +212,80 @@ pub async fn download_from_custodian(
 /// custodian, as a grantee through `read.request` or as the patient of
 /// `read.record`, and checks it against the record's hash.
 pub async fn download(custodian_node: &Chain, read: &BodyRead<'_>, output: Output) -> Result<Vec<u8>> {
+	let bar = output.bytes(read.size, "downloading");
+	let mut body = Vec::with_capacity(read.size as usize);
+	let mut over_http = false;
+	if let Some(base) = http_base(custodian_node).await {
+		match download_http(&base, custodian_node.genesis(), read, &mut body, &bar).await {
+			Ok(()) => over_http = true,
+			Err(error) if is_unreachable(&error) => body.clear(),
+			Err(error) => return Err(error),
+		}
+	}
+	if !over_http {
+		download_rpc(custodian_node, read, &mut body, &bar).await?;
+	}
+	bar.finish_and_clear();
+	if H256(sp_crypto_hashing::blake2_256(&body)) != read.expected {
+		bail!("the body read does not match the record's hash; try the fetch again");
+	}
+	Ok(body)
+}
+
+/// Reads the body from the HTTP body server at `base` into `body`: one
+/// signed range per [`HTTP_READ_RANGE`] bytes, streamed.
+async fn download_http(
+	base: &reqwest::Url,
+	genesis: H256,
+	read: &BodyRead<'_>,
+	body: &mut Vec<u8>,
+	bar: &indicatif::ProgressBar,
+) -> Result<()> {
 	let BodyRead { reader, ref custodian, request, record, expected, size } = *read;
+	let client = http_client()?;
+	while (body.len() as u64) < size || (size == 0 && body.is_empty()) {
+		let offset = body.len() as u64;
+		let length = (size - offset).min(HTTP_READ_RANGE);
+		let signed =
+			BlobRead::signed(genesis, custodian.clone(), request, record, offset, length as u32, now_ms(), reader);
+		let mut request = client.get(base.clone()).header(paths::READ_HEADER, serde_json::to_string(&signed)?);
+		if size > 0 {
+			request = request.header("range", format!("bytes={offset}-{}", offset + length - 1));
+		}
+		let mut response = request.send().await?;
+		if !response.status().is_success() {
+			return Err(refusal(response).await);
+		}
+		let served = response.headers().get(paths::BODY_HASH_HEADER).and_then(|h| h.to_str().ok()).map(str::to_owned);
+		if served.as_deref() != Some(&format!("{expected:?}")) {
+			bail!("the custodian serves a body whose hash is not the record's; report it to the hospital");
+		}
+		while let Some(chunk) = response.chunk().await? {
+			if body.len() as u64 + chunk.len() as u64 > offset + length {
+				bail!("the custodian sent more bytes than the range asked for; try again");
+			}
+			body.extend_from_slice(&chunk);
+			bar.set_position(body.len() as u64);
+		}
+		if body.len() as u64 != offset + length {
+			bail!("the custodian's answer ended at byte {} of {}; try again", body.len(), offset + length);
+		}
+		if size == 0 {
+			break;
+		}
+	}
+	Ok(())
+}
+
+/// Reads the body through `ehr_getBlob` into `body`, [`CHUNK`] bytes a call.
+async fn download_rpc(
+	custodian_node: &Chain,
+	read: &BodyRead<'_>,
+	body: &mut Vec<u8>,
+	bar: &indicatif::ProgressBar,
+) -> Result<()> {
+	let BodyRead { reader, ref custodian, request, record, expected, .. } = *read;
 	let genesis = custodian_node.genesis();
-	let bar = output.bytes(size, "downloading");
-	let mut body = Vec::with_capacity(size as usize);
 	loop {
 		let signed = BlobRead::signed(
 			genesis,
@@ -150,9 +307,5 @@ pub async fn download(custodian_node: &Chain, read: &BodyRead<'_>, output: Outpu
 			break;
 		}
 	}
-	bar.finish_and_clear();
-	if H256(sp_crypto_hashing::blake2_256(&body)) != expected {
-		bail!("the body read does not match the record's hash; try the fetch again");
-	}
-	Ok(body)
+	Ok(())
 }

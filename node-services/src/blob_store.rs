@@ -287,6 +287,21 @@ impl BlobStore {
 		Ok(stamp.0)
 	}
 
+	/// The stored body `hash`, opened for reading after checking it against
+	/// its hash, and its size: what the HTTP body server streams from, so a
+	/// body is never loaded into memory whole. Fails with `NotFound` or
+	/// `Corrupt` (the body is then quarantined) as [`Self::read_range`] does.
+	pub fn open_verified(&self, hash: &H256) -> Result<(File, u64), BlobError> {
+		let size = self.ensure_verified(hash)?;
+		let file = File::open(self.blob_path(hash))?;
+		// The body may have been replaced between the check and the open.
+		if file.metadata()?.len() != size {
+			self.verified.lock().remove(hash);
+			return Err(BlobError::Corrupt);
+		}
+		Ok((file, size))
+	}
+
 	/// Reads at most `length` bytes (capped at [`MAX_READ_CHUNK`]) at
 	/// `offset` of the body `hash`, after checking it against its hash.
 	/// Returns the bytes and the body's total size.

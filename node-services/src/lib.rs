@@ -22,6 +22,7 @@
 
 pub mod blob_store;
 pub mod files;
+pub mod http;
 pub mod journal;
 pub mod membership;
 pub mod metrics;
@@ -49,6 +50,17 @@ use sp_core::traits::SpawnNamed;
 use sp_keystore::KeystorePtr;
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
+/// Where the HTTP body server ([`http`]) listens and whether it takes uploads.
+#[derive(Clone, Debug)]
+pub struct HttpConfig {
+	/// The address to listen on (port 0: one the system picks, reported by
+	/// `ehr_status`).
+	pub addr: std::net::SocketAddr,
+	/// Whether `PUT` uploads are taken: where the node serves unsafe RPC
+	/// methods, as for `ehr_putBlob`.
+	pub uploads: bool,
+}
+
 /// How the node's operator configured the EHR services.
 #[derive(Clone, Debug)]
 pub struct ServicesConfig {
@@ -66,15 +78,15 @@ pub struct ServicesConfig {
 	/// The development seed (`--alice` and the like): a development node
 	/// creates its proxy account and proxy key from it when they are missing.
 	pub dev_key_seed: Option<String>,
+	/// The HTTP body server: where it listens and whether it takes uploads
+	/// (`None`: it does not run).
+	pub http: Option<HttpConfig>,
 }
 
 /// The running services, from which the node builds its `ehr_*` RPC module.
 pub struct EhrServices<C> {
-	client: Arc<C>,
-	store: Arc<blob_store::BlobStore>,
-	submitter: Option<Arc<dyn tx::SubmitCall>>,
-	proxy_public_key: Option<String>,
-	metrics: metrics::EhrMetrics,
+	/// The reads' handler, shared with the HTTP body server.
+	handler: rpc::EhrRpc<C>,
 }
 
 impl<C> EhrServices<C>
@@ -84,14 +96,7 @@ where
 {
 	/// The `ehr_*` methods, to merge into the node's RPC server.
 	pub fn rpc(&self) -> jsonrpsee::RpcModule<rpc::EhrRpc<C>> {
-		rpc::EhrRpc::new(
-			self.client.clone(),
-			self.store.clone(),
-			self.submitter.clone(),
-			self.proxy_public_key.clone(),
-			self.metrics.clone(),
-		)
-		.into_rpc()
+		self.handler.clone().into_rpc()
 	}
 }
 
@@ -179,5 +184,28 @@ where
 		config.orphan_ttl_blocks,
 	);
 	spawner.spawn("ehr-blob-upkeep", Some("ehr"), Box::pin(upkeep.run(config.upkeep_interval)));
-	Ok(EhrServices { client, store, submitter, proxy_public_key, metrics })
+
+	let mut handler = rpc::EhrRpc::new(client, store, submitter, proxy_public_key, metrics);
+	if let Some(http) = &config.http {
+		let listener = std::net::TcpListener::bind(http.addr)
+			.and_then(|listener| listener.set_nonblocking(true).map(|()| listener))
+			.map_err(|e| {
+				format!("cannot listen for HTTP bodies on {} ({e}); choose another --ehr-http-port", http.addr)
+			})?;
+		let port = listener.local_addr().map_err(|e| format!("the HTTP body server has no address: {e}"))?.port();
+		handler = handler.with_http_port(port);
+		let server = http::BodyServer::new(handler.clone(), http.uploads);
+		log::info!(target: "ehr-http", "serving record bodies over HTTP on {}:{port} (uploads {})", http.addr.ip(), if http.uploads { "taken" } else { "refused" });
+		spawner.spawn(
+			"ehr-http-bodies",
+			Some("ehr"),
+			Box::pin(async move {
+				match tokio::net::TcpListener::from_std(listener) {
+					Ok(listener) => server.serve(listener).await,
+					Err(error) => log::error!(target: "ehr-http", "the HTTP body server cannot start: {error}"),
+				}
+			}),
+		);
+	}
+	Ok(EhrServices { handler })
 }

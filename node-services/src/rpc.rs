@@ -148,26 +148,27 @@ struct ReadsInProgress {
 	by_signer: Mutex<HashMap<AccountId, usize>>,
 }
 
-/// One read in progress; ends when dropped.
-struct ReadSlot<'a> {
-	reads: &'a ReadsInProgress,
+/// One read in progress; ends when dropped (for a streamed HTTP body, when
+/// the stream ends or the reader goes away).
+pub struct ReadSlot {
+	reads: Arc<ReadsInProgress>,
 	signer: AccountId,
 }
 
 impl ReadsInProgress {
 	/// A slot for one more read of `signer`, unless it has [`READS_PER_SIGNER`].
-	fn acquire(&self, signer: &AccountId) -> Option<ReadSlot<'_>> {
+	fn acquire(self: &Arc<Self>, signer: &AccountId) -> Option<ReadSlot> {
 		let mut counts = self.by_signer.lock();
 		let count = counts.entry(signer.clone()).or_insert(0);
 		if *count >= READS_PER_SIGNER {
 			return None;
 		}
 		*count += 1;
-		Some(ReadSlot { reads: self, signer: signer.clone() })
+		Some(ReadSlot { reads: self.clone(), signer: signer.clone() })
 	}
 }
 
-impl Drop for ReadSlot<'_> {
+impl Drop for ReadSlot {
 	fn drop(&mut self) {
 		let mut counts = self.reads.by_signer.lock();
 		if let Some(count) = counts.get_mut(&self.signer) {
@@ -179,22 +180,45 @@ impl Drop for ReadSlot<'_> {
 	}
 }
 
-/// The `ehr_*` RPC handler of one node.
+/// The `ehr_*` RPC handler of one node. Clones share its state (replay
+/// guard, reads in progress, audit-trail submissions), so the JSON-RPC
+/// server and the HTTP body server (crate::http) authorize and log reads
+/// as one.
 pub struct EhrRpc<C> {
 	client: Arc<C>,
 	store: Arc<BlobStore>,
 	submitter: Option<Arc<dyn SubmitCall>>,
 	proxy_public_key: Option<String>,
+	/// The port of the HTTP body server, when it runs.
+	http_port: Option<u16>,
 	metrics: EhrMetrics,
-	hospital: HospitalCache,
+	hospital: Arc<HospitalCache>,
 	/// When this handler started: reads signed before are refused, so a read
 	/// seen before a restart cannot be replayed after it.
 	started_ms: u64,
-	replay: Mutex<ReplayGuard>,
-	reads: ReadsInProgress,
+	replay: Arc<Mutex<ReplayGuard>>,
+	reads: Arc<ReadsInProgress>,
 	/// Audit-trail transactions submitted, when, and how long before they
 	/// may be submitted again.
-	submitted: Mutex<HashMap<AuditTrail, (Instant, Duration)>>,
+	submitted: Arc<Mutex<HashMap<AuditTrail, (Instant, Duration)>>>,
+}
+
+impl<C> Clone for EhrRpc<C> {
+	fn clone(&self) -> Self {
+		EhrRpc {
+			client: self.client.clone(),
+			store: self.store.clone(),
+			submitter: self.submitter.clone(),
+			proxy_public_key: self.proxy_public_key.clone(),
+			http_port: self.http_port,
+			metrics: self.metrics.clone(),
+			hospital: self.hospital.clone(),
+			started_ms: self.started_ms,
+			replay: self.replay.clone(),
+			reads: self.reads.clone(),
+			submitted: self.submitted.clone(),
+		}
+	}
 }
 
 impl<C> EhrRpc<C>
@@ -226,18 +250,33 @@ where
 		EhrRpc {
 			client,
 			store,
-			hospital: HospitalCache::new(submitter.as_ref().map(|s| s.account())),
+			hospital: Arc::new(HospitalCache::new(submitter.as_ref().map(|s| s.account()))),
 			submitter,
 			proxy_public_key,
+			http_port: None,
 			metrics,
 			started_ms,
-			replay: Mutex::new(ReplayGuard::new(REPLAY_GUARD_CAPACITY, REPLAY_GUARD_PER_SIGNER)),
-			reads: ReadsInProgress::default(),
-			submitted: Mutex::new(HashMap::new()),
+			replay: Arc::new(Mutex::new(ReplayGuard::new(REPLAY_GUARD_CAPACITY, REPLAY_GUARD_PER_SIGNER))),
+			reads: Arc::new(ReadsInProgress::default()),
+			submitted: Arc::new(Mutex::new(HashMap::new())),
 		}
 	}
 
-	fn count(&self, error: EhrRpcError) -> ErrorObjectOwned {
+	/// The same handler, reporting in `ehr_status` that the HTTP body server
+	/// listens on `port`.
+	pub fn with_http_port(mut self, port: u16) -> Self {
+		self.http_port = Some(port);
+		self
+	}
+
+	/// The blob store the handler reads from.
+	pub fn store(&self) -> &Arc<BlobStore> {
+		&self.store
+	}
+
+	/// Counts `error` in the metrics (and the store's quarantine, for a
+	/// corrupt body) and returns it as a JSON-RPC error object.
+	pub fn count(&self, error: EhrRpcError) -> ErrorObjectOwned {
 		self.metrics.rpc_errors.with_label_values(&[error.kind()]).inc();
 		if error == EhrRpcError::BodyCorrupt {
 			if let Ok(quarantined) = self.store.quarantined() {
@@ -337,13 +376,19 @@ where
 		}
 	}
 
+	/// A slot for one more read of `signer` in progress, or
+	/// `TooManyReads` when the signer has [`READS_PER_SIGNER`] already.
+	pub fn read_slot(&self, signer: &AccountId) -> Result<ReadSlot, EhrRpcError> {
+		self.reads.acquire(signer).ok_or(EhrRpcError::TooManyReads)
+	}
+
 	/// Puts the read on the patient's audit trail before it is served: the
 	/// fetch confirmation of a request until the chain holds it
 	/// (`confirm_fetch`, again after [`RECONFIRM_AFTER`] if it got lost),
 	/// a patient's read of a record once per [`PATIENT_READ_LOG_INTERVAL`]
 	/// (`confirm_patient_read`). Fails, so that nothing is served, when the
 	/// transaction cannot be put in the pool.
-	async fn log_read(&self, trail: AuditTrail) -> Result<(), EhrRpcError> {
+	pub async fn log_read(&self, trail: AuditTrail) -> Result<(), EhrRpcError> {
 		let submitter = self.submitter.as_ref().ok_or(EhrRpcError::NotConfigured)?;
 		let (call, interval) = match trail {
 			AuditTrail::Request { logged: true, .. } => return Ok(()),
@@ -374,7 +419,7 @@ where
 	}
 
 	/// Runs `work` on a blocking thread, off the RPC server's executor.
-	async fn blocking<T: Send + 'static>(
+	pub async fn blocking<T: Send + 'static>(
 		work: impl FnOnce() -> Result<T, BlobError> + Send + 'static,
 	) -> Result<T, EhrRpcError> {
 		match tokio::task::spawn_blocking(work).await {
@@ -417,7 +462,7 @@ where
 
 	async fn get_blob(&self, read: BlobRead) -> RpcResult<BlobChunk> {
 		let (body_hash, trail) = self.authorize(&read, now_ms()).map_err(|e| self.count(e))?;
-		let _slot = self.reads.acquire(&read.signer).ok_or_else(|| self.count(EhrRpcError::TooManyReads))?;
+		let _slot = self.read_slot(&read.signer).map_err(|e| self.count(e))?;
 		let store = self.store.clone();
 		let (offset, length) = (read.offset, read.length);
 		let (data, total_size) =
@@ -444,12 +489,13 @@ where
 			blob_bytes,
 			blobs_quarantined: self.store.quarantined().unwrap_or(0),
 			blob_max_bytes: self.store.max_size(),
+			http_port: self.http_port,
 		})
 	}
 }
 
 /// The node's clock in milliseconds since the Unix epoch.
-fn now_ms() -> u64 {
+pub fn now_ms() -> u64 {
 	SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
@@ -476,7 +522,7 @@ mod tests {
 
 	#[test]
 	fn a_signer_has_a_bounded_number_of_reads_in_progress() {
-		let reads = ReadsInProgress::default();
+		let reads = Arc::new(ReadsInProgress::default());
 		let signer = AccountId::new([1; 32]);
 		let slots: Vec<_> = (0..READS_PER_SIGNER).map(|_| reads.acquire(&signer).expect("a slot")).collect();
 		assert!(reads.acquire(&signer).is_none());

@@ -512,3 +512,160 @@ async fn a_read_that_cannot_be_logged_is_not_served() {
 fn now() -> u64 {
 	std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis() as u64
 }
+
+// --- The HTTP body server -----------------------------------------------------
+
+/// A body server over the scenario's chain and store, started now (reads
+/// are signed with the real clock), on a free port of 127.0.0.1.
+async fn body_server(s: &Scenario, uploads: bool) -> (u16, EhrRpc<MockClient>) {
+	let rpc = EhrRpc::new(
+		s.client.clone(),
+		s.rpc.store().clone(),
+		Some(s.recorder.clone()),
+		None,
+		EhrMetrics::new(None).expect("metrics"),
+	);
+	let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+	let port = listener.local_addr().expect("an address").port();
+	tokio::spawn(crate::http::BodyServer::new(rpc.clone(), uploads).serve(listener));
+	(port, rpc)
+}
+
+/// One HTTP/1.1 exchange: the status, the headers (lower case) and the body.
+async fn exchange(port: u16, head: &str, body: &[u8]) -> (u16, String, Vec<u8>) {
+	use tokio::io::{AsyncReadExt, AsyncWriteExt};
+	let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.expect("connects");
+	let request = format!("{head}\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n\r\n", body.len());
+	stream.write_all(request.as_bytes()).await.expect("sends");
+	stream.write_all(body).await.expect("sends the body");
+	let mut answer = Vec::new();
+	stream.read_to_end(&mut answer).await.expect("reads the answer");
+	let split = answer.windows(4).position(|w| w == b"\r\n\r\n").expect("a complete head");
+	let head = String::from_utf8_lossy(&answer[..split]).to_lowercase();
+	let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("a status");
+	(status, head, answer[split + 4..].to_vec())
+}
+
+fn get_body(read: &BlobRead, range: Option<&str>) -> String {
+	let header = serde_json::to_string(read).expect("serializes");
+	let range = range.map(|r| format!("\r\nRange: {r}")).unwrap_or_default();
+	format!("GET /body HTTP/1.1\r\nx-ehr-read: {header}{range}")
+}
+
+fn error_code(body: &[u8]) -> i64 {
+	serde_json::from_slice::<serde_json::Value>(body).expect("a JSON error")["code"].as_i64().expect("a code")
+}
+
+fn signed_now(reader: &sr25519::Pair, offset: u64, length: u32) -> BlobRead {
+	BlobRead::signed(GENESIS, account(HOSPITAL), Some(REQUEST), None, offset, length, crate::rpc::now_ms(), reader)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn over_http_a_reader_gets_exactly_the_bytes_signed_for_once_after_the_read_is_logged() {
+	let s = Scenario::new(RequestStatus::Ready);
+	let (port, rpc) = body_server(&s, false).await;
+	let size = BODY.len() as u32;
+
+	let whole = signed_now(&s.grantee, 0, size);
+	let (status, head, body) = exchange(port, &get_body(&whole, None), b"").await;
+	assert_eq!(status, 200, "{head}");
+	assert_eq!(body, BODY);
+	assert!(head.contains(&format!("x-ehr-body-hash: {:?}", body_hash())), "{head}");
+	assert!(head.contains("access-control-allow-origin: *"), "{head}");
+	assert!(
+		s.recorder
+			.calls
+			.lock()
+			.iter()
+			.any(|c| matches!(c, RuntimeCall::Ehr(EhrCall::confirm_fetch { request: REQUEST }))),
+		"the fetch was confirmed on chain before the bytes went out"
+	);
+
+	// The same signature again, over HTTP or JSON-RPC: the two servers share one replay guard.
+	let (status, _, body) = exchange(port, &get_body(&whole, None), b"").await;
+	assert_eq!((status, error_code(&body)), (401, 1011));
+	assert_eq!(rpc.authorize(&whole, crate::rpc::now_ms()), Err(EhrRpcError::ReplayedSignature));
+
+	let part = signed_now(&s.grantee, 3, 5);
+	let (status, head, body) = exchange(port, &get_body(&part, Some("bytes=3-7")), b"").await;
+	assert_eq!(status, 206, "{head}");
+	assert_eq!(body, &BODY[3..8]);
+	assert!(head.contains(&format!("content-range: bytes 3-7/{size}")), "{head}");
+
+	// A signature for five bytes does not read ten.
+	let small = signed_now(&s.grantee, 0, 5);
+	let (status, _, body) = exchange(port, &get_body(&small, Some("bytes=0-9")), b"").await;
+	assert_eq!((status, error_code(&body)), (400, 1007));
+	// Nor the whole body without a Range.
+	let small = signed_now(&s.grantee, 0, 5);
+	let (status, _, body) = exchange(port, &get_body(&small, None), b"").await;
+	assert_eq!((status, error_code(&body)), (400, 1007));
+
+	let two = signed_now(&s.grantee, 0, 2);
+	let (status, _, body) = exchange(port, &get_body(&two, Some("bytes=0-1,3-4")), b"").await;
+	assert_eq!((status, error_code(&body)), (416, 1005));
+	let past = signed_now(&s.grantee, 100, 5);
+	let (status, _, _) = exchange(port, &get_body(&past, Some("bytes=100-104")), b"").await;
+	assert_eq!(status, 416);
+
+	// Someone who is not the grantee, and no signed read at all.
+	let stranger = signed_now(&s.patient, 0, size);
+	let (status, _, body) = exchange(port, &get_body(&stranger, None), b"").await;
+	assert_eq!((status, error_code(&body)), (403, 1015));
+	let (status, _, body) = exchange(port, "GET /body HTTP/1.1", b"").await;
+	assert_eq!((status, error_code(&body)), (400, 1007));
+	let (status, _, body) = exchange(port, "GET /body HTTP/1.1\r\nx-ehr-read: {\"not\": 1}", b"").await;
+	assert_eq!((status, error_code(&body)), (400, 1007));
+
+	// A browser's preflight is answered for any origin.
+	let (status, head, _) = exchange(port, "OPTIONS /body HTTP/1.1\r\nOrigin: http://portal.example", b"").await;
+	assert_eq!(status, 204);
+	assert!(head.contains("access-control-allow-headers: range, x-ehr-read"), "{head}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn over_http_a_read_that_cannot_be_logged_is_not_served() {
+	let s = Scenario::new(RequestStatus::Ready);
+	let (port, _) = body_server(&s, false).await;
+	s.recorder.refuse.store(true, std::sync::atomic::Ordering::Relaxed);
+	let read = signed_now(&s.grantee, 0, BODY.len() as u32);
+	let (status, _, body) = exchange(port, &get_body(&read, None), b"").await;
+	assert_eq!((status, error_code(&body)), (500, 1099));
+	assert!(!body.windows(BODY.len()).any(|w| w == BODY), "no byte of the body went out");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn over_http_uploads_are_taken_only_where_allowed_and_checked_before_they_are_acknowledged() {
+	let s = Scenario::new(RequestStatus::Ready);
+	let body = b"another encrypted body, uploaded in two parts".to_vec();
+	let hash = H256(sp_crypto_hashing::blake2_256(&body));
+	let put = |range: Option<String>| match range {
+		Some(range) => format!("PUT /body/{hash:?} HTTP/1.1\r\nContent-Range: {range}"),
+		None => format!("PUT /body/{hash:?} HTTP/1.1"),
+	};
+
+	let (closed, _) = body_server(&s, false).await;
+	let (status, _, answer) = exchange(closed, &put(None), &body).await;
+	assert_eq!((status, error_code(&answer)), (403, 1008));
+
+	let (port, rpc) = body_server(&s, true).await;
+	let mut forged = body.clone();
+	forged[0] ^= 1;
+	let (status, _, answer) = exchange(port, &put(None), &forged).await;
+	assert_eq!((status, error_code(&answer)), (400, 1003), "a body that does not hash to its name is refused");
+	assert_eq!(rpc.store().size(&hash), None, "and nothing of it is kept");
+
+	let half = body.len() / 2;
+	let total = body.len();
+	let (status, _, answer) = exchange(port, &put(Some(format!("bytes 0-{}/{total}", half - 1))), &body[..half]).await;
+	assert_eq!(status, 202);
+	assert_eq!(serde_json::from_slice::<serde_json::Value>(&answer).expect("JSON")["nextOffset"], half);
+	assert_eq!(rpc.store().size(&hash), None, "a half-written body is not visible");
+	let (status, _, answer) =
+		exchange(port, &put(Some(format!("bytes {half}-{}/{total}", total - 1))), &body[half..]).await;
+	assert_eq!(status, 201, "{}", String::from_utf8_lossy(&answer));
+	assert_eq!(rpc.store().size(&hash), Some(total as u64));
+
+	let (status, _, answer) = exchange(port, "PUT /body/not-a-hash HTTP/1.1", b"x").await;
+	assert_eq!((status, error_code(&answer)), (400, 1007));
+}

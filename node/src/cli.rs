@@ -36,6 +36,23 @@ pub struct EhrParams {
 	/// records' bodies and orphan uploads).
 	#[arg(long, default_value_t = 60)]
 	pub ehr_upkeep_interval_secs: u64,
+
+	/// Port of the HTTP body server, which serves record bodies as plain
+	/// bytes to signed readers (docs/rpc.md, "Bodies over HTTP"). 0, the
+	/// default, lets the system pick a free port; `ehr_status` reports it.
+	#[arg(long, default_value_t = 0)]
+	pub ehr_http_port: u16,
+
+	/// Let the HTTP body server listen on every interface, not only the
+	/// local one (as `--rpc-external` does for RPC). Uploads are then taken
+	/// only with `--rpc-methods unsafe`.
+	#[arg(long)]
+	pub ehr_http_external: bool,
+
+	/// Do not run the HTTP body server (bodies are then read through
+	/// `ehr_getBlob` only).
+	#[arg(long)]
+	pub ehr_no_http: bool,
 }
 
 impl EhrParams {
@@ -56,6 +73,19 @@ impl EhrParams {
 				.unwrap_or(u32::MAX),
 			upkeep_interval: std::time::Duration::from_secs(self.ehr_upkeep_interval_secs.max(1)),
 			dev_key_seed: config.dev_key_seed.clone(),
+			http: (!self.ehr_no_http).then(|| {
+				let ip: std::net::IpAddr = match self.ehr_http_external {
+					true => std::net::Ipv4Addr::UNSPECIFIED.into(),
+					false => std::net::Ipv4Addr::LOCALHOST.into(),
+				};
+				// Uploads as for `ehr_putBlob`: where unsafe methods are served.
+				let uploads = match config.rpc.methods {
+					sc_service::config::RpcMethods::Unsafe => true,
+					sc_service::config::RpcMethods::Safe => false,
+					sc_service::config::RpcMethods::Auto => !self.ehr_http_external,
+				};
+				ehr_node_services::HttpConfig { addr: (ip, self.ehr_http_port).into(), uploads }
+			}),
 		}
 	}
 }

@@ -38,6 +38,11 @@ pub enum EhrRpcError {
 	NotConfigured,
 	/// 1019: the signer (or the node) has too many reads in progress.
 	TooManyReads,
+	/// 1007: an HTTP body request without a valid signed read, or whose
+	/// `Range` is not the one the read signs.
+	BadRequest(String),
+	/// 1008: an HTTP upload (`PUT`) where this node takes none.
+	UploadsNotAllowed,
 	/// 1099: an internal error (storage or chain state unavailable).
 	Internal(String),
 }
@@ -85,7 +90,31 @@ impl EhrRpcError {
 			EhrRpcError::TooManyReads => {
 				(1019, "too many reads in progress: wait for the ones under way, then retry".into())
 			},
+			EhrRpcError::BadRequest(m) => (1007, m.clone()),
+			EhrRpcError::UploadsNotAllowed => (
+				1008,
+				"this node takes uploads only from the hospital's own systems (unsafe RPC: `--rpc-methods unsafe`, \
+				 or `auto` on a local interface); upload through the hospital's node"
+					.into(),
+			),
 			EhrRpcError::Internal(m) => (1099, format!("internal error: {m}")),
+		}
+	}
+
+	/// The HTTP status of the error on the node's HTTP body server.
+	pub fn http_status(&self) -> u16 {
+		match self {
+			EhrRpcError::TooLarge(_) => 413,
+			EhrRpcError::WrongOffset(_) => 409,
+			EhrRpcError::HashMismatch | EhrRpcError::BadTarget | EhrRpcError::BadRequest(_) => 400,
+			EhrRpcError::BodyNotFound | EhrRpcError::UnknownTarget => 404,
+			EhrRpcError::BadRange(_) => 416,
+			EhrRpcError::StaleSignature | EhrRpcError::ReplayedSignature | EhrRpcError::BadSignature => 401,
+			EhrRpcError::NotAuthorized(_) | EhrRpcError::NotCustodian | EhrRpcError::UploadsNotAllowed => 403,
+			EhrRpcError::NotReady => 409,
+			EhrRpcError::TooManyReads => 429,
+			EhrRpcError::NotConfigured => 503,
+			EhrRpcError::BodyCorrupt | EhrRpcError::Internal(_) => 500,
 		}
 	}
 
@@ -113,12 +142,14 @@ impl EhrRpcError {
 			EhrRpcError::NotCustodian => "not_custodian",
 			EhrRpcError::NotConfigured => "not_configured",
 			EhrRpcError::TooManyReads => "too_many_reads",
+			EhrRpcError::BadRequest(_) => "bad_request",
+			EhrRpcError::UploadsNotAllowed => "uploads_not_allowed",
 			EhrRpcError::Internal(_) => "internal",
 		}
 	}
 
 	/// One error of each kind, for documentation checks.
-	pub fn examples() -> [EhrRpcError; 17] {
+	pub fn examples() -> [EhrRpcError; 19] {
 		[
 			EhrRpcError::TooLarge(String::new()),
 			EhrRpcError::WrongOffset(0),
@@ -136,6 +167,8 @@ impl EhrRpcError {
 			EhrRpcError::NotCustodian,
 			EhrRpcError::NotConfigured,
 			EhrRpcError::TooManyReads,
+			EhrRpcError::BadRequest(String::new()),
+			EhrRpcError::UploadsNotAllowed,
 			EhrRpcError::Internal(String::new()),
 		]
 	}

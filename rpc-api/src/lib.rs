@@ -36,6 +36,20 @@ pub const METHODS: [&str; 3] = ["ehr_putBlob", "ehr_getBlob", "ehr_status"];
 /// Bytes a single `ehr_getBlob` returns at most, whatever `length` asks for.
 pub const MAX_READ_BYTES: u32 = 4 << 20;
 
+/// The node's HTTP body server (docs/rpc.md, "Bodies over HTTP"): the
+/// paths and headers its server and its clients (the `ehr` client, the
+/// patient portal) share.
+pub mod http {
+	/// `GET` reads a body: the signed read ([`crate::BlobRead`], JSON) in
+	/// [`READ_HEADER`], the bytes it signs in a standard `Range` header.
+	/// `PUT {BODY_PATH}/0x<blake2-256>` uploads one (hospital systems only).
+	pub const BODY_PATH: &str = "/body";
+	/// The header carrying the signed read.
+	pub const READ_HEADER: &str = "x-ehr-read";
+	/// The response header with the body's blake2-256 hash (as on chain).
+	pub const BODY_HASH_HEADER: &str = "x-ehr-body-hash";
+}
+
 /// What `ehr_status` reports.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -61,6 +75,10 @@ pub struct EhrStatus {
 	pub blobs_quarantined: u64,
 	/// The largest body this node accepts.
 	pub blob_max_bytes: u64,
+	/// The port of the node's HTTP body server (docs/rpc.md, "Bodies over
+	/// HTTP"), on the same host as this RPC endpoint, when it runs.
+	#[serde(default)]
+	pub http_port: Option<u16>,
 }
 
 /// The `ehr_*` methods of a hospital node.
@@ -114,6 +132,7 @@ mod tests {
 			blob_bytes: 10,
 			blobs_quarantined: 0,
 			blob_max_bytes: 100,
+			http_port: Some(9980),
 		};
 		let json = serde_json::to_value(&status).expect("serializes");
 		assert_eq!(json["openRequests"], 2);

@@ -81,6 +81,7 @@ impl FhirServer {
 		let port = free_port();
 		let log = File::create(dir.path().join("hfs.log")).expect("the server's log file");
 		let mut command = Command::new(hfs_binary());
+		crate::dies_with_the_test(&mut command);
 		// hfs keeps its SQLite store (fhir.db) in its working folder.
 		command
 			.current_dir(dir.path())

@@ -168,6 +168,24 @@ pub struct Finished {
 /// Kills (SIGKILL) and reaps a child process when dropped.
 pub(crate) struct ChildGuard(pub(crate) Child);
 
+/// Makes the process `command` starts receive SIGTERM when the thread that
+/// started it ends, so that a test process that is killed (and so never
+/// runs the drops that stop its children) leaves no node or server
+/// running, holding ports the next run needs (Linux `PR_SET_PDEATHSIG`).
+pub fn dies_with_the_test(command: &mut Command) -> &mut Command {
+	use std::os::unix::process::CommandExt;
+	// SAFETY: `prctl` is async-signal-safe and touches no memory of the
+	// parent; it is all the closure does between fork and exec.
+	unsafe {
+		command.pre_exec(|| {
+			if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == -1 {
+				return Err(std::io::Error::last_os_error());
+			}
+			Ok(())
+		})
+	}
+}
+
 impl Drop for ChildGuard {
 	fn drop(&mut self) {
 		// Both fail only if the child is gone already, which is what we want.
@@ -188,6 +206,7 @@ pub fn run_with_timeout(command: &mut Command, timeout: Duration, what: &str) ->
 	let stderr = File::create(&stderr_path).expect("creating a file for a command's stderr");
 
 	let program = command.get_program().to_string_lossy().into_owned();
+	dies_with_the_test(command);
 	let child = command
 		.stdin(Stdio::null())
 		.stdout(Stdio::from(stdout))
@@ -385,7 +404,7 @@ impl Node {
 		let stderr =
 			log.try_clone().unwrap_or_else(|e| panic!("{}: cannot duplicate the log file handle: {e}", self.name));
 
-		let child = Command::new(&binary)
+		let child = dies_with_the_test(&mut Command::new(&binary))
 			.args(&self.args)
 			.stdin(Stdio::null())
 			.stdout(Stdio::from(log))

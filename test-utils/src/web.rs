@@ -66,7 +66,7 @@ impl StaticServer {
 		let log = TempDir::with_prefix("ehr-static-server-").expect("a temporary folder");
 		let port = free_port();
 		let file = File::create(log.path().join("server.log")).expect("the server's log file");
-		let child = Command::new("python3")
+		let child = crate::dies_with_the_test(&mut Command::new("python3"))
 			.args(["-m", "http.server", "--bind", "127.0.0.1", "--directory"])
 			.arg(root)
 			.arg(port.to_string())

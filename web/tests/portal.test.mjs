@@ -105,6 +105,11 @@ try {
 		if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
 		if (/multiple versions/i.test(message.text())) problems.push(`duplicate packages: ${message.text()}`);
 	});
+	// Bodies come from the custodian's HTTP body server (docs/rpc.md).
+	const bodyResponses = [];
+	page.on('response', (response) => {
+		if (new URL(response.url()).pathname === '/body' && response.request().method() === 'GET') bodyResponses.push(response.status());
+	});
 	page.on('requestfailed', (request) => {
 		if (!request.url().startsWith('ws')) problems.push(`request failed: ${request.url()}`);
 	});
@@ -222,6 +227,7 @@ try {
 	await idle();
 	const fetched = Buffer.from((await download('#record-download')).split(',').map(Number));
 	assert.deepEqual(fetched, readFileSync(env('RECORD_FILE')), 'the page decrypts the body byte-identical');
+	assert.deepEqual(bodyResponses, [206], 'the body came as bytes from the node\'s HTTP body server, one signed range');
 	const fields = await page.$eval('#record-fields', (e) => e.textContent);
 	assert.match(fields, /blood pressure/);
 	assert.match(fields, /128 mmHg/);

@@ -18,6 +18,7 @@ use serde_json::{json, Value};
 use sp_core::{crypto::Ss58Codec, sr25519, Pair, H256};
 use sp_keyring::Sr25519Keyring;
 use std::{
+	process::Command,
 	sync::{Arc, Mutex},
 	thread,
 	time::{Duration, Instant, SystemTime, UNIX_EPOCH},
@@ -373,6 +374,16 @@ fn uploads_need_unsafe_rpc_and_respect_the_size_limit() {
 	let hash = H256::from(sp_crypto_hashing::blake2_256(&data));
 	let refused = safe.rpc("ehr_putBlob", rpc_params![hash, 100u64, 0u64, hex0x(&data)]);
 	assert!(refused.is_err(), "a public (safe-only) RPC endpoint refuses uploads");
+	let file = tempfile::NamedTempFile::new().expect("a temporary file");
+	std::fs::write(file.path(), &data).expect("writes");
+	let put = Command::new("curl")
+		.args(["-sS", "-o", "-", "-w", "\n%{http_code}", "-T"])
+		.arg(file.path())
+		.arg(format!("{}/{hash:?}", http_base(&safe)))
+		.output()
+		.expect("curl runs");
+	let answer = String::from_utf8_lossy(&put.stdout);
+	assert!(answer.ends_with("\n403") && answer.contains("1008"), "nor does its HTTP body server: {answer}");
 	drop(safe);
 
 	let metrics_port = ehr_test_utils::free_port();
@@ -679,8 +690,9 @@ fn public_reads_stay_bounded_under_a_flood() {
 /// in the same run. Prints figures; asserts only that the bytes round-trip.
 #[test]
 #[ignore]
-fn bench_get_blob_latency() {
-	let node = Node::start("alice", "dev", &[], None, None);
+fn bench_body_transport() {
+	let dir = tempfile::TempDir::with_prefix("ehr-bench-bodies-").expect("a temporary folder");
+	let node = Node::start("alice", "dev", &["--ehr-blob-max-bytes".into(), (2u64 << 30).to_string()], None, None);
 	node.wait_for_blocks(2);
 	let chain = Chain::connect(&node);
 	let genesis = chain.genesis();
@@ -693,41 +705,130 @@ fn bench_get_blob_latency() {
 	chain.wait(CHAIN_TIMEOUT, "the patient", |c| {
 		Ok(c.call::<Option<PatientInfo<AccountId>>>("EhrApi_patient", patient_id.clone())?.map(|_| ()))
 	});
+	let http = http_base(&node);
+	let baseline = ehr_test_utils::web::StaticServer::start(dir.path());
 
 	let rounds = 7;
-	let mut floor = Vec::new();
-	for _ in 0..50 {
-		let start = std::time::Instant::now();
-		node.rpc("system_health", rpc_params![]).expect("system_health");
-		floor.push(start.elapsed().as_secs_f64() * 1000.0);
-	}
-	floor.sort_by(|a, b| a.total_cmp(b));
-	println!("ehr_getBlob latency (median of {rounds} whole-body fetches, 4 MiB reads):");
-	println!("  JSON-RPC round trip (system_health)  median {:8.2} ms  (baseline)", floor[floor.len() / 2]);
-	for (label, size) in [("1 KiB", 1usize << 10), ("1 MiB", 1 << 20), ("32 MiB", 32 << 20)] {
-		let data = body(size, size as u8);
-		let hash = upload(&node, &data);
-		let record = create_record(&chain, &alice.pair(), &patient_id, &patient_sk.public_key(), hash, size as u64);
-		let mut times = Vec::new();
-		for _ in 0..rounds {
-			let start = std::time::Instant::now();
-			let mut got = Vec::with_capacity(size);
-			while got.len() < size {
-				let reply =
-					get(&node, read_params(genesis, &patient, None, Some(record), got.len() as u64, 4 << 20, now_ms()))
-						.expect("read");
-				got.extend(hex::decode(reply["data"].as_str().expect("data").trim_start_matches("0x")).expect("hex"));
-			}
-			times.push(start.elapsed().as_secs_f64() * 1000.0);
-			assert!(got == data, "the body round-trips");
-		}
+	let stats = |mut times: Vec<f64>| {
 		times.sort_by(|a, b| a.total_cmp(b));
+		(times[0], times[times.len() / 2], times[times.len() - 1])
+	};
+	let curl = |args: &[String]| {
+		let start = Instant::now();
+		let out = Command::new("curl").args(["-sS", "-f", "-o", "/dev/null"]).args(args).output().expect("curl runs");
+		assert!(out.status.success(), "curl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+		start.elapsed().as_secs_f64() * 1000.0
+	};
+	println!("Record bodies from a development node on loopback: {rounds} rounds each, min / median / max in ms.");
+	for (label, size) in [("1 MiB", 1usize << 20), ("32 MiB", 32 << 20)] {
+		let data = body(size, size as u8);
+		std::fs::write(dir.path().join("body"), &data).expect("the baseline's copy");
+		let hash = upload_http(&http, &dir.path().join("body"));
+		let record = create_record(&chain, &alice.pair(), &patient_id, &patient_sk.public_key(), hash, size as u64);
+
+		let file = format!("{}body", baseline.url());
+		let plain: Vec<f64> = (0..rounds).map(|_| curl(std::slice::from_ref(&file))).collect();
+		let over_http: Vec<f64> = (0..rounds)
+			.map(|_| {
+				let read = read_params(genesis, &patient, None, Some(record), 0, size as u32, now_ms());
+				curl(&["-H".into(), format!("x-ehr-read: {read}"), http.clone()])
+			})
+			.collect();
+		let over_rpc: Vec<f64> = (0..rounds)
+			.map(|_| {
+				let start = Instant::now();
+				let got = read_all(&node, genesis, &patient, None, Some(record));
+				assert!(got.len() == size, "the body round-trips");
+				start.elapsed().as_secs_f64() * 1000.0
+			})
+			.collect();
+		let (plain, over_http, over_rpc) = (stats(plain), stats(over_http), stats(over_rpc));
+		println!("  {label} body");
+		println!("    curl from a static file server (baseline)  {:8.2} {:8.2} {:8.2}", plain.0, plain.1, plain.2);
 		println!(
-			"  {label:>6} body                          median {:8.2} ms  ({:.1} MB/s)",
-			times[rounds / 2],
-			size as f64 / 1048576.0 / (times[rounds / 2] / 1000.0)
+			"    curl from the node's HTTP body server      {:8.2} {:8.2} {:8.2}  ({:.2}x the baseline's median)",
+			over_http.0,
+			over_http.1,
+			over_http.2,
+			over_http.1 / plain.1
+		);
+		println!(
+			"    ehr_getBlob, 4 MiB hex chunks              {:8.2} {:8.2} {:8.2}  ({:.2}x)",
+			over_rpc.0,
+			over_rpc.1,
+			over_rpc.2,
+			over_rpc.1 / plain.1
 		);
 	}
+
+	// Memory while serving a 1 GiB body: the node's resident set, sampled
+	// every 20 ms during the download, against the same before it.
+	let size = 1usize << 30;
+	let path = dir.path().join("large");
+	{
+		use std::io::Write;
+		let mut file = std::fs::File::create(&path).expect("a 1 GiB file");
+		let mut hasher = blake2b_simd::Params::new().hash_length(32).to_state();
+		for i in 0..(size >> 20) {
+			let block = body(1 << 20, i as u8);
+			hasher.update(&block);
+			file.write_all(&block).expect("writes");
+		}
+		let hash = H256::from_slice(hasher.finalize().as_bytes());
+		let put = Command::new("curl")
+			.args(["-sS", "-f", "-o", "/dev/null", "-T"])
+			.arg(&path)
+			.arg(format!("{http}/{hash:?}"))
+			.output()
+			.expect("curl runs");
+		assert!(put.status.success(), "the 1 GiB upload: {}", String::from_utf8_lossy(&put.stderr));
+		let record = create_record(&chain, &alice.pair(), &patient_id, &patient_sk.public_key(), hash, size as u64);
+		let node = &node;
+		let rss = move || node.rss_kib().unwrap_or(0);
+		let before = rss();
+		let done = std::sync::atomic::AtomicBool::new(false);
+		let (took, peak) = thread::scope(|scope| {
+			let sampler = scope.spawn(|| {
+				let mut peak = 0;
+				while !done.load(std::sync::atomic::Ordering::Relaxed) {
+					peak = peak.max(rss());
+					thread::sleep(Duration::from_millis(20));
+				}
+				peak
+			});
+			let read = read_params(genesis, &patient, None, Some(record), 0, size as u32, now_ms());
+			let took = curl(&["-H".into(), format!("x-ehr-read: {read}"), http.clone()]);
+			done.store(true, std::sync::atomic::Ordering::Relaxed);
+			(took, sampler.join().expect("the sampler"))
+		});
+		println!(
+			"  1 GiB body over HTTP in {:.1} s; node RSS {:.1} MiB before, peak {:.1} MiB while serving (+{:.1} MiB)",
+			took / 1000.0,
+			before as f64 / 1024.0,
+			peak as f64 / 1024.0,
+			peak.saturating_sub(before) as f64 / 1024.0
+		);
+	}
+}
+
+/// The URL of `node`'s HTTP body server (`GET` reads; `PUT /0x<hash>` uploads).
+fn http_base(node: &Node) -> String {
+	let status = node.rpc("ehr_status", rpc_params![]).expect("ehr_status");
+	let port = status["httpPort"].as_u64().expect("the node runs its HTTP body server");
+	format!("http://127.0.0.1:{port}/body")
+}
+
+/// Uploads the file at `path` with one HTTP `PUT`; returns the body hash.
+fn upload_http(http: &str, path: &std::path::Path) -> H256 {
+	let hash = H256::from(sp_crypto_hashing::blake2_256(&std::fs::read(path).expect("the body")));
+	let put = Command::new("curl")
+		.args(["-sS", "-f", "-o", "/dev/null", "-T"])
+		.arg(path)
+		.arg(format!("{http}/{hash:?}"))
+		.output()
+		.expect("curl runs");
+	assert!(put.status.success(), "the upload is taken: {}", String::from_utf8_lossy(&put.stderr));
+	hash
 }
 
 /// The proxy worker's cfrag transaction as it waits in `node`'s pool:

@@ -89,12 +89,14 @@ fn the_usage_walk_through_runs_as_written_on_scripts_starts_network() {
 	let mut start = Command::new("bash");
 	start
 		.arg(root.join("scripts/start"))
-		.args(["--no-build", "--data"])
+		.args(["--no-build", "--no-portal", "--data"])
 		.arg(data.path())
 		.env("CARGO_TARGET_DIR", &target)
 		.stdout(Stdio::piped())
 		.stderr(Stdio::piped())
 		.process_group(0);
+	// If this test process is killed, scripts/start gets SIGTERM and stops its nodes.
+	ehr_test_utils::dies_with_the_test(&mut start);
 	let mut child = start.spawn().expect("scripts/start runs");
 	let stdout = child.stdout.take().expect("piped");
 	let stderr = child.stderr.take().expect("piped");
