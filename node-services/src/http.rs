@@ -48,6 +48,13 @@ use tokio_util::io::ReaderStream;
 
 /// Bytes an upload buffers before it hands them to the blob store.
 pub const UPLOAD_CHUNK: usize = 1 << 20;
+/// Connections the server holds at once; more are closed on arrival, so
+/// nobody can use up the node's file descriptors (which its peer-to-peer
+/// and RPC connections need) by opening connections to this port.
+pub const MAX_CONNECTIONS: usize = 256;
+/// How long a connection may take to send a request's headers (and may
+/// stay idle between requests) before it is closed.
+pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 /// Bytes each read from a body file takes (and each frame sent).
 const STREAM_CHUNK: usize = 256 << 10;
 
@@ -59,6 +66,10 @@ pub struct BodyServer<C> {
 	rpc: EhrRpc<C>,
 	/// Whether `PUT` is taken (the node serves unsafe RPC methods here).
 	uploads: bool,
+	/// Places for connections ([`MAX_CONNECTIONS`]).
+	connections: Arc<tokio::sync::Semaphore>,
+	/// [`HEADER_TIMEOUT`], shorter in tests.
+	header_timeout: std::time::Duration,
 }
 
 impl<C> BodyServer<C>
@@ -68,7 +79,23 @@ where
 {
 	/// A server sharing `rpc`'s state; `uploads` says whether it takes `PUT`.
 	pub fn new(rpc: EhrRpc<C>, uploads: bool) -> Arc<Self> {
-		Arc::new(BodyServer { rpc, uploads })
+		Self::with_limits(rpc, uploads, MAX_CONNECTIONS, HEADER_TIMEOUT)
+	}
+
+	/// [`Self::new`] holding at most `connections` connections, each closed
+	/// when it sends no request headers for `header_timeout`.
+	pub fn with_limits(
+		rpc: EhrRpc<C>,
+		uploads: bool,
+		connections: usize,
+		header_timeout: std::time::Duration,
+	) -> Arc<Self> {
+		Arc::new(BodyServer {
+			rpc,
+			uploads,
+			connections: Arc::new(tokio::sync::Semaphore::new(connections)),
+			header_timeout,
+		})
 	}
 
 	/// Serves connections from `listener` until the node stops.
@@ -82,15 +109,24 @@ where
 					continue;
 				},
 			};
+			let Ok(place) = self.connections.clone().try_acquire_owned() else {
+				log::debug!(target: "ehr-http", "closing a connection from {peer}: {MAX_CONNECTIONS} are open");
+				drop(stream);
+				continue;
+			};
 			let server = self.clone();
 			tokio::spawn(async move {
+				let _place = place;
+				let timeout = server.header_timeout;
 				let service = service_fn(move |request| {
 					let server = server.clone();
 					async move { Ok::<_, std::convert::Infallible>(server.handle(request).await) }
 				});
-				if let Err(error) =
-					hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await
-				{
+				let connection = hyper::server::conn::http1::Builder::new()
+					.timer(hyper_util::rt::TokioTimer::new())
+					.header_read_timeout(timeout)
+					.serve_connection(TokioIo::new(stream), service);
+				if let Err(error) = connection.await {
 					log::debug!(target: "ehr-http", "connection from {peer} ended: {error}");
 				}
 			});

@@ -518,6 +518,16 @@ fn now() -> u64 {
 /// A body server over the scenario's chain and store, started now (reads
 /// are signed with the real clock), on a free port of 127.0.0.1.
 async fn body_server(s: &Scenario, uploads: bool) -> (u16, EhrRpc<MockClient>) {
+	body_server_with(s, uploads, crate::http::MAX_CONNECTIONS, crate::http::HEADER_TIMEOUT).await
+}
+
+/// [`body_server`] with its connection limit and header timeout.
+async fn body_server_with(
+	s: &Scenario,
+	uploads: bool,
+	connections: usize,
+	header_timeout: std::time::Duration,
+) -> (u16, EhrRpc<MockClient>) {
 	let rpc = EhrRpc::new(
 		s.client.clone(),
 		s.rpc.store().clone(),
@@ -527,7 +537,9 @@ async fn body_server(s: &Scenario, uploads: bool) -> (u16, EhrRpc<MockClient>) {
 	);
 	let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
 	let port = listener.local_addr().expect("an address").port();
-	tokio::spawn(crate::http::BodyServer::new(rpc.clone(), uploads).serve(listener));
+	tokio::spawn(
+		crate::http::BodyServer::with_limits(rpc.clone(), uploads, connections, header_timeout).serve(listener),
+	);
 	(port, rpc)
 }
 
@@ -621,6 +633,34 @@ async fn over_http_a_reader_gets_exactly_the_bytes_signed_for_once_after_the_rea
 	let (status, head, _) = exchange(port, "OPTIONS /body HTTP/1.1\r\nOrigin: http://portal.example", b"").await;
 	assert_eq!(status, 204);
 	assert!(head.contains("access-control-allow-headers: range, x-ehr-read"), "{head}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn over_http_nobody_can_hold_more_than_the_connection_limit_or_an_idle_connection() {
+	use tokio::io::AsyncReadExt;
+	let s = Scenario::new(RequestStatus::Ready);
+	let (port, _) = body_server_with(&s, false, 3, std::time::Duration::from_millis(500)).await;
+
+	// Three silent connections take every place; a fourth is closed at once.
+	let mut silent = Vec::new();
+	for _ in 0..3 {
+		silent.push(tokio::net::TcpStream::connect(("127.0.0.1", port)).await.expect("connects"));
+	}
+	tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+	let mut fourth = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.expect("the kernel accepts");
+	let mut byte = [0u8; 1];
+	let closed = tokio::time::timeout(std::time::Duration::from_millis(300), fourth.read(&mut byte)).await;
+	assert!(matches!(closed, Ok(Ok(0)) | Ok(Err(_))), "a connection over the limit is closed at once: {closed:?}");
+
+	// The silent ones are closed once the header timeout passes, which frees their places.
+	for mut connection in silent {
+		let closed = tokio::time::timeout(std::time::Duration::from_secs(5), connection.read(&mut byte)).await;
+		assert!(matches!(closed, Ok(Ok(0)) | Ok(Err(_))), "an idle connection is closed: {closed:?}");
+	}
+	tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+	let read = signed_now(&s.grantee, 0, BODY.len() as u32);
+	let (status, _, body) = exchange(port, &get_body(&read, None), b"").await;
+	assert_eq!((status, body.as_slice()), (200, BODY), "the freed places serve readers again");
 }
 
 #[tokio::test(flavor = "multi_thread")]

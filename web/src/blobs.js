@@ -79,7 +79,10 @@ async function httpBase(provider, url) {
 /** The body over HTTP, streamed into one buffer with progress. */
 async function readOverHttp(api, base, pair, signer, read, progress) {
 	const headers = { [READ_HEADER]: JSON.stringify(signedRead(api, pair, signer, read)) };
-	if (read.length > 0) headers.range = `bytes=${read.offset}-${read.offset + read.length - 1}`;
+	// The whole body is asked for without a Range (the read signs offset 0
+	// and the body's size); a part, with the Range the read signs.
+	const whole = read.offset === 0 && read.length === read.total;
+	if (!whole && read.length > 0) headers.range = `bytes=${read.offset}-${read.offset + read.length - 1}`;
 	const response = await fetch(base, { headers, cache: 'no-store' });
 	if (!response.ok) {
 		const error = await response.json().catch(() => ({}));
@@ -139,7 +142,7 @@ export async function fetchOwnBody(api, endpoint, pair, signer, { id, record }, 
 			await Promise.race([provider.connect(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 10_000))]);
 			await provider.isReady;
 			const total = record.bodySize.toNumber();
-			const read = { custodian, request: null, record: id, offset: 0, length: total, timestampMs: Date.now() };
+			const read = { custodian, request: null, record: id, offset: 0, length: total, total, timestampMs: Date.now() };
 			const base = await httpBase(provider, url);
 			let blob = null;
 			if (base) {
@@ -148,6 +151,7 @@ export async function fetchOwnBody(api, endpoint, pair, signer, { id, record }, 
 				} catch (error) {
 					// A node whose HTTP port cannot be reached is read over JSON-RPC.
 					if (error instanceof UserError) throw error;
+					console.warn(`The HTTP body server at ${base} cannot be reached (${error}); reading over JSON-RPC.`);
 				}
 			}
 			if (!blob) blob = await readOverRpc(api, provider, pair, signer, read, progress);

@@ -73,7 +73,7 @@ async function act(button, what, action) {
 	try {
 		await action();
 	} catch (error) {
-		console.warn(error);
+		console.debug(error);
 		show(sentence(error));
 	} finally {
 		progress(null);

@@ -102,7 +102,7 @@ try {
 	await page.setViewport({ width: 1200, height: 900 });
 	page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
 	page.on('console', (message) => {
-		if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+		if (message.type() === 'error' || message.type() === 'warn') problems.push(`console ${message.type()}: ${message.text()}`);
 		if (/multiple versions/i.test(message.text())) problems.push(`duplicate packages: ${message.text()}`);
 	});
 	// Bodies come from the custodian's HTTP body server (docs/rpc.md).
@@ -111,7 +111,14 @@ try {
 		if (new URL(response.url()).pathname === '/body' && response.request().method() === 'GET') bodyResponses.push(response.status());
 	});
 	page.on('requestfailed', (request) => {
-		if (!request.url().startsWith('ws')) problems.push(`request failed: ${request.url()}`);
+		if (request.url().startsWith('ws')) return;
+		// Chrome sometimes reports a streamed body the page read to its end
+		// (`getReader()` until done) as net::ERR_ABORTED afterwards; the
+		// request had its 200 and the test checks the bytes themselves. Any
+		// other failure, or one without a successful answer, is a problem.
+		const answered = request.response()?.status() === 200 && new URL(request.url()).pathname === '/body';
+		if (answered && request.failure()?.errorText === 'net::ERR_ABORTED') return;
+		problems.push(`request failed: ${request.method()} ${request.url()}: ${request.failure()?.errorText}`);
 	});
 	await page.exposeFunction('ehrTestAccounts', async () => accounts.map(({ pair, name }) => ({ address: pair.address, name, type: 'sr25519' })));
 	await page.exposeFunction('ehrTestSignPayload', signPayload);
@@ -227,7 +234,7 @@ try {
 	await idle();
 	const fetched = Buffer.from((await download('#record-download')).split(',').map(Number));
 	assert.deepEqual(fetched, readFileSync(env('RECORD_FILE')), 'the page decrypts the body byte-identical');
-	assert.deepEqual(bodyResponses, [206], 'the body came as bytes from the node\'s HTTP body server, one signed range');
+	assert.deepEqual(bodyResponses, [200], 'the body came as bytes from the node\'s HTTP body server, whole');
 	const fields = await page.$eval('#record-fields', (e) => e.textContent);
 	assert.match(fields, /blood pressure/);
 	assert.match(fields, /128 mmHg/);
