@@ -8,11 +8,14 @@
 //! HTTP port cannot be reached (behind a proxy that forwards only RPC, say)
 //! is read through JSON-RPC.
 
-use crate::{chain::Chain, output::Output};
-use anyhow::{anyhow, bail, Context as _, Result};
+use crate::{
+	chain::{BodyServer, Chain},
+	output::Output,
+};
+use anyhow::{anyhow, bail, Result};
 use ehr_rpc_api::{http as paths, BlobRead, EhrRpcApiClient};
 use sp_core::{sr25519, H256};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Bytes per JSON-RPC upload chunk and per JSON-RPC read.
 pub const CHUNK: usize = 1 << 20;
@@ -20,26 +23,6 @@ pub const CHUNK: usize = 1 << 20;
 pub const HTTP_UPLOAD_CHUNK: usize = 16 << 20;
 /// Bytes per HTTP read (one signed range; bodies are read whole below it).
 pub const HTTP_READ_RANGE: u64 = 1 << 30;
-
-/// The HTTP body server of the node behind `node`, as a base URL with the
-/// node's host and the port `ehr_status` reports, if it runs.
-async fn http_base(node: &Chain) -> Option<reqwest::Url> {
-	let port = node.ehr(|rpc| rpc.status()).await.ok()?.http_port?;
-	let mut url = reqwest::Url::parse(node.url()).ok()?;
-	let scheme = if url.scheme() == "wss" { "https" } else { "http" };
-	url.set_scheme(scheme).ok()?;
-	url.set_port(Some(port)).ok()?;
-	url.set_path(paths::BODY_PATH);
-	Some(url)
-}
-
-fn http_client() -> Result<reqwest::Client> {
-	reqwest::Client::builder()
-		.connect_timeout(Duration::from_secs(10))
-		.read_timeout(Duration::from_secs(60))
-		.build()
-		.context("cannot make an HTTP client")
-}
 
 /// The node's refusal of an HTTP request, as its sentence.
 async fn refusal(response: reqwest::Response) -> anyhow::Error {
@@ -66,8 +49,8 @@ pub async fn upload(chain: &Chain, blob: &[u8], output: Output) -> Result<H256> 
 /// a bar of its own (for importers that show one bar over many bodies).
 pub async fn put(chain: &Chain, blob: &[u8], progress: impl Fn(u64)) -> Result<H256> {
 	let hash = H256(sp_crypto_hashing::blake2_256(blob));
-	if let Some(base) = http_base(chain).await {
-		match put_http(&base, hash, blob, &progress).await {
+	if let Some(server) = chain.body_server().await {
+		match put_http(server, hash, blob, &progress).await {
 			Ok(()) => return Ok(hash),
 			// The node's HTTP port is not reachable from here: JSON-RPC.
 			Err(error) if is_unreachable(&error) => {},
@@ -93,11 +76,11 @@ pub async fn put(chain: &Chain, blob: &[u8], progress: impl Fn(u64)) -> Result<H
 	}
 }
 
-/// Uploads `blob` with hash `hash` to the HTTP body server at `base`, in
+/// Uploads `blob` with hash `hash` to the node's HTTP body server, in
 /// resumable `PUT`s of [`HTTP_UPLOAD_CHUNK`] bytes.
-async fn put_http(base: &reqwest::Url, hash: H256, blob: &[u8], progress: &impl Fn(u64)) -> Result<()> {
-	let client = http_client()?;
-	let url = format!("{base}/{hash:?}");
+async fn put_http(server: &BodyServer, hash: H256, blob: &[u8], progress: &impl Fn(u64)) -> Result<()> {
+	let client = &server.client;
+	let url = format!("{}/{hash:?}", server.url);
 	let total = blob.len();
 	let mut offset = 0usize;
 	loop {
@@ -215,8 +198,8 @@ pub async fn download(custodian_node: &Chain, read: &BodyRead<'_>, output: Outpu
 	let bar = output.bytes(read.size, "downloading");
 	let mut body = Vec::with_capacity(read.size as usize);
 	let mut over_http = false;
-	if let Some(base) = http_base(custodian_node).await {
-		match download_http(&base, custodian_node.genesis(), read, &mut body, &bar).await {
+	if let Some(server) = custodian_node.body_server().await {
+		match download_http(server, custodian_node.genesis(), read, &mut body, &bar).await {
 			Ok(()) => over_http = true,
 			Err(error) if is_unreachable(&error) => body.clear(),
 			Err(error) => return Err(error),
@@ -232,23 +215,23 @@ pub async fn download(custodian_node: &Chain, read: &BodyRead<'_>, output: Outpu
 	Ok(body)
 }
 
-/// Reads the body from the HTTP body server at `base` into `body`: one
+/// Reads the body from the node's HTTP body server into `body`: one
 /// signed range per [`HTTP_READ_RANGE`] bytes, streamed.
 async fn download_http(
-	base: &reqwest::Url,
+	server: &BodyServer,
 	genesis: H256,
 	read: &BodyRead<'_>,
 	body: &mut Vec<u8>,
 	bar: &indicatif::ProgressBar,
 ) -> Result<()> {
 	let BodyRead { reader, ref custodian, request, record, expected, size } = *read;
-	let client = http_client()?;
 	while (body.len() as u64) < size || (size == 0 && body.is_empty()) {
 		let offset = body.len() as u64;
 		let length = (size - offset).min(HTTP_READ_RANGE);
 		let signed =
 			BlobRead::signed(genesis, custodian.clone(), request, record, offset, length as u32, now_ms(), reader);
-		let mut request = client.get(base.clone()).header(paths::READ_HEADER, serde_json::to_string(&signed)?);
+		let mut request =
+			server.client.get(server.url.clone()).header(paths::READ_HEADER, serde_json::to_string(&signed)?);
 		if size > 0 {
 			request = request.header("range", format!("bytes={offset}-{}", offset + length - 1));
 		}

@@ -84,6 +84,17 @@ pub struct Chain {
 	/// the node (`ehr_rpc_api::EhrRpcApiClient`).
 	ehr: jsonrpsee::ws_client::WsClient,
 	url: String,
+	/// The node's HTTP body server, asked for once ([`Chain::body_server`]).
+	body_server: tokio::sync::OnceCell<Option<BodyServer>>,
+}
+
+/// A node's HTTP body server (docs/rpc.md, "Bodies over HTTP"): its
+/// address and the HTTP client that talks to it.
+pub struct BodyServer {
+	/// `GET` reads here; `PUT {url}/0x<hash>` uploads.
+	pub url: reqwest::Url,
+	/// One client, so its connections are reused from body to body.
+	pub client: reqwest::Client,
 }
 
 /// Signs transactions with an sr25519 account key.
@@ -187,7 +198,31 @@ impl Chain {
 			.build(url)
 			.await
 			.map_err(|e| anyhow!("cannot connect to {url} ({e}); is the node running and is --url right?"))?;
-		Ok(Chain { api, connected, rpc, ehr, url: url.to_owned() })
+		Ok(Chain { api, connected, rpc, ehr, url: url.to_owned(), body_server: tokio::sync::OnceCell::new() })
+	}
+
+	/// The node's HTTP body server, on the node's host at the port its
+	/// `ehr_status` reports, if it runs: asked for on first use, then kept
+	/// for the connection's life.
+	pub async fn body_server(&self) -> Option<&BodyServer> {
+		self.body_server
+			.get_or_init(|| async {
+				use ehr_rpc_api::EhrRpcApiClient;
+				let port = self.ehr(|rpc| rpc.status()).await.ok()?.http_port?;
+				let mut url = reqwest::Url::parse(&self.url).ok()?;
+				let scheme = if url.scheme() == "wss" { "https" } else { "http" };
+				url.set_scheme(scheme).ok()?;
+				url.set_port(Some(port)).ok()?;
+				url.set_path(ehr_rpc_api::http::BODY_PATH);
+				let client = reqwest::Client::builder()
+					.connect_timeout(std::time::Duration::from_secs(10))
+					.read_timeout(std::time::Duration::from_secs(60))
+					.build()
+					.ok()?;
+				Some(BodyServer { url, client })
+			})
+			.await
+			.as_ref()
 	}
 
 	/// The node's URL.

@@ -229,7 +229,9 @@ where
 					buffer.extend_from_slice(&data);
 				}
 			}
-			if buffer.len() >= UPLOAD_CHUNK || (end && !buffer.is_empty()) {
+			// The last call may carry nothing (an empty body, or a stream
+			// that ended short): the store then answers where it stands.
+			if buffer.len() >= UPLOAD_CHUNK || end {
 				let chunk = std::mem::replace(&mut buffer, Vec::with_capacity(UPLOAD_CHUNK));
 				let (store, at) = (store.clone(), offset);
 				let length = chunk.len() as u64;
@@ -242,10 +244,6 @@ where
 			if end {
 				break;
 			}
-		}
-		if offset == total && total == 0 {
-			let store = store.clone();
-			progress = EhrRpc::<C>::blocking(move || store.put_chunk(body_hash, 0, 0, &[])).await?;
 		}
 		let (status, complete, next_offset) = match progress {
 			PutProgress::Complete => (StatusCode::CREATED, true, total),

@@ -85,6 +85,30 @@ impl User {
 	}
 }
 
+/// Whom a hospital registers a person as.
+#[derive(Clone, Copy)]
+pub enum Role {
+	/// `ehr register patient`.
+	Patient,
+	/// `ehr register provider`.
+	Provider,
+}
+
+/// `hospital` registers `person` as `role` from the public keys and proofs
+/// `person`'s `ehr keys export-public` writes (beside their key file), as
+/// a person hands them to a hospital; returns `person`'s account (SS58).
+pub fn register(hospital: &User, person: &User, role: Role) -> String {
+	let public = person.key.with_extension("public.json");
+	let public = public.to_str().expect("a UTF-8 temporary path");
+	person.ok(&["keys", "export-public", "-o", public]);
+	let kind = match role {
+		Role::Patient => "patient",
+		Role::Provider => "provider",
+	};
+	hospital.ok(&["register", kind, public]);
+	person.ok(&["keys", "show"])["account"].as_str().expect("ehr keys show prints the account").to_owned()
+}
+
 /// Makes a user named `name`: `ehr keys new` writes their key file
 /// `<name>.json` in `dir`, protected with [`PASSPHRASE`]. With
 /// `account_uri` (e.g. `//Alice`) the key file holds that account

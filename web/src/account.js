@@ -11,7 +11,7 @@
 // `divide_scalar_bytes_by_cofactor`, a 3-bit shift of a little-endian
 // number; nothing else about the key changes.
 
-import { decodeAddress, encodeAddress, mnemonicGenerate, mnemonicToMiniSecret, sr25519PairFromSeed, sr25519Sign, sr25519Verify } from '@polkadot/util-crypto';
+import { decodeAddress, mnemonicGenerate, mnemonicToMiniSecret, sr25519PairFromSeed, sr25519Sign, sr25519Verify } from '@polkadot/util-crypto';
 import { UserError } from './errors.js';
 
 /** The scalar of a schnorrkel secret, times 8 (ed25519 layout). */
@@ -74,9 +74,6 @@ export function newAccount() {
 	secret.set(pair.secretKey.subarray(32, 64), 32);
 	return { mnemonic, pair, secret };
 }
-
-/** An account's SS58 address with the chain's prefix. */
-export const address = (publicKey, ss58Format) => encodeAddress(publicKey, ss58Format);
 
 /** Signs `message` with the pair. */
 export const sign = (pair, message) => sr25519Sign(message, pair);

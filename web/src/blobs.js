@@ -14,7 +14,7 @@ import { WsProvider } from '@polkadot/api';
 import { compactAddLength, hexToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { blake2AsU8a, decodeAddress } from '@polkadot/util-crypto';
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { endpointsOf } from './chain.js';
+import { endpointsOf, timeout } from './chain.js';
 import { sign } from './account.js';
 import { UserError } from './errors.js';
 
@@ -139,7 +139,7 @@ export async function fetchOwnBody(api, endpoint, pair, signer, { id, record }, 
 	for (const url of endpoints) {
 		const provider = new WsProvider(url, false);
 		try {
-			await Promise.race([provider.connect(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 10_000))]);
+			await timeout(provider.connect(), 10_000, `The custodian's node at ${url} does not answer.`);
 			await provider.isReady;
 			const total = record.bodySize.toNumber();
 			const read = { custodian, request: null, record: id, offset: 0, length: total, total, timestampMs: Date.now() };

@@ -13,7 +13,8 @@ const CONNECT_TIMEOUT_MS = 15_000;
 /** The largest page the runtime API returns. */
 const MAX_PAGE = 256;
 
-function timeout(promise, ms, message) {
+/** `promise`, or a UserError saying `message` if it takes over `ms`. */
+export function timeout(promise, ms, message) {
 	let timer;
 	return Promise.race([
 		promise,
@@ -117,6 +118,9 @@ export async function proxies(api) {
 export async function endpointsOf(api, hospital) {
 	return (await api.call.consortiumApi.endpoints(hospital)).map((url) => u8aToString(url));
 }
+
+/** Milliseconds per block: twice the timestamp pallet's minimum period. */
+export const blockMillis = (api) => Math.max(1, api.consts.timestamp.minimumPeriod.toNumber() * 2);
 
 /** The block time of block `number` (from its `timestamp.set`), as a Date. */
 const blockTimes = new Map();

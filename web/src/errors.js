@@ -14,7 +14,7 @@ export function sentence(error) {
 	if (error instanceof UserError) return error.message;
 	const text = String(error?.message ?? error);
 	if (/Cancelled|Rejected by user|rejected/i.test(text)) return 'You declined to sign in the extension; nothing was sent.';
-	if (/1010: Invalid Transaction: Custom error: 201|Custom error: 201/.test(text)) {
+	if (/Custom error: 201/.test(text)) {
 		return 'This account is not registered on the chain; ask a hospital to register you first.';
 	}
 	if (/Custom error: 202|Custom error: 203/.test(text)) {

@@ -405,7 +405,7 @@ async function share() {
 	let expiresAt = null;
 	const seconds = $('expiry').value;
 	if (seconds) {
-		const blockMs = Math.max(1, api.consts.timestamp.minimumPeriod.toNumber() * 2);
+		const blockMs = chain.blockMillis(api);
 		const best = (await api.rpc.chain.getHeader()).number.toNumber();
 		expiresAt = best + Math.max(1, Math.floor((Number(seconds) * 1000) / blockMs));
 	}
@@ -429,7 +429,7 @@ async function loadGrants() {
 	progress('Reading your grants…');
 	const grants = await chain.grantsOf(state.api, state.account);
 	const best = (await state.api.rpc.chain.getHeader()).number.toNumber();
-	const blockMs = Math.max(1, state.api.consts.timestamp.minimumPeriod.toNumber() * 2);
+	const blockMs = chain.blockMillis(state.api);
 	const until = (block) => `${new Date(Date.now() + (block - best) * blockMs).toLocaleDateString()} (block ${block})`;
 	const rotated = await state.api.call.ehrApi.keysRotatedAt(state.account);
 	const rows = grants.map(({ id, grant }) => {

@@ -34,16 +34,24 @@ export const SIZES = { publicKey: 34, capsule: 101, keyFrag: 300, capsuleFrag: 3
 
 class CodecError extends Error {}
 
+/** Reads `bytes` front to back: `take(n)` the next n, `rest()` how many are left. */
+function reader(bytes) {
+	let at = 0;
+	return {
+		take(n) {
+			if (at + n > bytes.length) throw new CodecError('the Umbral object is truncated');
+			const part = bytes.subarray(at, at + n);
+			at += n;
+			return part;
+		},
+		rest: () => bytes.length - at,
+	};
+}
+
 /** MessagePack bytes of `shape` to the canonical (postcard) bytes. */
 export function toCanonical(msgpack, shape) {
 	const out = [];
-	let at = 0;
-	const take = (n) => {
-		if (at + n > msgpack.length) throw new CodecError('the Umbral object is truncated');
-		const part = msgpack.subarray(at, at + n);
-		at += n;
-		return part;
-	};
+	const { take, rest } = reader(msgpack);
 	const walk = (s) => {
 		const [tag] = take(1);
 		if (s === BYTES) {
@@ -60,20 +68,14 @@ export function toCanonical(msgpack, shape) {
 		}
 	};
 	walk(shape);
-	if (at !== msgpack.length) throw new CodecError('the Umbral object has trailing bytes');
+	if (rest() !== 0) throw new CodecError('the Umbral object has trailing bytes');
 	return Uint8Array.from(out);
 }
 
 /** Canonical (postcard) bytes of `shape` to MessagePack, for `fromBytes`. */
 export function fromCanonical(bytes, shape) {
 	const out = [];
-	let at = 0;
-	const take = (n) => {
-		if (at + n > bytes.length) throw new CodecError('the Umbral object is truncated');
-		const part = bytes.subarray(at, at + n);
-		at += n;
-		return part;
-	};
+	const { take, rest } = reader(bytes);
 	const walk = (s) => {
 		if (s === BYTES) {
 			const [len] = take(1);
@@ -89,7 +91,7 @@ export function fromCanonical(bytes, shape) {
 		}
 	};
 	walk(shape);
-	if (at !== bytes.length) throw new CodecError('the Umbral object has trailing bytes');
+	if (rest() !== 0) throw new CodecError('the Umbral object has trailing bytes');
 	return Uint8Array.from(out);
 }
 

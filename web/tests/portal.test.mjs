@@ -174,10 +174,12 @@ try {
 	const newAccount = await page.$eval('#new-account', (e) => e.textContent);
 	assert.equal(words.split(' ').length, 12);
 	await shot('02-create-keys');
-	const download = (selector) => page.$eval(selector, async (a) => new Uint8Array(await (await fetch(a.href)).arrayBuffer()).join(','));
+	/** The bytes behind a download link of the page. */
+	const download = async (selector) =>
+		Buffer.from(await page.$eval(selector, async (a) => Array.from(new Uint8Array(await (await fetch(a.href)).arrayBuffer()))));
 	const pageKeyFile = join(work, 'page-key.json');
-	writeFileSync(pageKeyFile, Buffer.from((await download('#download-key')).split(',').map(Number)));
-	const registration = JSON.parse(Buffer.from((await download('#download-public')).split(',').map(Number)).toString());
+	writeFileSync(pageKeyFile, await download('#download-key'));
+	const registration = JSON.parse((await download('#download-public')).toString());
 	assert.equal(registration.account, newAccount);
 	const exported = join(work, 'page-account.json');
 	execFileSync(env('EHR_BIN'), ['--json', '--key', pageKeyFile, 'keys', 'export-account', '-o', exported], { env: process.env });
@@ -232,7 +234,7 @@ try {
 	await page.click(`button[data-record="${recordId}"]`);
 	await page.waitForSelector('#record-view:not([hidden])', { timeout: 120_000 });
 	await idle();
-	const fetched = Buffer.from((await download('#record-download')).split(',').map(Number));
+	const fetched = await download('#record-download');
 	assert.deepEqual(fetched, readFileSync(env('RECORD_FILE')), 'the page decrypts the body byte-identical');
 	assert.deepEqual(bodyResponses, [200], 'the body came as bytes from the node\'s HTTP body server, whole');
 	const fields = await page.$eval('#record-fields', (e) => e.textContent);

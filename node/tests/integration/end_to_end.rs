@@ -12,7 +12,7 @@
 
 use ehr_test_utils::{
 	chain::Chain,
-	cli::{new_user, ws},
+	cli::{new_user, register, ws, Role},
 	local_network,
 };
 use std::time::Duration;
@@ -38,16 +38,10 @@ fn a_record_travels_from_hospital_a_to_a_clinician_at_hospital_b_under_the_patie
 	let hospital_b = new_user(&dir, "hospital-b", &ws(&net.bob), Some("//Bob"));
 	let patient = new_user(&dir, "patient", &ws(&net.alice), None);
 	let clinician = new_user(&dir, "clinician", &ws(&net.bob), None);
-	let patient_public = dir.path().join("patient.public.json");
-	let clinician_public = dir.path().join("clinician.public.json");
-	patient.ok(&["keys", "export-public", "-o", patient_public.to_str().expect("utf-8 path")]);
-	clinician.ok(&["keys", "export-public", "-o", clinician_public.to_str().expect("utf-8 path")]);
-	let patient_account = patient.ok(&["keys", "show"])["account"].as_str().expect("account").to_owned();
-	let clinician_account = clinician.ok(&["keys", "show"])["account"].as_str().expect("account").to_owned();
 
 	step("hospital A registers the patient; hospital B registers the clinician");
-	hospital_a.ok(&["register", "patient", patient_public.to_str().expect("utf-8")]);
-	hospital_b.ok(&["register", "provider", clinician_public.to_str().expect("utf-8")]);
+	let patient_account = register(&hospital_a, &patient, Role::Patient);
+	let clinician_account = register(&hospital_b, &clinician, Role::Provider);
 
 	step("hospital A publishes its node's public endpoint; anyone lists the hospitals");
 	hospital_a.ok(&["hospital", "endpoints", &ws(&net.alice)]);

@@ -18,7 +18,7 @@
 //!   Consent Bundles, pass the server's `$validate` and are stored by it.
 
 use ehr_test_utils::{
-	cli::{new_user, ws, User},
+	cli::{new_user, register, ws, Role, User},
 	fhir::FhirServer,
 	free_port, tail, Node,
 };
@@ -141,14 +141,8 @@ fn a_patients_fhir_resources_become_records_once_each_and_their_trail_goes_back_
 	let staff = new_user(&dir, "hospital", &ws(&node), Some("//Alice"));
 	let patient = new_user(&dir, "patient", &ws(&node), None);
 	let clinician = new_user(&dir, "clinician", &ws(&node), None);
-	let patient_public = dir.path().join("patient.pub.json");
-	let clinician_public = dir.path().join("clinician.pub.json");
-	patient.ok(&["keys", "export-public", "-o", patient_public.to_str().expect("utf-8")]);
-	clinician.ok(&["keys", "export-public", "-o", clinician_public.to_str().expect("utf-8")]);
-	let patient_account = patient.ok(&["keys", "show"])["account"].as_str().expect("account").to_owned();
-	let clinician_account = clinician.ok(&["keys", "show"])["account"].as_str().expect("account").to_owned();
-	staff.ok(&["register", "patient", patient_public.to_str().expect("utf-8")]);
-	staff.ok(&["register", "provider", clinician_public.to_str().expect("utf-8")]);
+	let patient_account = register(&staff, &patient, Role::Patient);
+	let clinician_account = register(&staff, &clinician, Role::Provider);
 
 	step("bad input: one sentence each, and nothing on chain");
 	let base = server.base_url();
@@ -350,10 +344,7 @@ fn bench_import_of_500_resources() {
 	let dir = TempDir::with_prefix("ehr-fhir-bench-").expect("a temporary folder");
 	let staff = new_user(&dir, "hospital", &ws(&node), Some("//Alice"));
 	let patient = new_user(&dir, "patient", &ws(&node), None);
-	let patient_public = dir.path().join("patient.pub.json");
-	patient.ok(&["keys", "export-public", "-o", patient_public.to_str().expect("utf-8")]);
-	let patient_account = patient.ok(&["keys", "show"])["account"].as_str().expect("account").to_owned();
-	staff.ok(&["register", "patient", patient_public.to_str().expect("utf-8")]);
+	let patient_account = register(&staff, &patient, Role::Patient);
 
 	let one = dir.path().join("one.json");
 	std::fs::write(&one, server.get("Observation/obs-0").1.to_string()).expect("a file");

@@ -19,7 +19,7 @@ use ehr_primitives::{umbral_codec, NewRecord, Record, RecordId};
 use ehr_runtime::{AccountId, BlockNumber, EhrCall};
 use ehr_test_utils::{
 	chain::Chain,
-	cli::{ehr_binary, new_user, new_user_with_mnemonic, ws, PASSPHRASE},
+	cli::{ehr_binary, new_user, new_user_with_mnemonic, register, ws, Role, PASSPHRASE},
 	ehr::{bytes, umbral_public},
 	free_port, local_network,
 	web::{build_portal, chromium, node_script, StaticServer},
@@ -69,14 +69,8 @@ fn a_patient_sees_opens_shares_and_revokes_records_in_the_portal_in_a_real_brows
 	let hospital_b = new_user(&dir, "hospital-b", &ws(&net.bob), Some("//Bob"));
 	let (patient, mnemonic) = new_user_with_mnemonic(&dir, "patient", &ws(&net.alice));
 	let clinician = new_user(&dir, "clinician", &ws(&net.bob), None);
-	let patient_public = dir.path().join("patient.public.json");
-	let clinician_public = dir.path().join("clinician.public.json");
-	patient.ok(&["keys", "export-public", "-o", patient_public.to_str().expect("utf-8 path")]);
-	clinician.ok(&["keys", "export-public", "-o", clinician_public.to_str().expect("utf-8 path")]);
-	let patient_account = patient.ok(&["keys", "show"])["account"].as_str().expect("account").to_owned();
-	let clinician_account = clinician.ok(&["keys", "show"])["account"].as_str().expect("account").to_owned();
-	hospital_a.ok(&["register", "patient", patient_public.to_str().expect("utf-8")]);
-	hospital_b.ok(&["register", "provider", clinician_public.to_str().expect("utf-8")]);
+	let patient_account = register(&hospital_a, &patient, Role::Patient);
+	let clinician_account = register(&hospital_b, &clinician, Role::Provider);
 	hospital_a.ok(&["hospital", "endpoints", &ws(&net.alice)]);
 
 	step("hospital A adds a FHIR Observation and a letter for the patient");
