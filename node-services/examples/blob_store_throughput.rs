@@ -23,7 +23,8 @@ fn mb_per_s(bytes: usize, seconds: f64) -> f64 {
 	bytes as f64 / (1024.0 * 1024.0) / seconds
 }
 
-fn main() {
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
 	let root: PathBuf = std::env::args().nth(1).map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
 	let dir = tempfile::Builder::new().prefix("ehr-blob-bench-").tempdir_in(&root).expect("a temporary folder");
 	println!("blob store vs plain files in {}", dir.path().display());
@@ -45,11 +46,11 @@ fn main() {
 		drop(file);
 		let file_put = mb_per_s(size, start.elapsed().as_secs_f64());
 
-		let store = BlobStore::open(&dir.path().join(format!("store-{size}")), u64::MAX).expect("store");
+		let store = BlobStore::open(&dir.path().join(format!("store-{size}")), u64::MAX).await.expect("store");
 		let start = Instant::now();
 		let mut offset = 0;
 		for chunk in body.chunks(CHUNK) {
-			store.put_chunk(hash, size as u64, offset, chunk).expect("put");
+			store.put_chunk(hash, size as u64, offset, chunk.to_vec()).await.expect("put");
 			offset += chunk.len() as u64;
 		}
 		let store_put = mb_per_s(size, start.elapsed().as_secs_f64());
@@ -61,11 +62,11 @@ fn main() {
 		assert_eq!(read.len(), size);
 
 		// A fresh store: the first read hashes the whole body, as after a restart.
-		let fresh = BlobStore::open(&dir.path().join(format!("store-{size}")), u64::MAX).expect("store");
+		let fresh = BlobStore::open(&dir.path().join(format!("store-{size}")), u64::MAX).await.expect("store");
 		let start = Instant::now();
 		let mut got = 0usize;
 		while got < size {
-			let (data, _) = fresh.read_range(&hash, got as u64, CHUNK as u32).expect("read");
+			let (data, _) = fresh.read_range(&hash, got as u64, CHUNK as u32).await.expect("read");
 			got += data.len();
 		}
 		let store_get = mb_per_s(size, start.elapsed().as_secs_f64());

@@ -25,13 +25,14 @@
 
 use crate::{
 	blob_store::{BlobError, PutProgress},
+	body_storage::ByteStream,
 	rpc::{now_ms, EhrRpc, ReadSlot},
 };
 use ehr_primitives::EhrApi;
 use ehr_rpc_api::{http as paths, BlobRead, EhrRpcError};
 use ehr_runtime::{opaque::Block, AccountId, BlockNumber};
 use futures::{Stream, StreamExt};
-use http_body_util::{combinators::BoxBody, BodyExt, Full, StreamBody};
+use http_body_util::{combinators::UnsyncBoxBody, BodyExt, Full, StreamBody};
 use hyper::{
 	body::{Bytes, Frame, Incoming},
 	header::{self, HeaderMap, HeaderValue},
@@ -43,8 +44,7 @@ use sp_api::ProvideRuntimeApi;
 use sp_blockchain::HeaderBackend;
 use sp_core::H256;
 use std::{io, ops::RangeInclusive, sync::Arc};
-use tokio::{io::AsyncReadExt, net::TcpListener};
-use tokio_util::io::ReaderStream;
+use tokio::net::TcpListener;
 
 /// Bytes an upload buffers before it hands them to the blob store.
 pub const UPLOAD_CHUNK: usize = 1 << 20;
@@ -55,11 +55,8 @@ pub const MAX_CONNECTIONS: usize = 256;
 /// How long a connection may take to send a request's headers (and may
 /// stay idle between requests) before it is closed.
 pub const HEADER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-/// Bytes each read from a body file takes (and each frame sent).
-const STREAM_CHUNK: usize = 256 << 10;
-
-/// A response body: whole bytes or a stream from a file.
-type Body = BoxBody<Bytes, io::Error>;
+/// A response body: whole bytes or a stream from the body storage.
+type Body = UnsyncBoxBody<Bytes, io::Error>;
 
 /// The HTTP body server of one node.
 pub struct BodyServer<C> {
@@ -157,8 +154,7 @@ where
 		let read = signed_read(headers)?;
 		let (body_hash, trail) = self.rpc.authorize(&read, now_ms())?;
 		let slot = self.rpc.read_slot(&read.signer)?;
-		let store = self.rpc.store().clone();
-		let (file, size) = EhrRpc::<C>::blocking(move || store.open_verified(&body_hash)).await?;
+		let size = self.rpc.store().verified_size(&body_hash).await?;
 		let range = match headers.get(header::RANGE) {
 			Some(value) => Some(one_range(value, size)?),
 			None => None,
@@ -176,13 +172,8 @@ where
 			)));
 		}
 		self.rpc.log_read(trail).await?;
-		let mut file = tokio::fs::File::from_std(file);
-		if start > 0 {
-			use tokio::io::AsyncSeekExt;
-			file.seek(io::SeekFrom::Start(start)).await.map_err(|e| EhrRpcError::Internal(e.to_string()))?;
-		}
-		let body = body_stream(file.take(length), slot);
-		let mut response = Response::new(BodyExt::boxed(StreamBody::new(body)));
+		let body = body_stream(self.rpc.store().stream(&body_hash, start, length).await?, slot);
+		let mut response = Response::new(BodyExt::boxed_unsync(StreamBody::new(body)));
 		if range.is_some() {
 			*response.status_mut() = StatusCode::PARTIAL_CONTENT;
 		}
@@ -233,9 +224,8 @@ where
 			// that ended short): the store then answers where it stands.
 			if buffer.len() >= UPLOAD_CHUNK || end {
 				let chunk = std::mem::replace(&mut buffer, Vec::with_capacity(UPLOAD_CHUNK));
-				let (store, at) = (store.clone(), offset);
 				let length = chunk.len() as u64;
-				progress = EhrRpc::<C>::blocking(move || store.put_chunk(body_hash, total, at, &chunk)).await?;
+				progress = store.put_chunk(body_hash, total, offset, chunk).await?;
 				offset = offset.saturating_add(length);
 				if matches!(progress, PutProgress::Complete) {
 					break;
@@ -304,13 +294,13 @@ fn upload_extent(headers: &HeaderMap) -> Result<(u64, u64), EhrRpcError> {
 	Ok((0, total))
 }
 
-/// The frames of `reader`, holding the read's `slot` until the last one is
-/// sent or the reader goes away.
+/// The frames of a body's `pieces`, holding the read's `slot` until the
+/// last one is sent or the reader goes away.
 fn body_stream(
-	reader: impl tokio::io::AsyncRead + Send + Sync + 'static,
+	pieces: ByteStream,
 	slot: ReadSlot,
-) -> impl Stream<Item = Result<Frame<Bytes>, io::Error>> + Send + Sync + 'static {
-	ReaderStream::with_capacity(reader, STREAM_CHUNK).map(move |chunk| {
+) -> impl Stream<Item = Result<Frame<Bytes>, io::Error>> + Send + 'static {
+	pieces.map(move |chunk| {
 		let _held = &slot;
 		chunk.map(Frame::data)
 	})
@@ -318,7 +308,9 @@ fn body_stream(
 
 fn json(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
 	let mut response = Response::new(
-		Full::new(Bytes::from(value.to_string())).map_err(|never: std::convert::Infallible| match never {}).boxed(),
+		Full::new(Bytes::from(value.to_string()))
+			.map_err(|never: std::convert::Infallible| match never {})
+			.boxed_unsync(),
 	);
 	*response.status_mut() = status;
 	response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -328,7 +320,7 @@ fn json(status: StatusCode, value: &serde_json::Value) -> Response<Body> {
 /// The answer to a browser's CORS preflight: any origin may send a signed
 /// read (it carries its own authorization; no cookies are used).
 fn preflight() -> Response<Body> {
-	let mut response = Response::new(Full::new(Bytes::new()).map_err(|never| match never {}).boxed());
+	let mut response = Response::new(Full::new(Bytes::new()).map_err(|never| match never {}).boxed_unsync());
 	*response.status_mut() = StatusCode::NO_CONTENT;
 	let headers = response.headers_mut();
 	headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, PUT, OPTIONS"));

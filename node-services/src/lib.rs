@@ -4,7 +4,8 @@
 //! `BlockchainEvents`), as polkadot-sdk's RPC crates are, so it can be
 //! tested against a mocked runtime API.
 //!
-//! - [`blob_store`]: the encrypted record bodies this hospital holds.
+//! - [`blob_store`]: the encrypted record bodies this hospital holds, in a
+//!   [`body_storage`] backend (files, or an S3-compatible object store).
 //! - [`proxy_key`]: the proxy's Umbral key file.
 //! - [`proxy_worker`]: re-encrypts capsules for open requests ([`journal`]
 //!   keeps its submissions across restarts).
@@ -21,6 +22,7 @@
 #![warn(missing_docs)]
 
 pub mod blob_store;
+pub mod body_storage;
 pub mod files;
 pub mod http;
 pub mod journal;
@@ -68,6 +70,9 @@ pub struct ServicesConfig {
 	pub dir: PathBuf,
 	/// Largest record body the blob store accepts, in bytes.
 	pub blob_max_bytes: u64,
+	/// Where record bodies rest: an S3-compatible object store, or (`None`)
+	/// files in [`Self::dir`].
+	pub object_store: Option<body_storage::object::S3Config>,
 	/// Age after which an upload that no record points to is deleted...
 	pub orphan_ttl: Duration,
 	/// ...counted also in finalized blocks: a finality stall deletes nothing.
@@ -98,6 +103,39 @@ where
 	pub fn rpc(&self) -> jsonrpsee::RpcModule<rpc::EhrRpc<C>> {
 		self.handler.clone().into_rpc()
 	}
+}
+
+/// Opens the blob store over the storage `config` names. An object store is
+/// listed once here, so a wrong endpoint, bucket or credentials stop the
+/// node at start with a sentence saying what to check.
+fn open_blob_store(config: &ServicesConfig) -> Result<blob_store::BlobStore, String> {
+	let dir = &config.dir;
+	let storage: Arc<dyn body_storage::BodyStorage> = match &config.object_store {
+		None => Arc::new(
+			body_storage::file::FileStorage::open(dir)
+				.map_err(|e| format!("cannot open the blob store in {}: {e}", dir.display()))?,
+		),
+		Some(s3) => Arc::new(body_storage::object::ObjectStorage::s3(s3)?),
+	};
+	let describe = storage.describe();
+	let open = blob_store::BlobStore::open_with(dir, config.blob_max_bytes, storage);
+	// The node starts inside its (multi-threaded) tokio runtime, from
+	// synchronous code.
+	let opened = match tokio::runtime::Handle::try_current() {
+		Ok(handle) => tokio::task::block_in_place(|| handle.block_on(open)),
+		Err(_) => tokio::runtime::Builder::new_current_thread()
+			.enable_all()
+			.build()
+			.map_err(|e| format!("cannot start a runtime to open the blob store: {e}"))?
+			.block_on(open),
+	};
+	opened.map_err(|e| match config.object_store {
+		Some(_) => format!(
+			"cannot reach the object store {describe}: {e}. Check --ehr-object-store, --ehr-s3-endpoint, \
+			 --ehr-s3-region and the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY environment variables"
+		),
+		None => format!("cannot open the blob store in {}: {e}", dir.display()),
+	})
 }
 
 /// Opens the blob store and starts, on `spawner`, member-only peering
@@ -131,10 +169,8 @@ where
 	);
 
 	let dir = &config.dir;
-	let store = Arc::new(
-		blob_store::BlobStore::open(dir, config.blob_max_bytes)
-			.map_err(|e| format!("cannot open the blob store in {}: {e}", dir.display()))?,
-	);
+	let store = Arc::new(open_blob_store(&config)?);
+	log::info!(target: "ehr-blobs", "record bodies live in {}", store.describe());
 	let metrics = metrics::EhrMetrics::new(registry).map_err(|e| format!("cannot register the EHR metrics: {e}"))?;
 
 	let submitter: Option<Arc<dyn tx::SubmitCall>> = tx::proxy_account(&keystore, config.dev_key_seed.as_deref())

@@ -79,6 +79,7 @@ impl From<BlobError> for EhrRpcError {
 			BlobError::NotFound => EhrRpcError::BodyNotFound,
 			BlobError::Corrupt => EhrRpcError::BodyCorrupt,
 			BlobError::PastEnd | BlobError::RangeOutOfBounds { .. } => EhrRpcError::BadRange(error.to_string()),
+			BlobError::Changed | BlobError::Storage(_) => EhrRpcError::Internal(error.to_string()),
 			BlobError::Io(e) => EhrRpcError::Internal(e.to_string()),
 		}
 	}
@@ -279,9 +280,7 @@ where
 	pub fn count(&self, error: EhrRpcError) -> ErrorObjectOwned {
 		self.metrics.rpc_errors.with_label_values(&[error.kind()]).inc();
 		if error == EhrRpcError::BodyCorrupt {
-			if let Ok(quarantined) = self.store.quarantined() {
-				self.metrics.blobs_quarantined.set(quarantined);
-			}
+			self.metrics.blobs_quarantined.set(self.store.quarantined());
 		}
 		error.into()
 	}
@@ -417,16 +416,6 @@ where
 		}
 		Ok(())
 	}
-
-	/// Runs `work` on a blocking thread, off the RPC server's executor.
-	pub async fn blocking<T: Send + 'static>(
-		work: impl FnOnce() -> Result<T, BlobError> + Send + 'static,
-	) -> Result<T, EhrRpcError> {
-		match tokio::task::spawn_blocking(work).await {
-			Ok(result) => result.map_err(Into::into),
-			Err(error) => Err(EhrRpcError::Internal(format!("the blob store task failed: {error}"))),
-		}
-	}
 }
 
 #[jsonrpsee::core::async_trait]
@@ -444,16 +433,13 @@ where
 		data: Bytes,
 	) -> RpcResult<PutBlobResponse> {
 		sc_rpc_api::check_if_safe(ext)?;
-		let store = self.store.clone();
-		let progress = Self::blocking(move || store.put_chunk(body_hash, total_size, offset, &data))
-			.await
-			.map_err(|e| self.count(e))?;
+		let progress =
+			self.store.put_chunk(body_hash, total_size, offset, data.0).await.map_err(|e| self.count(e.into()))?;
 		match progress {
 			PutProgress::Complete => {
-				if let Ok((count, bytes)) = self.store.stats() {
-					self.metrics.blob_count.set(count);
-					self.metrics.blob_bytes.set(bytes);
-				}
+				let (count, bytes) = self.store.stats();
+				self.metrics.blob_count.set(count);
+				self.metrics.blob_bytes.set(bytes);
 				Ok(PutBlobResponse { complete: true, next_offset: total_size })
 			},
 			PutProgress::Partial { next_offset } => Ok(PutBlobResponse { complete: false, next_offset }),
@@ -463,10 +449,8 @@ where
 	async fn get_blob(&self, read: BlobRead) -> RpcResult<BlobChunk> {
 		let (body_hash, trail) = self.authorize(&read, now_ms()).map_err(|e| self.count(e))?;
 		let _slot = self.read_slot(&read.signer).map_err(|e| self.count(e))?;
-		let store = self.store.clone();
-		let (offset, length) = (read.offset, read.length);
 		let (data, total_size) =
-			Self::blocking(move || store.read_range(&body_hash, offset, length)).await.map_err(|e| self.count(e))?;
+			self.store.read_range(&body_hash, read.offset, read.length).await.map_err(|e| self.count(e.into()))?;
 		self.log_read(trail).await.map_err(|e| self.count(e))?;
 		Ok(BlobChunk { data: data.into(), offset: read.offset, total_size, body_hash })
 	}
@@ -474,8 +458,7 @@ where
 	fn status(&self) -> RpcResult<EhrStatus> {
 		let at = self.client.info().best_hash;
 		let hospital = self.hospital(at).map_err(|e| self.count(e))?;
-		let (blob_count, blob_bytes) =
-			self.store.stats().map_err(|e| self.count(EhrRpcError::Internal(e.to_string())))?;
+		let (blob_count, blob_bytes) = self.store.stats();
 		Ok(EhrStatus {
 			proxy_account: self.submitter.as_ref().map(|s| s.account()),
 			hospital,
@@ -487,7 +470,7 @@ where
 			cfrags_failed: self.metrics.cfrags_failed(),
 			blob_count,
 			blob_bytes,
-			blobs_quarantined: self.store.quarantined().unwrap_or(0),
+			blobs_quarantined: self.store.quarantined(),
 			blob_max_bytes: self.store.max_size(),
 			http_port: self.http_port,
 		})

@@ -281,8 +281,20 @@ impl Scenario {
 			refuse: Default::default(),
 		});
 		let dir = tempfile::tempdir().expect("a temporary folder");
-		let store = Arc::new(BlobStore::open(dir.path(), 1 << 20).expect("opens"));
-		store.put_chunk(body_hash(), BODY.len() as u64, 0, BODY).expect("the body is stored");
+		// On a thread with its own runtime: scenarios are built in plain and
+		// in async tests alike.
+		let path = dir.path().to_path_buf();
+		let store = std::thread::spawn(move || {
+			let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+			runtime.block_on(async {
+				let store = BlobStore::open(&path, 1 << 20).await.expect("opens");
+				store.put_chunk(body_hash(), BODY.len() as u64, 0, BODY.to_vec()).await.expect("the body is stored");
+				store
+			})
+		})
+		.join()
+		.expect("the store opens");
+		let store = Arc::new(store);
 		let metrics = EhrMetrics::new(None).expect("metrics");
 		let rpc = EhrRpc::started_at(client.clone(), store, Some(recorder.clone()), None, metrics, NOW_MS - 1_000);
 		Scenario { client, patient, grantee, proxy_secret, recorder, rpc, _dir: dir }
@@ -693,18 +705,18 @@ async fn over_http_uploads_are_taken_only_where_allowed_and_checked_before_they_
 	forged[0] ^= 1;
 	let (status, _, answer) = exchange(port, &put(None), &forged).await;
 	assert_eq!((status, error_code(&answer)), (400, 1003), "a body that does not hash to its name is refused");
-	assert_eq!(rpc.store().size(&hash), None, "and nothing of it is kept");
+	assert_eq!(rpc.store().size(&hash).await, None, "and nothing of it is kept");
 
 	let half = body.len() / 2;
 	let total = body.len();
 	let (status, _, answer) = exchange(port, &put(Some(format!("bytes 0-{}/{total}", half - 1))), &body[..half]).await;
 	assert_eq!(status, 202);
 	assert_eq!(serde_json::from_slice::<serde_json::Value>(&answer).expect("JSON")["nextOffset"], half);
-	assert_eq!(rpc.store().size(&hash), None, "a half-written body is not visible");
+	assert_eq!(rpc.store().size(&hash).await, None, "a half-written body is not visible");
 	let (status, _, answer) =
 		exchange(port, &put(Some(format!("bytes {half}-{}/{total}", total - 1))), &body[half..]).await;
 	assert_eq!(status, 201, "{}", String::from_utf8_lossy(&answer));
-	assert_eq!(rpc.store().size(&hash), Some(total as u64));
+	assert_eq!(rpc.store().size(&hash).await, Some(total as u64));
 
 	let (status, _, answer) = exchange(port, "PUT /body/not-a-hash HTTP/1.1", b"x").await;
 	assert_eq!((status, error_code(&answer)), (400, 1007));

@@ -87,7 +87,7 @@ where
 	/// Runs a pass every `period`, for as long as the node runs.
 	pub async fn run(mut self, period: Duration) {
 		loop {
-			if let Err(error) = self.tidy_once() {
+			if let Err(error) = self.tidy_once().await {
 				log::warn!(target: LOG_TARGET, "blob store upkeep failed: {error}");
 			}
 			// futures-timer, not tokio's timer: this task may still be polled
@@ -124,7 +124,7 @@ where
 	}
 
 	/// One pass; returns how many bodies and unfinished uploads it deleted.
-	pub fn tidy_once(&mut self) -> Result<usize, String> {
+	pub async fn tidy_once(&mut self) -> Result<usize, String> {
 		let info = self.client.info();
 		let (finalized, number, best) = (info.finalized_hash, info.finalized_number, info.best_hash);
 		let hospital = match &self.account {
@@ -134,12 +134,12 @@ where
 		let api = self.client.runtime_api();
 		let mut removed = 0;
 		let mut orphans = HashMap::new();
-		for blob in self.store.list().map_err(|e| e.to_string())? {
+		for blob in self.store.list().await.map_err(|e| e.to_string())? {
 			match api.record_by_body_hash(finalized, blob.hash).map_err(|e| e.to_string())? {
 				Some((id, record)) => {
 					let ours = hospital.as_ref() == Some(&record.custodian);
 					if record.retired_at.is_some() && ours {
-						self.store.remove(&blob.hash).map_err(|e| e.to_string())?;
+						self.store.remove(&blob.hash).await.map_err(|e| e.to_string())?;
 						removed += 1;
 						log::info!(target: LOG_TARGET, "deleted the body of retired record {id} ({:?})", blob.hash);
 					} else if !ours {
@@ -150,7 +150,7 @@ where
 				None if self.referenced_at(blob.hash, best)? => {},
 				None => {
 					if self.orphan_expired(&self.complete_orphans, &mut orphans, blob.hash, blob.modified, number) {
-						self.store.remove(&blob.hash).map_err(|e| e.to_string())?;
+						self.store.remove(&blob.hash).await.map_err(|e| e.to_string())?;
 						removed += 1;
 						log::info!(target: LOG_TARGET, "deleted orphan upload {:?}: no record points to it", blob.hash);
 					}
@@ -166,16 +166,16 @@ where
 				continue;
 			}
 			if self.orphan_expired(&self.partial_orphans, &mut partial, hash, modified, number) {
-				self.store.remove_upload(&hash).map_err(|e| e.to_string())?;
+				self.store.remove_upload(&hash).await.map_err(|e| e.to_string())?;
 				removed += 1;
 			}
 		}
 		self.partial_orphans = partial;
 
-		let (count, bytes) = self.store.stats().map_err(|e| e.to_string())?;
+		let (count, bytes) = self.store.stats();
 		self.metrics.blob_count.set(count);
 		self.metrics.blob_bytes.set(bytes);
-		self.metrics.blobs_quarantined.set(self.store.quarantined().map_err(|e| e.to_string())?);
+		self.metrics.blobs_quarantined.set(self.store.quarantined());
 		Ok(removed)
 	}
 }

@@ -26,6 +26,28 @@ pub struct EhrParams {
 	#[arg(long, default_value_t = 256 * 1024 * 1024)]
 	pub ehr_blob_max_bytes: u64,
 
+	/// Keep record bodies in an S3-compatible object store instead of the
+	/// node's own folder: `s3://<bucket>[/<prefix>]`. Credentials come from
+	/// the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY environment
+	/// variables (see docs/operator.md, "Where record bodies live").
+	#[arg(long, value_name = "S3_URL", value_parser = ehr_node_services::body_storage::object::S3Config::from_url)]
+	pub ehr_object_store: Option<ehr_node_services::body_storage::object::S3Config>,
+
+	/// The object store's URL, for a service other than AWS S3 (Garage,
+	/// Ceph RGW, MinIO...), e.g. `https://s3.hospital.example:3900`.
+	#[arg(long, value_name = "URL", requires = "ehr_object_store")]
+	pub ehr_s3_endpoint: Option<String>,
+
+	/// The object store's region (default: AWS_REGION, else `us-east-1`).
+	#[arg(long, requires = "ehr_object_store")]
+	pub ehr_s3_region: Option<String>,
+
+	/// Allow a plain `http://` object store endpoint (a trusted network or
+	/// loopback only: bodies are encrypted, credentials are signed, but
+	/// nothing else is protected).
+	#[arg(long, requires = "ehr_object_store")]
+	pub ehr_s3_allow_http: bool,
+
 	/// Seconds after which an uploaded body that no record points to is
 	/// deleted; the wait is also counted in finalized blocks, so a finality
 	/// stall deletes nothing (see docs/operator.md).
@@ -68,6 +90,12 @@ impl EhrParams {
 		ehr_node_services::ServicesConfig {
 			dir: ehr_node_services::proxy_key::ehr_dir(&config.base_path.config_dir(config.chain_spec.id())),
 			blob_max_bytes: self.ehr_blob_max_bytes,
+			object_store: self.ehr_object_store.clone().map(|s3| ehr_node_services::body_storage::object::S3Config {
+				endpoint: self.ehr_s3_endpoint.clone(),
+				region: self.ehr_s3_region.clone(),
+				allow_http: self.ehr_s3_allow_http,
+				..s3
+			}),
 			orphan_ttl: std::time::Duration::from_secs(self.ehr_orphan_ttl_secs),
 			orphan_ttl_blocks: u32::try_from(self.ehr_orphan_ttl_secs.saturating_mul(1000) / slot_ms.max(1))
 				.unwrap_or(u32::MAX),

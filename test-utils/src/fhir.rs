@@ -9,7 +9,7 @@
 //! can start it without them ([`FhirServer::start_without_search_parameters`])
 //! to see how the importer copes with such a server.
 
-use crate::{free_port, tail, ChildGuard};
+use crate::{free_port, tail, tools_dir, ChildGuard};
 use serde_json::Value;
 use std::{
 	fs::File,
@@ -25,14 +25,6 @@ pub const HFS_VERSION: &str = "0.2.7";
 
 /// How long the server may take to answer `/metadata` after it starts.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// The shared cache scripts/setup installs tools into.
-fn tools_dir() -> PathBuf {
-	let cache = std::env::var_os("XDG_CACHE_HOME")
-		.map(PathBuf::from)
-		.unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache"));
-	cache.join("ehr-chain").join("tools")
-}
 
 /// The `hfs` binary: `EHR_HFS_BIN` if set, else the one scripts/setup installed.
 pub fn hfs_binary() -> PathBuf {

@@ -45,6 +45,7 @@ pub mod cli;
 pub mod council;
 pub mod ehr;
 pub mod fhir;
+pub mod s3;
 pub mod web;
 
 /// The `ehr-node` binary: the path in the environment variable
@@ -107,6 +108,14 @@ const LOG_TAIL_LINES: usize = 60;
 /// The line the JSON-RPC server logs once it listens (sc-rpc-server), e.g.
 /// `Running JSON-RPC server: addr=127.0.0.1:9944,[::1]:9944`.
 const RPC_LISTENING_LINE: &str = "Running JSON-RPC server: addr=";
+
+/// The shared cache scripts/setup installs test servers into.
+pub fn tools_dir() -> PathBuf {
+	let cache = std::env::var_os("XDG_CACHE_HOME")
+		.map(PathBuf::from)
+		.unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache"));
+	cache.join("ehr-chain").join("tools")
+}
 
 /// Returns a TCP port that is free on 127.0.0.1 right now and that this
 /// process has not handed out before (so two nodes of one test never get the
@@ -280,6 +289,8 @@ pub struct Node {
 	log_offset: u64,
 	/// The command line (without the binary).
 	args: Vec<String>,
+	/// Variables added to the node's environment.
+	env: Vec<(String, String)>,
 	/// How many times the process has been started.
 	runs: u32,
 }
@@ -307,9 +318,33 @@ impl Node {
 		node
 	}
 
+	/// Like [`Node::start`] with a fresh base path and the default node
+	/// key, with `env` added to the node's environment (on every restart
+	/// too): credentials, say, which never go on a command line.
+	pub fn start_with_env(name: &str, chain: &str, extra_args: &[String], env: &[(String, String)]) -> Node {
+		let mut node = Node::prepare(name, chain, extra_args, None, None);
+		node.env = env.to_vec();
+		node.spawn_process();
+		node.wait_ready();
+		node
+	}
+
 	/// Like [`Node::start`], but returns as soon as the process is spawned,
 	/// without waiting for it; call [`Node::wait_ready`] before using its RPC.
 	pub fn spawn(
+		name: &str,
+		chain: &str,
+		extra_args: &[String],
+		base_path: Option<PathBuf>,
+		node_key_hex: Option<&str>,
+	) -> Node {
+		let mut node = Node::prepare(name, chain, extra_args, base_path, node_key_hex);
+		node.spawn_process();
+		node
+	}
+
+	/// The node's command line and folders, with no process yet.
+	fn prepare(
 		name: &str,
 		chain: &str,
 		extra_args: &[String],
@@ -362,7 +397,7 @@ impl Node {
 		}
 		args.extend(extra_args.iter().cloned());
 
-		let mut node = Node {
+		Node {
 			child: None,
 			name: name.to_owned(),
 			log: base.join("node.log"),
@@ -372,10 +407,9 @@ impl Node {
 			p2p_port,
 			log_offset: 0,
 			args,
+			env: Vec::new(),
 			runs: 0,
-		};
-		node.spawn_process();
-		node
+		}
 	}
 
 	/// Spawns the process with the node's command line, appending its output
@@ -406,6 +440,7 @@ impl Node {
 
 		let child = dies_with_the_test(&mut Command::new(&binary))
 			.args(&self.args)
+			.envs(self.env.iter().map(|(key, value)| (key, value)))
 			.stdin(Stdio::null())
 			.stdout(Stdio::from(log))
 			.stderr(Stdio::from(stderr))

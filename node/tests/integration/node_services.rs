@@ -1,6 +1,7 @@
 //! The hospital node's services on real nodes: the blob store behind
-//! `ehr_putBlob` / `ehr_getBlob`, its authorization, the proxy worker that
-//! delivers cfrags, and crash safety of uploads.
+//! `ehr_putBlob` / `ehr_getBlob` (on the node's disk or in an S3-compatible
+//! object store), its authorization, the proxy worker that delivers cfrags,
+//! and crash safety of uploads.
 
 use ehr_node_services::blob_store::BlobStore;
 use ehr_primitives::{
@@ -11,7 +12,9 @@ use ehr_runtime::{AccountId, BlockNumber, EhrCall};
 use ehr_test_utils::{
 	chain::Chain,
 	ehr::{create_record, grant, own_proxy, register_patient, register_provider, sealed_kfrags},
-	local_network_with, Node,
+	local_network_with,
+	s3::S3Server,
+	Node,
 };
 use jsonrpsee::rpc_params;
 use serde_json::{json, Value};
@@ -473,15 +476,18 @@ fn acknowledged_uploads_survive_a_crash() {
 	step(&format!("killed the node after {} acknowledged uploads", acknowledged.len()));
 
 	let dir = node.base_path().join("chains").join("ehr_dev").join("ehr");
-	let store = BlobStore::open(&dir, u64::MAX).expect("the store opens");
-	for (hash, len) in &acknowledged {
-		let (data, size) =
-			store.read_range(hash, 0, u32::MAX).expect("an acknowledged upload is readable and verifies");
-		assert_eq!((data.len(), size as usize), (*len, *len));
-	}
-	for blob in store.list().expect("list") {
-		store.read_range(&blob.hash, 0, 1).expect("every stored blob verifies against its hash");
-	}
+	let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+	runtime.block_on(async {
+		let store = BlobStore::open(&dir, u64::MAX).await.expect("the store opens");
+		for (hash, len) in &acknowledged {
+			let (data, size) =
+				store.read_range(hash, 0, u32::MAX).await.expect("an acknowledged upload is readable and verifies");
+			assert_eq!((data.len(), size as usize), (*len, *len));
+		}
+		for blob in store.list().await.expect("list") {
+			store.read_range(&blob.hash, 0, 1).await.expect("every stored blob verifies against its hash");
+		}
+	});
 	node.restart();
 	node.wait_for(CHAIN_TIMEOUT, "the restarted node to author blocks", |n| Ok(n.best_number()? >= 1));
 
@@ -926,5 +932,156 @@ fn a_dropped_cfrag_does_not_hold_back_the_next() {
 		chain.wait(CHAIN_TIMEOUT, "the request to become ready", |c| {
 			Ok(request_of(c, id)?.filter(|r| r.status == RequestStatus::Ready).map(|_| ()))
 		});
+	}
+}
+
+/// `PUT`s `data` as the bytes at `start` of the `total`-byte body `hash`
+/// (a `Content-Range` upload); returns the HTTP status and the answer.
+fn put_range(http: &str, hash: H256, data: &[u8], start: usize, total: usize) -> (u16, Value) {
+	let dir = tempfile::tempdir().expect("a temporary folder");
+	let (piece, answer) = (dir.path().join("piece"), dir.path().join("answer"));
+	std::fs::write(&piece, data).expect("the piece");
+	let end = start + data.len() - 1;
+	let put = Command::new("curl")
+		.args(["-sS", "-X", "PUT", "-w", "%{http_code}", "-o"])
+		.arg(&answer)
+		.args(["-H", &format!("Content-Range: bytes {start}-{end}/{total}"), "--data-binary"])
+		.arg(format!("@{}", piece.display()))
+		.arg(format!("{http}/{hash:?}"))
+		.output()
+		.expect("curl runs");
+	let status = String::from_utf8_lossy(&put.stdout).trim().parse().expect("curl prints the status");
+	(status, serde_json::from_slice(&std::fs::read(&answer).unwrap_or_default()).unwrap_or(Value::Null))
+}
+
+/// Issue 17, item 2: a node whose bodies live in an S3-compatible object
+/// store (s3s-fs, the real S3 protocol over a folder) keeps the blob
+/// store's guarantees. An upload cut short by a killed node leaves nothing
+/// in the bucket and resumes after the restart; the body then lives in the
+/// bucket only, and reads back byte for byte over HTTP and JSON-RPC. An
+/// orphan is deleted from the bucket when its time is up, and an object
+/// damaged behind the node's back is quarantined, never served.
+#[test]
+fn bodies_live_in_an_s3_object_store_with_the_same_guarantees() {
+	let s3 = S3Server::start("ehr-bodies");
+	let mut args = s3.node_args("alice");
+	args.extend(["--ehr-orphan-ttl-secs", "12", "--ehr-upkeep-interval-secs", "1"].map(String::from));
+	let mut node = Node::start_with_env("alice", "dev", &args, &s3.node_env());
+	node.wait_for_blocks(2);
+	let http = http_base(&node);
+
+	step("a registered patient, for the record to come");
+	let chain = Chain::connect(&node);
+	let genesis = chain.genesis();
+	let alice = Sr25519Keyring::Alice;
+	own_proxy(&chain, &node, alice);
+	let patient = sr25519::Pair::from_string("//Patient", None).expect("seed");
+	let patient_sk = SecretKey::random();
+	let patient_id: AccountId = patient.public().into();
+	register_patient(&chain, &alice.pair(), &patient, &patient_sk, &Signer::new(SecretKey::random()));
+	chain.wait(CHAIN_TIMEOUT, "the patient", |c| {
+		Ok(c.call::<Option<PatientInfo<AccountId>>>("EhrApi_patient", patient_id.clone())?.map(|_| ()))
+	});
+
+	step("half of a 20 MiB body goes up, then the node is killed: nothing is in the bucket");
+	let data = body(20 << 20, 17);
+	let hash = H256::from(sp_crypto_hashing::blake2_256(&data));
+	let key = format!("alice/bodies/{}", hex::encode(hash));
+	let half = data.len() / 2;
+	let (status, answer) = put_range(&http, hash, &data[..half], 0, data.len());
+	assert_eq!((status, answer["nextOffset"].as_u64()), (202, Some(half as u64)), "{answer}");
+	assert!(s3.keys("alice").is_empty(), "nothing half-written in the bucket: {:?}", s3.keys("alice"));
+	node.kill();
+	node.restart();
+	node.wait_for(CHAIN_TIMEOUT, "the restarted node to author blocks", |n| Ok(n.best_number()? >= 1));
+	let http = http_base(&node);
+
+	step("after the restart the upload resumes where it stood and completes, into the bucket only");
+	let (status, answer) = put_range(&http, hash, &data[..half], 0, data.len());
+	assert_eq!(
+		(status, answer["code"].as_i64()),
+		(409, Some(1002)),
+		"a resend from 0 is told where it stands: {answer}"
+	);
+	let (status, answer) = put_range(&http, hash, &data[half..], half, data.len());
+	assert_eq!(status, 201, "{answer}");
+	assert_eq!(s3.keys("alice"), vec![key.clone()]);
+	assert_eq!(std::fs::read(s3.object_file(&key)).expect("the object"), data, "the object is the body");
+	assert!(find_file(node.base_path(), &hex::encode(hash)).is_none(), "no copy on the node's own disk");
+
+	step("a record points at it; the patient reads it back over HTTP and over JSON-RPC");
+	let chain = Chain::connect(&node);
+	let record = create_record(&chain, &alice.pair(), &patient_id, &patient_sk.public_key(), hash, data.len() as u64);
+	let read = read_params(genesis, &patient, None, Some(record), 0, data.len() as u32, now_ms());
+	let got = Command::new("curl")
+		.args(["-sS", "-f", "-H", &format!("x-ehr-read: {read}"), &http])
+		.output()
+		.expect("curl runs");
+	assert!(got.status.success(), "the read: {}", String::from_utf8_lossy(&got.stderr));
+	assert!(got.stdout == data, "the body comes back byte for byte over HTTP");
+	assert!(read_all(&node, genesis, &patient, None, Some(record)) == data, "and over ehr_getBlob");
+
+	step("an upload no record points at is deleted from the bucket when its time is up");
+	let orphan = upload(&node, &body(1000, 3));
+	let orphan_key = format!("alice/bodies/{}", hex::encode(orphan));
+	assert!(s3.keys("alice").contains(&orphan_key));
+	node.wait_for(CHAIN_TIMEOUT, "the orphan to be deleted from the bucket", |_| {
+		Ok(!s3.keys("alice").contains(&orphan_key))
+	});
+	assert_eq!(s3.keys("alice"), vec![key.clone()], "the record's body stays");
+
+	step("the object is damaged behind the node's back: after a restart it is quarantined, not served");
+	let mut damaged = data.clone();
+	damaged[12345] ^= 1;
+	std::fs::write(s3.object_file(&key), &damaged).expect("damage the object");
+	node.kill();
+	node.restart();
+	node.wait_for(CHAIN_TIMEOUT, "the restarted node to author blocks", |n| Ok(n.best_number()? >= 1));
+	expect_code(
+		get(&node, read_params(genesis, &patient, None, Some(record), 0, 1000, now_ms())),
+		1006,
+		"a damaged object",
+	);
+	assert_eq!(s3.keys("alice"), vec![format!("alice/quarantine/{}", hex::encode(hash))], "moved aside, not deleted");
+	assert_eq!(node.rpc("ehr_status", rpc_params![]).expect("ehr_status")["blobsQuarantined"], 1);
+}
+
+/// A node whose object store cannot be reached, or whose location is not
+/// one, stops at start with a sentence naming what to check.
+#[test]
+fn a_node_with_an_unreachable_or_malformed_object_store_says_so_at_start() {
+	let s3 = S3Server::start("ehr-bodies");
+	let wrong_secret: Vec<(String, String)> = s3
+		.node_env()
+		.into_iter()
+		.map(|(key, value)| if key == "AWS_SECRET_ACCESS_KEY" { (key, "not-the-secret".into()) } else { (key, value) })
+		.collect();
+	let nowhere = vec![
+		"--ehr-object-store".into(),
+		"s3://ehr-bodies/alice".into(),
+		"--ehr-s3-endpoint".into(),
+		format!("http://127.0.0.1:{}", ehr_test_utils::free_port()),
+		"--ehr-s3-allow-http".into(),
+	];
+	for (args, env, expected) in [
+		(s3.node_args("alice"), wrong_secret, "cannot reach the object store"),
+		(nowhere, s3.node_env(), "cannot reach the object store"),
+		(vec!["--ehr-object-store".into(), "s3://Not_A_Bucket".into()], s3.node_env(), "is not an S3 bucket name"),
+		(vec!["--ehr-s3-endpoint".into(), s3.endpoint()], s3.node_env(), "--ehr-object-store"),
+	] {
+		let dir = tempfile::tempdir().expect("a temporary folder");
+		let output = ehr_test_utils::run_with_timeout(
+			Command::new(ehr_test_utils::node_binary())
+				.args(["--dev", "--base-path"])
+				.arg(dir.path())
+				.args(["--rpc-port", &ehr_test_utils::free_port().to_string(), "--port"])
+				.arg(ehr_test_utils::free_port().to_string())
+				.args(&args)
+				.envs(env),
+			Duration::from_secs(60),
+			"a node with a bad object store",
+		);
+		assert!(!output.status.success(), "{args:?}: the node stops");
+		assert!(output.stderr.contains(expected), "{args:?}: expected `{expected}` in:\n{}", output.stderr);
 	}
 }
