@@ -225,6 +225,16 @@ impl Chain {
 			.as_ref()
 	}
 
+	/// The node's new best blocks, as they are imported (`chain_subscribeNewHeads`):
+	/// what a command that waits on the chain wakes up on, instead of polling.
+	pub async fn new_heads(&self) -> Result<jsonrpsee::core::client::Subscription<serde_json::Value>> {
+		use jsonrpsee::core::client::SubscriptionClientT;
+		self.ehr
+			.subscribe("chain_subscribeNewHeads", jsonrpsee::rpc_params![], "chain_unsubscribeNewHeads")
+			.await
+			.map_err(|e| anyhow!("cannot follow new blocks on {} ({e})", self.url))
+	}
+
 	/// The node's URL.
 	pub fn url(&self) -> &str {
 		&self.url

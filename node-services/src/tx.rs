@@ -30,6 +30,10 @@ pub const PROXY_ACCOUNT_KEY_TYPE: KeyTypeId = KeyTypeId(*b"ehrp");
 /// [`ehr_primitives::TX_MORTALITY_BLOCKS`], shared with the `ehr` client.
 pub const TX_MORTALITY_PERIOD: BlockNumber = ehr_primitives::TX_MORTALITY_BLOCKS;
 
+/// How long a submission waits for the transaction pool to catch up with
+/// the best block (see [`Submitter::submit`]); it goes ahead after that.
+const POOL_VIEW_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// What a signature commits to besides the call: the chain and runtime.
 #[derive(Clone, Copy, Debug)]
 pub struct ChainContext {
@@ -160,6 +164,15 @@ where
 	/// Signs `call`, mortal from the finalized block, puts it in the transaction
 	/// pool and watches it there (see [`Submitter`]).
 	pub async fn submit(&self, call: RuntimeCall) -> Result<(), String> {
+		// Wait (briefly) until the pool has its view of the best block. The
+		// pool announces a transaction to the network (gossip) once, as it
+		// becomes ready in a view, and the network then looks it up in the
+		// most recent view only. A transaction submitted while the pool
+		// still builds the view of a block just imported misses that lookup
+		// and waits for the network's periodic round, 2.9 s, a whole slot
+		// (docs/benchmarks.md, "Request to plaintext").
+		let best = self.client.info().best_hash;
+		let _ = tokio::time::timeout(POOL_VIEW_WAIT, self.pool.ready_at(best)).await;
 		let info = self.client.info();
 		let api = self.client.runtime_api();
 		let version = api.version(info.best_hash).map_err(|e| format!("cannot read the runtime version: {e}"))?;

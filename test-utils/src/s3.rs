@@ -99,6 +99,11 @@ impl S3Server {
 		]
 	}
 
+	/// `ACCESS_KEY:SECRET_KEY`, as curl's `--user` takes them with `--aws-sigv4`.
+	pub fn credentials(&self) -> String {
+		format!("{ACCESS_KEY}:{SECRET_KEY}")
+	}
+
 	/// The file that holds the object `key` of the bucket.
 	pub fn object_file(&self, key: &str) -> PathBuf {
 		self.dir.path().join("root").join(&self.bucket).join(key)

@@ -89,6 +89,9 @@ pub async fn request(context: &Context, args: RequestArgs) -> Result<()> {
 async fn wait_ready(chain: &Chain, request: RequestId, wait: Duration, context: &Context) -> Result<ChainRequest> {
 	let spinner = context.output.spinner(format!("waiting for the proxies to re-encrypt request {request}"));
 	let start = Instant::now();
+	// Checked again on each new block (the proxies' cfrags arrive in
+	// blocks), and every 2 s should the subscription go quiet.
+	let mut heads = chain.new_heads().await?;
 	loop {
 		let found = chain.request(request).await?;
 		let found =
@@ -105,13 +108,13 @@ async fn wait_ready(chain: &Chain, request: RequestId, wait: Duration, context: 
 				spinner.set_message(format!("request {request}: {} of the proxies' cfrags so far", found.cfrags.len()));
 			},
 		}
-		if start.elapsed() > wait {
+		let Some(left) = wait.checked_sub(start.elapsed()) else {
 			bail!(
 				"request {request} is not ready after {}s; try `ehr fetch` again later or with a longer --wait",
 				wait.as_secs()
 			);
-		}
-		tokio::time::sleep(Duration::from_millis(500)).await;
+		};
+		let _ = tokio::time::timeout(left.min(Duration::from_secs(2)), heads.next()).await;
 	}
 }
 

@@ -703,16 +703,16 @@ fn bench_body_transport() {
 	let chain = Chain::connect(&node);
 	let genesis = chain.genesis();
 	let alice = Sr25519Keyring::Alice;
-	own_proxy(&chain, &node, alice);
-	let patient = sr25519::Pair::from_string("//Patient", None).expect("seed");
-	let patient_sk = SecretKey::random();
-	let patient_id: AccountId = patient.public().into();
-	register_patient(&chain, &alice.pair(), &patient, &patient_sk, &Signer::new(SecretKey::random()));
-	chain.wait(CHAIN_TIMEOUT, "the patient", |c| {
-		Ok(c.call::<Option<PatientInfo<AccountId>>>("EhrApi_patient", patient_id.clone())?.map(|_| ()))
-	});
+	let (patient, patient_sk, patient_id) = patient_of_alice(&chain, &node);
 	let http = http_base(&node);
 	let baseline = ehr_test_utils::web::StaticServer::start(dir.path());
+	// A second development node (its own chain) whose bodies live in s3s-fs.
+	let s3 = S3Server::start("ehr-bench");
+	let s3_node = Node::start_with_env("alice", "dev", &s3.node_args("alice"), &s3.node_env());
+	s3_node.wait_for_blocks(2);
+	let s3_chain = Chain::connect(&s3_node);
+	let (_, s3_patient_sk, _) = patient_of_alice(&s3_chain, &s3_node);
+	let s3_http = http_base(&s3_node);
 
 	let rounds = 7;
 	let stats = |mut times: Vec<f64>| {
@@ -731,6 +731,9 @@ fn bench_body_transport() {
 		std::fs::write(dir.path().join("body"), &data).expect("the baseline's copy");
 		let hash = upload_http(&http, &dir.path().join("body"));
 		let record = create_record(&chain, &alice.pair(), &patient_id, &patient_sk.public_key(), hash, size as u64);
+		upload_http(&s3_http, &dir.path().join("body"));
+		let s3_record =
+			create_record(&s3_chain, &alice.pair(), &patient_id, &s3_patient_sk.public_key(), hash, size as u64);
 
 		let file = format!("{}body", baseline.url());
 		let plain: Vec<f64> = (0..rounds).map(|_| curl(std::slice::from_ref(&file))).collect();
@@ -740,6 +743,25 @@ fn bench_body_transport() {
 				curl(&["-H".into(), format!("x-ehr-read: {read}"), http.clone()])
 			})
 			.collect();
+		let over_s3: Vec<f64> = (0..rounds)
+			.map(|_| {
+				let read = read_params(genesis, &patient, None, Some(s3_record), 0, size as u32, now_ms());
+				curl(&["-H".into(), format!("x-ehr-read: {read}"), s3_http.clone()])
+			})
+			.collect();
+		// The store's own speed: the same object straight from s3s-fs, signed
+		// by curl (SigV4), no node in between.
+		let object = format!("{}/ehr-bench/alice/bodies/{}", s3.endpoint(), hex::encode(hash));
+		let sigv4 = [
+			"--aws-sigv4".to_string(),
+			"aws:amz:us-east-1:s3".into(),
+			"--user".into(),
+			s3.credentials(),
+			"-H".into(),
+			"x-amz-content-sha256: UNSIGNED-PAYLOAD".into(),
+		];
+		let from_s3: Vec<f64> =
+			(0..rounds).map(|_| curl(&[&sigv4[..], std::slice::from_ref(&object)].concat())).collect();
 		let over_rpc: Vec<f64> = (0..rounds)
 			.map(|_| {
 				let start = Instant::now();
@@ -748,7 +770,8 @@ fn bench_body_transport() {
 				start.elapsed().as_secs_f64() * 1000.0
 			})
 			.collect();
-		let (plain, over_http, over_rpc) = (stats(plain), stats(over_http), stats(over_rpc));
+		let (plain, over_http, from_s3, over_s3, over_rpc) =
+			(stats(plain), stats(over_http), stats(from_s3), stats(over_s3), stats(over_rpc));
 		println!("  {label} body");
 		println!("    curl from a static file server (baseline)  {:8.2} {:8.2} {:8.2}", plain.0, plain.1, plain.2);
 		println!(
@@ -757,6 +780,20 @@ fn bench_body_transport() {
 			over_http.1,
 			over_http.2,
 			over_http.1 / plain.1
+		);
+		println!(
+			"    curl from s3s-fs itself (SigV4)            {:8.2} {:8.2} {:8.2}  ({:.2}x)",
+			from_s3.0,
+			from_s3.1,
+			from_s3.2,
+			from_s3.1 / plain.1
+		);
+		println!(
+			"    the node, bodies in s3s-fs (object store)  {:8.2} {:8.2} {:8.2}  ({:.2}x)",
+			over_s3.0,
+			over_s3.1,
+			over_s3.2,
+			over_s3.1 / plain.1
 		);
 		println!(
 			"    ehr_getBlob, 4 MiB hex chunks              {:8.2} {:8.2} {:8.2}  ({:.2}x)",
@@ -815,6 +852,22 @@ fn bench_body_transport() {
 			peak.saturating_sub(before) as f64 / 1024.0
 		);
 	}
+}
+
+/// Registers Alice's proxy on her development node and a patient of hers
+/// (`//Patient`, with a fresh Umbral key); returns the patient's account
+/// pair, Umbral secret key and account id once the chain has the patient.
+fn patient_of_alice(chain: &Chain, node: &Node) -> (sr25519::Pair, SecretKey, AccountId) {
+	let alice = Sr25519Keyring::Alice;
+	own_proxy(chain, node, alice);
+	let patient = sr25519::Pair::from_string("//Patient", None).expect("seed");
+	let patient_sk = SecretKey::random();
+	let patient_id: AccountId = patient.public().into();
+	register_patient(chain, &alice.pair(), &patient, &patient_sk, &Signer::new(SecretKey::random()));
+	chain.wait(CHAIN_TIMEOUT, "the patient", |c| {
+		Ok(c.call::<Option<PatientInfo<AccountId>>>("EhrApi_patient", patient_id.clone())?.map(|_| ()))
+	});
+	(patient, patient_sk, patient_id)
 }
 
 /// The URL of `node`'s HTTP body server (`GET` reads; `PUT /0x<hash>` uploads).
@@ -974,14 +1027,7 @@ fn bodies_live_in_an_s3_object_store_with_the_same_guarantees() {
 	let chain = Chain::connect(&node);
 	let genesis = chain.genesis();
 	let alice = Sr25519Keyring::Alice;
-	own_proxy(&chain, &node, alice);
-	let patient = sr25519::Pair::from_string("//Patient", None).expect("seed");
-	let patient_sk = SecretKey::random();
-	let patient_id: AccountId = patient.public().into();
-	register_patient(&chain, &alice.pair(), &patient, &patient_sk, &Signer::new(SecretKey::random()));
-	chain.wait(CHAIN_TIMEOUT, "the patient", |c| {
-		Ok(c.call::<Option<PatientInfo<AccountId>>>("EhrApi_patient", patient_id.clone())?.map(|_| ()))
-	});
+	let (patient, patient_sk, patient_id) = patient_of_alice(&chain, &node);
 
 	step("half of a 20 MiB body goes up, then the node is killed: nothing is in the bucket");
 	let data = body(20 << 20, 17);
