@@ -133,7 +133,7 @@ fn a_removed_member_keeps_no_session_keys_and_no_proxy() {
 		// Its account (and nonce) stays, so old transactions cannot be replayed.
 		assert!(System::account_exists(&dave));
 		// The next validators are the three members left.
-		Session::on_initialize(crate::genesis_config_presets::PRESET_SESSION_LENGTH);
+		crate::Consortium::on_initialize(crate::genesis_config_presets::PRESET_SESSION_LENGTH);
 		assert_eq!(pallet_consortium::Pallet::<Runtime>::next_validators().map(|v| v.len()), Some(3));
 		// Admitted again, it cannot set keys without a new key-owner proof, and
 		// until it does it is no validator.
@@ -445,5 +445,45 @@ fn a_batch_of_records_counts_each_record_toward_the_hospitals_rate_limit() {
 		// What is left fits exactly.
 		assert!(crate::Executive::apply_extrinsic(signed(&Alice.pair(), batch(36, 128), 1)).is_ok());
 		assert_eq!(window(), Some(100));
+	});
+}
+
+/// The block that ends a session still takes transactions: the rotation is
+/// charged its own (bounded) weight, not pallet-session's whole block,
+/// which left one block in every session without a single transaction.
+#[test]
+fn a_session_rotation_leaves_the_block_to_transactions() {
+	local().execute_with(|| {
+		use frame_support::weights::Weight;
+		use sp_runtime::traits::Header as _;
+		let index = pallet_session::CurrentIndex::<Runtime>::get();
+		let end = pallet_consortium::Pallet::<Runtime>::next_session_end();
+		System::set_block_number(end - 1);
+		let header = sp_runtime::generic::Header::<crate::BlockNumber, sp_runtime::traits::BlakeTwo256>::new(
+			end,
+			Default::default(),
+			Default::default(),
+			System::parent_hash(),
+			Default::default(),
+		);
+		crate::Executive::initialize_block(&header);
+		assert_eq!(pallet_session::CurrentIndex::<Runtime>::get(), index + 1, "the session rotated");
+		assert_eq!(pallet_consortium::SessionStart::<Runtime>::get(), end, "and the next one starts here");
+		let used = System::block_weight().total();
+		let max = crate::configs::RuntimeBlockWeights::get().max_block;
+		assert!(used.all_lt(max / 100), "the block's initialization uses {used:?} of {max:?}");
+		assert!(
+			used.all_gte(crate::configs::session_rotation_weight(u64::from(crate::configs::MAX_HOSPITALS))),
+			"and includes the rotation's bound"
+		);
+
+		// A normal transaction fits, which it did not with pallet-session's charge.
+		let call = RuntimeCall::System(frame_system::Call::remark { remark: vec![0; 32] });
+		let info = call.get_dispatch_info();
+		assert!(
+			frame_system::CheckWeight::<Runtime>::do_prepare(&info, 100, 100).is_ok(),
+			"a remark fits in the rotation block"
+		);
+		assert_eq!(Session::on_initialize(end), Weight::zero(), "pallet-session does not rotate or charge again");
 	});
 }

@@ -119,6 +119,7 @@ impl pallet_consortium::Config for Test {
 	type Registry = Registry;
 	type AdmissionCost = RemarkBytesCount;
 	type SessionKeys = SessionKeys;
+	type SessionRotation = ();
 	type WeightInfo = ();
 }
 

@@ -1,6 +1,7 @@
 //! Validators follow membership: the runtime's session manager asks
-//! [`Pallet::next_validators`] at every session change, and its session
-//! rotation asks [`Pallet::should_end_session`].
+//! [`Pallet::next_validators`] at every session change, and this pallet's
+//! `on_initialize` rotates the session (through [`SessionRotation`]) when
+//! [`Pallet::should_end_session`] says so.
 
 use crate::pallet::*;
 use alloc::vec::Vec;
@@ -10,6 +11,20 @@ use sp_runtime::{
 	traits::{Saturating, Zero},
 	Permill,
 };
+
+/// Ends the current session and starts the next: the runtime's session
+/// pallet (`pallet_session::Pallet::rotate_session`).
+pub trait SessionRotation {
+	/// Rotates the session; returns the weight it used (at most).
+	fn rotate() -> frame_support::weights::Weight;
+}
+
+/// No sessions (tests of this pallet alone).
+impl SessionRotation for () {
+	fn rotate() -> frame_support::weights::Weight {
+		frame_support::weights::Weight::zero()
+	}
+}
 
 impl<T: Config> Pallet<T> {
 	/// The validators of the next session: every member hospital that has set
