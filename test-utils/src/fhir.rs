@@ -28,11 +28,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The `hfs` binary: `EHR_HFS_BIN` if set, else the one scripts/setup installed.
 pub fn hfs_binary() -> PathBuf {
-	let path = std::env::var_os("EHR_HFS_BIN")
-		.map(PathBuf::from)
-		.unwrap_or_else(|| tools_dir().join(format!("hfs-{HFS_VERSION}")).join("bin").join("hfs"));
-	assert!(path.is_file(), "{} does not exist; run scripts/setup, which installs helios-hfs", path.display());
-	path
+	crate::tool_binary("EHR_HFS_BIN", &format!("hfs-{HFS_VERSION}"), "hfs")
 }
 
 /// The folder with the R4 SearchParameter definitions hfs loads.

@@ -117,6 +117,17 @@ pub fn tools_dir() -> PathBuf {
 	cache.join("ehr-chain").join("tools")
 }
 
+/// A test server's binary: the path in the environment variable `variable`
+/// if set, else `<tools_dir>/<folder>/bin/<name>`, where scripts/setup
+/// installs it.
+pub fn tool_binary(variable: &str, folder: &str, name: &str) -> PathBuf {
+	let path = std::env::var_os(variable)
+		.map(PathBuf::from)
+		.unwrap_or_else(|| tools_dir().join(folder).join("bin").join(name));
+	assert!(path.is_file(), "{} does not exist; run scripts/setup, which installs {name}", path.display());
+	path
+}
+
 /// Returns a TCP port that is free on 127.0.0.1 right now and that this
 /// process has not handed out before (so two nodes of one test never get the
 /// same port, even if the kernel offers a port twice).

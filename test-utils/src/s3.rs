@@ -8,7 +8,7 @@
 //! at its key, so a test can look at what the store holds, or damage it,
 //! behind the node's back.
 
-use crate::{free_port, tail, tools_dir, ChildGuard};
+use crate::{free_port, tail, ChildGuard};
 use std::{
 	fs::{self, File},
 	net::TcpStream,
@@ -31,11 +31,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The `s3s-fs` binary: `EHR_S3S_FS_BIN` if set, else the one scripts/setup installed.
 pub fn s3s_fs_binary() -> PathBuf {
-	let path = std::env::var_os("EHR_S3S_FS_BIN")
-		.map(PathBuf::from)
-		.unwrap_or_else(|| tools_dir().join(format!("s3s-fs-{S3S_FS_VERSION}")).join("bin").join("s3s-fs"));
-	assert!(path.is_file(), "{} does not exist; run scripts/setup, which installs s3s-fs", path.display());
-	path
+	crate::tool_binary("EHR_S3S_FS_BIN", &format!("s3s-fs-{S3S_FS_VERSION}"), "s3s-fs")
 }
 
 /// A running s3s-fs server with one empty bucket.
