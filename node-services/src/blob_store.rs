@@ -280,15 +280,13 @@ impl BlobStore {
 			let _ = fs::remove_file(&part);
 			return Err(BlobError::HashMismatch);
 		}
-		self.storage.keep(hash, &part, total).await?;
+		let version = self.storage.keep(hash, &part, total).await?;
 		let _ = sync_dir(&self.uploads);
 		{
 			let mut totals = self.totals.lock();
 			*totals = (totals.0.saturating_add(1), totals.1.saturating_add(total));
 		}
-		if let Some(version) = self.storage.version(&hash).await? {
-			self.verified.lock().insert(hash, version);
-		}
+		self.verified.lock().insert(hash, version);
 		Ok(PutProgress::Complete)
 	}
 
@@ -301,9 +299,14 @@ impl BlobStore {
 	/// this process at its current version; returns that version. Fails
 	/// with `NotFound`, or `Corrupt` after moving the body to quarantine.
 	async fn check(&self, hash: &H256) -> Result<BodyVersion, BlobError> {
-		let current = self.storage.version(hash).await?.ok_or(BlobError::NotFound)?;
-		if self.verified.lock().get(hash) == Some(&current) {
-			return Ok(current);
+		// A body checked before costs one version lookup; one never checked
+		// goes straight to the full read (which also says if it is missing).
+		let checked = self.verified.lock().get(hash).cloned();
+		if let Some(checked) = checked {
+			let current = self.storage.version(hash).await?.ok_or(BlobError::NotFound)?;
+			if current == checked {
+				return Ok(current);
+			}
 		}
 		let (digest, version) = self.storage.digest(hash).await?;
 		if digest != *hash {
@@ -604,7 +607,7 @@ mod tests {
 		fn describe(&self) -> String {
 			"a store that is down".into()
 		}
-		async fn keep(&self, hash: H256, staged: &Path, size: u64) -> Result<(), BlobError> {
+		async fn keep(&self, hash: H256, staged: &Path, size: u64) -> Result<BodyVersion, BlobError> {
 			if self.down.load(Ordering::Relaxed) {
 				return Err(BlobError::Storage("the store is down".into()));
 			}

@@ -119,16 +119,11 @@ fn open_blob_store(config: &ServicesConfig) -> Result<blob_store::BlobStore, Str
 	};
 	let describe = storage.describe();
 	let open = blob_store::BlobStore::open_with(dir, config.blob_max_bytes, storage);
-	// The node starts inside its (multi-threaded) tokio runtime, from
-	// synchronous code.
-	let opened = match tokio::runtime::Handle::try_current() {
-		Ok(handle) => tokio::task::block_in_place(|| handle.block_on(open)),
-		Err(_) => tokio::runtime::Builder::new_current_thread()
-			.enable_all()
-			.build()
-			.map_err(|e| format!("cannot start a runtime to open the blob store: {e}"))?
-			.block_on(open),
-	};
+	// The node builds its services from synchronous code inside its
+	// multi-threaded tokio runtime.
+	let handle = tokio::runtime::Handle::try_current()
+		.map_err(|_| "the blob store must be opened inside the node's tokio runtime".to_string())?;
+	let opened = tokio::task::block_in_place(|| handle.block_on(open));
 	opened.map_err(|e| match config.object_store {
 		Some(_) => format!(
 			"cannot reach the object store {describe}: {e}. Check --ehr-object-store, --ehr-s3-endpoint, \

@@ -67,7 +67,7 @@ impl BodyStorage for FileStorage {
 		format!("the folder {}", self.blobs.display())
 	}
 
-	async fn keep(&self, hash: H256, staged: &Path, _size: u64) -> Result<(), BlobError> {
+	async fn keep(&self, hash: H256, staged: &Path, _size: u64) -> Result<BodyVersion, BlobError> {
 		let (staged, target, blobs) = (staged.to_path_buf(), self.path(&hash), self.blobs.clone());
 		blocking(move || {
 			let from = staged.parent().map(Path::to_path_buf);
@@ -76,7 +76,7 @@ impl BodyStorage for FileStorage {
 			if let Some(from) = from {
 				sync_dir(&from)?;
 			}
-			Ok(())
+			Ok(version_of(&fs::metadata(&target)?)?)
 		})
 		.await
 	}

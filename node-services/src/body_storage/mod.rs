@@ -57,16 +57,18 @@ pub trait BodyStorage: Send + Sync + 'static {
 	fn describe(&self) -> String;
 
 	/// Takes the upload staged at `staged` (complete, fsynced and checked
-	/// against `hash`; `size` bytes) as the body `hash`. Once this returns
-	/// `Ok` the body is durable and `staged` is gone; on an error nothing
-	/// was stored under `hash` and `staged` is left for a retry.
-	async fn keep(&self, hash: H256, staged: &Path, size: u64) -> Result<(), BlobError>;
+	/// against `hash`; `size` bytes) as the body `hash`, and returns the
+	/// version it was stored at. Once this returns `Ok` the body is durable
+	/// and `staged` is gone; on an error nothing was stored under `hash` and
+	/// `staged` is left for a retry.
+	async fn keep(&self, hash: H256, staged: &Path, size: u64) -> Result<BodyVersion, BlobError>;
 
 	/// The current version of the body `hash`, or `None` if it is not stored.
 	async fn version(&self, hash: &H256) -> Result<Option<BodyVersion>, BlobError>;
 
 	/// The blake2-256 hash of the body `hash`'s content as stored now, and
-	/// the version that content has; reads the whole body.
+	/// the version that content has; reads the whole body. Fails with
+	/// `NotFound` if the body is not stored.
 	async fn digest(&self, hash: &H256) -> Result<(H256, BodyVersion), BlobError>;
 
 	/// Streams `length` bytes at `offset` of the body `hash`, which must

@@ -165,11 +165,16 @@ impl BodyStorage for ObjectStorage {
 		self.describe.clone()
 	}
 
-	async fn keep(&self, hash: H256, staged: &Path, size: u64) -> Result<(), BlobError> {
+	async fn keep(&self, hash: H256, staged: &Path, size: u64) -> Result<BodyVersion, BlobError> {
 		let location = self.location(&hash);
+		// A single put answers with the object's ETag, which is the version
+		// a later HEAD reports; a completed multipart upload's tag is looked
+		// up once below.
+		let mut tag = None;
 		if size <= PART_SIZE as u64 {
 			let bytes = tokio::fs::read(staged).await?;
-			self.store.put(&location, bytes.into()).await.map_err(|e| self.failed("storing a body", e))?;
+			let put = self.store.put(&location, bytes.into()).await.map_err(|e| self.failed("storing a body", e))?;
+			tag = put.e_tag;
 		} else {
 			let upload = self.store.put_multipart(&location).await.map_err(|e| self.failed("starting an upload", e))?;
 			let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
@@ -182,8 +187,15 @@ impl BodyStorage for ObjectStorage {
 			writer.finish().await.map_err(|e| self.failed("completing an upload", e))?;
 		}
 		match tokio::fs::remove_file(staged).await {
-			Err(error) if error.kind() != io::ErrorKind::NotFound => Err(error.into()),
-			_ => Ok(()),
+			Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error.into()),
+			_ => {},
+		}
+		match tag {
+			Some(tag) => Ok(BodyVersion { size, tag }),
+			None => self
+				.version(&hash)
+				.await?
+				.ok_or_else(|| BlobError::Storage(format!("{} does not show the body it just stored", self.describe))),
 		}
 	}
 
@@ -196,7 +208,11 @@ impl BodyStorage for ObjectStorage {
 	}
 
 	async fn digest(&self, hash: &H256) -> Result<(H256, BodyVersion), BlobError> {
-		let result = self.store.get(&self.location(hash)).await.map_err(|e| self.failed("reading a body", e))?;
+		let result = match self.store.get(&self.location(hash)).await {
+			Ok(result) => result,
+			Err(object_store::Error::NotFound { .. }) => return Err(BlobError::NotFound),
+			Err(error) => return Err(self.failed("reading a body", error)),
+		};
 		let version = version_of(&result.meta);
 		let mut stream = result.into_stream();
 		let mut hasher = BodyHasher::default();

@@ -1,0 +1,163 @@
+//! `ehr-bench-state`: grows a development database and measures on it
+//! (issue 17, item 5). Never point it at a real node's base path: the blocks
+//! it writes carry no transactions, so no other node can verify them.
+//!
+//! ```text
+//! ehr-bench-state grow --base-path DIR --patients 100000 --records 1000000
+//! ehr-bench-state measure --base-path DIR --samples 64
+//! ```
+
+use clap::Parser;
+use ehr_bench_state::{grow, measure, BenchState};
+use sc_cli::{CliConfiguration, ImportParams, SharedParams, SubstrateCli};
+use std::path::PathBuf;
+
+/// The harness's command line.
+#[derive(Debug, Parser)]
+#[command(name = "ehr-bench-state", about = "Grows an ehr-chain development database and measures on it")]
+struct Cli {
+	#[command(subcommand)]
+	command: Command,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+	/// Registers patients, creates records and opens requests up to the
+	/// given totals, writing the state directly (one block per step).
+	Grow(GrowCmd),
+	/// Prints the figures of the database's best block as JSON.
+	Measure(MeasureCmd),
+	/// Prints how many `create_record` and how many same-length
+	/// `system.remark` transactions one block takes, as JSON.
+	Capacity(CapacityCmd),
+}
+
+/// `grow`'s options.
+#[derive(Debug, clap::Args)]
+struct GrowCmd {
+	/// Patients in all.
+	#[arg(long, default_value_t = 100_000)]
+	patients: u32,
+	/// Records in all.
+	#[arg(long)]
+	records: u64,
+	/// Patients or records per written block.
+	#[arg(long, default_value_t = 50_000)]
+	per_block: u32,
+	/// Open requests to leave for `measure` (at most 64).
+	#[arg(long, default_value_t = 64)]
+	requests: u32,
+	#[command(flatten)]
+	params: NodeParams,
+}
+
+/// `measure`'s options.
+#[derive(Debug, clap::Args)]
+struct MeasureCmd {
+	/// Samples of each figure (at most one `submit_cfrag` per open request).
+	#[arg(long, default_value_t = 64)]
+	samples: usize,
+	#[command(flatten)]
+	params: NodeParams,
+}
+
+/// `capacity`'s options.
+#[derive(Debug, clap::Args)]
+struct CapacityCmd {
+	#[command(flatten)]
+	params: NodeParams,
+}
+
+/// Where the database is: the node's own options.
+#[derive(Debug, clap::Args)]
+struct NodeParams {
+	#[command(flatten)]
+	shared: SharedParams,
+	#[command(flatten)]
+	import: ImportParams,
+}
+
+impl CliConfiguration for NodeParams {
+	fn shared_params(&self) -> &SharedParams {
+		&self.shared
+	}
+	fn import_params(&self) -> Option<&ImportParams> {
+		Some(&self.import)
+	}
+}
+
+impl SubstrateCli for Cli {
+	fn impl_name() -> String {
+		"ehr-bench-state".into()
+	}
+	fn impl_version() -> String {
+		env!("CARGO_PKG_VERSION").into()
+	}
+	fn description() -> String {
+		env!("CARGO_PKG_DESCRIPTION").into()
+	}
+	fn author() -> String {
+		env!("CARGO_PKG_AUTHORS").into()
+	}
+	fn support_url() -> String {
+		"the ehr-chain issue tracker".into()
+	}
+	fn copyright_start_year() -> i32 {
+		2026
+	}
+	/// The development chain only: the harness's blocks belong nowhere else.
+	fn load_spec(&self, id: &str) -> Result<Box<dyn sc_service::ChainSpec>, String> {
+		match id {
+			"dev" | "development" => Ok(Box::new(ehr_node::chain_spec::development()?)),
+			other => Err(format!("ehr-bench-state grows the development chain only (--chain dev), not {other:?}")),
+		}
+	}
+}
+
+fn base_path(config: &sc_service::Configuration) -> PathBuf {
+	config.base_path.path().to_path_buf()
+}
+
+fn main() -> sc_cli::Result<()> {
+	let cli = Cli::parse();
+	match &cli.command {
+		Command::Grow(cmd) => {
+			let runner = cli.create_runner(&cmd.params)?;
+			runner.sync_run(|config| {
+				let base = base_path(&config);
+				let parts = ehr_node::service::new_partial(&config)?;
+				let target = grow::Target {
+					patients: cmd.patients,
+					records: cmd.records,
+					per_block: cmd.per_block,
+					requests: cmd.requests,
+				};
+				let state = grow::grow(&parts.client, &parts.backend, &base, &target)?;
+				eprintln!("grow: {} patients, {} records", state.patients, state.records);
+				Ok(())
+			})
+		},
+		Command::Measure(cmd) => {
+			let runner = cli.create_runner(&cmd.params)?;
+			runner.sync_run(|config| {
+				let base = base_path(&config);
+				let parts = ehr_node::service::new_partial(&config)?;
+				let state = BenchState::load(&base)?;
+				let figures = measure::measure(&parts.client, &state, cmd.samples)?;
+				println!("{}", serde_json::to_string(&figures).map_err(|e| e.to_string())?);
+				Ok(())
+			})
+		},
+		Command::Capacity(cmd) => {
+			let runner = cli.create_runner(&cmd.params)?;
+			runner.sync_run(|config| {
+				let base = base_path(&config);
+				let parts = ehr_node::service::new_partial(&config)?;
+				let state = BenchState::load(&base)?;
+				let capacity = measure::block_capacity(&parts.client, &state)?;
+				println!("{}", serde_json::to_string(&capacity).map_err(|e| e.to_string())?);
+				Ok(())
+			})
+		},
+	}
+}

@@ -1,0 +1,381 @@
+//! Measuring on a grown database: transactions applied in wasm next to a
+//! same-length `system.remark`, and runtime-API latency (see the crate's
+//! documentation).
+
+use crate::{fixture, BenchState};
+use codec::Encode;
+use ehr_node::service::FullClient;
+use ehr_node_services::tx::{signed_extrinsic, ChainContext};
+use ehr_primitives::EhrApi;
+use ehr_runtime::{AccountId, Nonce, RuntimeCall};
+use frame_system_rpc_runtime_api::AccountNonceApi;
+use rand_chacha::{
+	rand_core::{RngCore, SeedableRng},
+	ChaCha20Rng,
+};
+use serde::Serialize;
+use sp_api::{ApiExt, Core, ProvideRuntimeApi};
+use sp_block_builder::BlockBuilder;
+use sp_blockchain::HeaderBackend;
+use sp_core::{sr25519, H256};
+use sp_runtime::traits::Header as _;
+use std::{sync::Arc, time::Instant};
+
+/// Untimed calls of each kind made first, per timed sample.
+pub const WARM_UP: usize = 4;
+
+/// The figures of one database, in microseconds (medians over the samples,
+/// taken after [`WARM_UP`] untimed calls per sample of the same kinds).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Figures {
+	/// Records on chain when measured.
+	pub records: u64,
+	/// Patients on chain.
+	pub patients: u32,
+	/// Samples behind each median.
+	pub samples: usize,
+	/// Applying a signed `create_record` (wasm, on the database).
+	pub create_record_us: f64,
+	/// Applying a signed `system.remark` of the same encoded length.
+	pub remark_like_create_record_us: f64,
+	/// Applying a signed `submit_cfrag` that completes its request.
+	pub submit_cfrag_us: f64,
+	/// Applying a signed `system.remark` of the same encoded length.
+	pub remark_like_submit_cfrag_us: f64,
+	/// `EhrApi_records_of_patient`, a page of one record, of a patient with records.
+	pub records_of_patient_us: f64,
+	/// `EhrApi_records_of_patient`, the first page of 50, of the same patients.
+	pub records_of_patient_page_us: f64,
+	/// Records on those pages, on average (every record the patient has).
+	pub records_per_page: f64,
+	/// `EhrApi_audit_log`, a page of one entry, of the same patients.
+	pub audit_log_us: f64,
+	/// `EhrApi_audit_log`, the first page of 50.
+	pub audit_log_page_us: f64,
+	/// Entries on those pages, on average.
+	pub entries_per_page: f64,
+}
+
+/// How many of one kind of transaction one block takes, and what bound it met.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Capacity {
+	/// Transactions the block builder applied before the block was full.
+	pub transactions: u32,
+	/// Distinct signers of them.
+	pub signers: u32,
+	/// Share of the block's normal-class weight they are charged (percent).
+	pub weight_used_percent: f64,
+	/// Share of the block's normal-class length they take (percent).
+	pub length_used_percent: f64,
+	/// Time to apply them all in wasm on this database (milliseconds).
+	pub apply_ms: f64,
+	/// The block's normal-class weight, in milliseconds of reference time.
+	pub normal_weight_ms: f64,
+}
+
+/// Block capacity for `create_record` against `system.remark` of the same
+/// encoded length (issue 17, item 4): both fill one block each as the block
+/// builder fills it, until the runtime refuses the next transaction with
+/// `ExhaustsResources`; the remarks come from as many patients as it takes
+/// (one each), so no signer's rate limit ends a block early.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BlockCapacity {
+	/// `create_record`, from the hospital.
+	pub create_record: Capacity,
+	/// `system.remark` of `create_record`'s encoded call length.
+	pub remark: Capacity,
+	/// `create_record.transactions / remark.transactions`.
+	pub ratio: f64,
+}
+
+/// The median of `samples` in microseconds.
+pub fn median_us(samples: &mut [f64]) -> f64 {
+	samples.sort_by(f64::total_cmp);
+	samples.get(samples.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+fn nonce_of(client: &FullClient, at: H256, who: &AccountId) -> Result<Nonce, String> {
+	client.runtime_api().account_nonce(at, who.clone()).map_err(|e| format!("cannot read a nonce: {e}"))
+}
+
+/// Signs `call` as `pair` with `nonce`, as an opaque extrinsic.
+fn signed(
+	chain: &ChainContext,
+	pair: &sr25519::Pair,
+	nonce: Nonce,
+	call: RuntimeCall,
+) -> Result<sp_runtime::OpaqueExtrinsic, String> {
+	let extrinsic =
+		signed_extrinsic(chain, call, fixture::account(pair), nonce, |payload| Some(fixture::sign(pair, payload)))
+			.ok_or("the signer refused")?;
+	sp_runtime::OpaqueExtrinsic::try_from_encoded_extrinsic(&extrinsic.encode())
+		.map_err(|e| format!("an extrinsic does not decode: {e}"))
+}
+
+/// A `create_record` like `template` (its capsule, metadata and size) for
+/// a random patient of the first `with_records` and a random body hash.
+fn create_record_call(
+	template: &ehr_primitives::Record<AccountId, ehr_runtime::BlockNumber>,
+	rng: &mut ChaCha20Rng,
+	with_records: u64,
+) -> RuntimeCall {
+	let mut body_hash = [0u8; 32];
+	rng.fill_bytes(&mut body_hash);
+	RuntimeCall::Ehr(pallet_ehr::Call::create_record {
+		patient: fixture::account(&fixture::patient((rng.next_u64() % with_records.max(1)) as u32)),
+		capsule: template.capsule.clone(),
+		encrypted_metadata: template.encrypted_metadata.clone(),
+		body_hash: H256(body_hash),
+		body_size: template.body_size,
+	})
+}
+
+/// A `system.remark` whose call encodes to `length` bytes, like the call it stands beside.
+fn remark_like(call: &RuntimeCall) -> RuntimeCall {
+	let empty = RuntimeCall::System(frame_system::Call::remark { remark: Vec::new() }).encoded_size();
+	// The remark's length prefix grows with it (compact: 1, 2 or 4 bytes).
+	let mut length = call.encoded_size().saturating_sub(empty);
+	while RuntimeCall::System(frame_system::Call::remark { remark: vec![0; length] }).encoded_size()
+		> call.encoded_size()
+	{
+		length = length.saturating_sub(1);
+	}
+	RuntimeCall::System(frame_system::Call::remark { remark: vec![0x2A; length] })
+}
+
+/// Fills one block (on `client`'s best block) with the transactions `next`
+/// makes (given their index), until the runtime refuses one as exhausting
+/// the block's resources.
+fn fill_block(
+	client: &Arc<FullClient>,
+	mut next: impl FnMut(u32) -> Result<(RuntimeCall, sp_runtime::OpaqueExtrinsic, AccountId), String>,
+) -> Result<Capacity, String> {
+	use frame_support::dispatch::{DispatchClass, GetDispatchInfo};
+	use sp_runtime::transaction_validity::{InvalidTransaction, TransactionValidityError};
+	let info = client.info();
+	let mut api = client.runtime_api();
+	api.set_call_context(sp_api::CallContext::Onchain { import: false });
+	let header = ehr_runtime::Header::new(
+		info.best_number.saturating_add(1),
+		Default::default(),
+		Default::default(),
+		info.best_hash,
+		Default::default(),
+	);
+	api.initialize_block(info.best_hash, &header).map_err(|e| format!("cannot start a block: {e}"))?;
+	let weights = ehr_runtime::configs::RuntimeBlockWeights::get();
+	let normal = weights.get(DispatchClass::Normal);
+	let max_weight = normal.max_total.unwrap_or(weights.max_block).ref_time();
+	let max_length = *ehr_runtime::configs::RuntimeBlockLength::get().max.get(DispatchClass::Normal);
+	let (mut count, mut weight, mut length, mut elapsed) = (0u32, 0u64, 0u64, 0f64);
+	let mut signers = std::collections::BTreeSet::new();
+	loop {
+		let (call, extrinsic, signer) = next(count)?;
+		let size = extrinsic.encoded_size() as u64;
+		let started = Instant::now();
+		let outcome = api.apply_extrinsic(info.best_hash, extrinsic).map_err(|e| e.to_string())?;
+		elapsed += started.elapsed().as_secs_f64() * 1e3;
+		match outcome {
+			Ok(Ok(())) => {
+				let dispatch = call.get_dispatch_info();
+				weight =
+					weight.saturating_add(dispatch.total_weight().saturating_add(normal.base_extrinsic).ref_time());
+				length = length.saturating_add(size);
+				count = count.saturating_add(1);
+				signers.insert(signer);
+			},
+			Err(TransactionValidityError::Invalid(InvalidTransaction::ExhaustsResources)) => break,
+			Ok(Err(e)) => return Err(format!("transaction {count} failed: {e:?}")),
+			Err(e) => return Err(format!("transaction {count} was refused: {e:?}")),
+		}
+	}
+	Ok(Capacity {
+		transactions: count,
+		signers: signers.len() as u32,
+		weight_used_percent: weight as f64 * 100.0 / max_weight as f64,
+		length_used_percent: length as f64 * 100.0 / f64::from(max_length),
+		apply_ms: elapsed,
+		normal_weight_ms: max_weight as f64 / 1e9,
+	})
+}
+
+/// Measures [`BlockCapacity`] on `client`'s best block.
+pub fn block_capacity(client: &Arc<FullClient>, state: &BenchState) -> Result<BlockCapacity, String> {
+	let info = client.info();
+	let at = info.best_hash;
+	let version =
+		client.runtime_version_at(at, sp_api::CallContext::Offchain).map_err(|e| format!("no runtime version: {e}"))?;
+	let chain = ChainContext {
+		genesis: info.genesis_hash,
+		spec_version: version.spec_version,
+		transaction_version: version.transaction_version,
+	};
+	let with_records = u64::from(state.patients).min(state.records);
+	let template = client
+		.runtime_api()
+		.record(at, 0)
+		.map_err(|e| format!("cannot read record 0: {e}"))?
+		.ok_or("record 0 is missing: grow records first")?;
+	let hospital = fixture::hospital();
+	let hospital_nonce = nonce_of(client, at, &fixture::account(&hospital))?;
+	let mut rng = ChaCha20Rng::from_seed([11; 32]);
+	let create_record = fill_block(client, |i| {
+		let call = create_record_call(&template, &mut rng, with_records);
+		let extrinsic = signed(&chain, &hospital, hospital_nonce.saturating_add(i), call.clone())?;
+		Ok((call, extrinsic, fixture::account(&hospital)))
+	})?;
+	let remark = remark_like(&create_record_call(&template, &mut rng, with_records));
+	let remark_capacity = fill_block(client, |i| {
+		if i >= state.patients {
+			return Err("more remarks fit in a block than there are patients to sign them".into());
+		}
+		let patient = fixture::patient(i);
+		let nonce = nonce_of(client, at, &fixture::account(&patient))?;
+		Ok((remark.clone(), signed(&chain, &patient, nonce, remark.clone())?, fixture::account(&patient)))
+	})?;
+	let ratio = f64::from(create_record.transactions) / f64::from(remark_capacity.transactions.max(1));
+	Ok(BlockCapacity { create_record, remark: remark_capacity, ratio })
+}
+
+/// Measures `samples` of each figure on `client`'s best block, using the
+/// requests `state` left (at most one `submit_cfrag` sample per request).
+pub fn measure(client: &Arc<FullClient>, state: &BenchState, samples: usize) -> Result<Figures, String> {
+	let info = client.info();
+	let (at, number) = (info.best_hash, info.best_number);
+	let version =
+		client.runtime_version_at(at, sp_api::CallContext::Offchain).map_err(|e| format!("no runtime version: {e}"))?;
+	let chain = ChainContext {
+		genesis: info.genesis_hash,
+		spec_version: version.spec_version,
+		transaction_version: version.transaction_version,
+	};
+	let with_records = u64::from(state.patients).min(state.records);
+	if with_records == 0 || state.requests.is_empty() {
+		return Err("nothing to measure: grow records and requests first".into());
+	}
+	let template = client
+		.runtime_api()
+		.record(at, 0)
+		.map_err(|e| format!("cannot read record 0: {e}"))?
+		.ok_or("record 0 is missing: grow records first")?;
+	let mut rng = ChaCha20Rng::from_seed([9; 32]);
+	let hospital = fixture::hospital();
+	let proxy = fixture::proxy_account();
+	let (mut hospital_nonce, mut proxy_nonce) =
+		(nonce_of(client, at, &fixture::account(&hospital))?, nonce_of(client, at, &fixture::account(&proxy))?);
+
+	// One block on the best block, as the block builder makes it; every
+	// transaction is applied (and must succeed) in it, timed one by one.
+	let mut api = client.runtime_api();
+	api.set_call_context(sp_api::CallContext::Onchain { import: false });
+	let header = ehr_runtime::Header::new(
+		number.saturating_add(1),
+		Default::default(),
+		Default::default(),
+		at,
+		Default::default(),
+	);
+	api.initialize_block(at, &header).map_err(|e| format!("cannot start a block: {e}"))?;
+	let apply = |extrinsic: sp_runtime::OpaqueExtrinsic, what: &str| -> Result<f64, String> {
+		let started = Instant::now();
+		let outcome = api.apply_extrinsic(at, extrinsic).map_err(|e| format!("{what}: {e}"))?;
+		let elapsed = started.elapsed().as_secs_f64() * 1e6;
+		match outcome {
+			Ok(Ok(())) => Ok(elapsed),
+			Ok(Err(e)) => Err(format!("{what} failed: {e:?}")),
+			Err(e) => Err(format!("{what} was refused: {e:?}")),
+		}
+	};
+
+	// Warm-up, untimed: a node that has run for a while has the upper
+	// levels of the state's trie in its cache; a fresh process has none.
+	for _ in 0..samples.saturating_mul(WARM_UP) {
+		apply(
+			signed(&chain, &hospital, hospital_nonce, create_record_call(&template, &mut rng, with_records))?,
+			"create_record",
+		)?;
+		hospital_nonce = hospital_nonce.saturating_add(1);
+	}
+
+	let (mut create, mut remark_create, mut cfrag, mut remark_cfrag) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+	for (i, (request, cfrag_bytes)) in state.requests.iter().cycle().take(samples).enumerate() {
+		let call = create_record_call(&template, &mut rng, with_records);
+		let like = remark_like(&call);
+		remark_create.push(apply(signed(&chain, &hospital, hospital_nonce, like)?, "remark")?);
+		create.push(apply(signed(&chain, &hospital, hospital_nonce.saturating_add(1), call)?, "create_record")?);
+		hospital_nonce = hospital_nonce.saturating_add(2);
+
+		if i < state.requests.len() {
+			let call = RuntimeCall::Ehr(pallet_ehr::Call::submit_cfrag {
+				request: *request,
+				cfrag: cfrag_bytes.clone().try_into().map_err(|_| "a cfrag is too long")?,
+			});
+			let like = remark_like(&call);
+			remark_cfrag.push(apply(signed(&chain, &proxy, proxy_nonce, like)?, "remark")?);
+			cfrag.push(apply(signed(&chain, &proxy, proxy_nonce.saturating_add(1), call)?, "submit_cfrag")?);
+			proxy_nonce = proxy_nonce.saturating_add(2);
+		}
+	}
+	drop(api);
+
+	// Each call times one runtime-API call and counts what it returned.
+	let records_of = |patient: &AccountId, page_size: u32| -> Result<(f64, usize), String> {
+		let started = Instant::now();
+		let page =
+			client.runtime_api().records_of_patient(at, patient.clone(), 0, page_size).map_err(|e| e.to_string())?;
+		Ok((started.elapsed().as_secs_f64() * 1e6, page.len()))
+	};
+	let audit_of = |patient: &AccountId, page_size: u32| -> Result<(f64, usize), String> {
+		let started = Instant::now();
+		let page = client.runtime_api().audit_log(at, patient.clone(), 0, page_size).map_err(|e| e.to_string())?;
+		Ok((started.elapsed().as_secs_f64() * 1e6, page.len()))
+	};
+	let random_patient =
+		|rng: &mut ChaCha20Rng| fixture::account(&fixture::patient((rng.next_u64() % with_records) as u32));
+	for _ in 0..samples.saturating_mul(WARM_UP) {
+		let patient = random_patient(&mut rng);
+		records_of(&patient, 1)?;
+		audit_of(&patient, 1)?;
+	}
+	let (mut records_one, mut records_page, mut audit_one, mut audit_page) =
+		(Vec::new(), Vec::new(), Vec::new(), Vec::new());
+	let (mut records_returned, mut entries_returned) = (0usize, 0usize);
+	for _ in 0..samples {
+		let patient = random_patient(&mut rng);
+		let (one, found) = records_of(&patient, 1)?;
+		if found == 0 {
+			return Err("a patient with records has none in recordsOfPatient".into());
+		}
+		records_one.push(one);
+		let (page, found) = records_of(&patient, 50)?;
+		records_page.push(page);
+		records_returned = records_returned.saturating_add(found);
+		let (one, found) = audit_of(&patient, 1)?;
+		if found == 0 {
+			return Err("a patient with records has an empty audit log".into());
+		}
+		audit_one.push(one);
+		let (page, found) = audit_of(&patient, 50)?;
+		audit_page.push(page);
+		entries_returned = entries_returned.saturating_add(found);
+	}
+
+	Ok(Figures {
+		records: state.records,
+		patients: state.patients,
+		samples,
+		create_record_us: median_us(&mut create),
+		remark_like_create_record_us: median_us(&mut remark_create),
+		submit_cfrag_us: median_us(&mut cfrag),
+		remark_like_submit_cfrag_us: median_us(&mut remark_cfrag),
+		records_of_patient_us: median_us(&mut records_one),
+		records_of_patient_page_us: median_us(&mut records_page),
+		records_per_page: records_returned as f64 / samples.max(1) as f64,
+		audit_log_us: median_us(&mut audit_one),
+		audit_log_page_us: median_us(&mut audit_page),
+		entries_per_page: entries_returned as f64 / samples.max(1) as f64,
+	})
+}
