@@ -9,8 +9,9 @@
 
 use clap::Parser;
 use ehr_bench_state::{grow, measure, BenchState};
+use ehr_node::service::FullClient;
 use sc_cli::{CliConfiguration, ImportParams, SharedParams, SubstrateCli};
-use std::path::PathBuf;
+use std::{path::PathBuf, sync::Arc};
 
 /// The harness's command line.
 #[derive(Debug, Parser)]
@@ -47,6 +48,11 @@ struct GrowCmd {
 	/// Open requests to leave for `measure` (at most 64).
 	#[arg(long, default_value_t = 64)]
 	requests: u32,
+	/// Empty blocks to write after the records (default: the node's state
+	/// pruning window, so that a starting node reads no journal of the
+	/// harness's large blocks).
+	#[arg(long, default_value_t = grow::PRUNING_WINDOW)]
+	settle_blocks: u32,
 	#[command(flatten)]
 	params: NodeParams,
 }
@@ -118,6 +124,22 @@ fn base_path(config: &sc_service::Configuration) -> PathBuf {
 	config.base_path.path().to_path_buf()
 }
 
+/// Opens the database `params` name, runs `figures` on it and prints what
+/// it returns as one line of JSON.
+fn print_json<F: serde::Serialize>(
+	cli: &Cli,
+	params: &NodeParams,
+	figures: impl FnOnce(&Arc<FullClient>, &BenchState) -> Result<F, String>,
+) -> sc_cli::Result<()> {
+	cli.create_runner(params)?.sync_run(|config| {
+		let state = BenchState::load(&base_path(&config))?;
+		let parts = ehr_node::service::new_partial(&config)?;
+		let figures = figures(&parts.client, &state)?;
+		println!("{}", serde_json::to_string(&figures).map_err(|e| e.to_string())?);
+		Ok(())
+	})
+}
+
 fn main() -> sc_cli::Result<()> {
 	let cli = Cli::parse();
 	match &cli.command {
@@ -131,6 +153,7 @@ fn main() -> sc_cli::Result<()> {
 					records: cmd.records,
 					per_block: cmd.per_block,
 					requests: cmd.requests,
+					settle_blocks: cmd.settle_blocks,
 				};
 				let state = grow::grow(&parts.client, &parts.backend, &base, &target)?;
 				eprintln!("grow: {} patients, {} records", state.patients, state.records);
@@ -138,26 +161,8 @@ fn main() -> sc_cli::Result<()> {
 			})
 		},
 		Command::Measure(cmd) => {
-			let runner = cli.create_runner(&cmd.params)?;
-			runner.sync_run(|config| {
-				let base = base_path(&config);
-				let parts = ehr_node::service::new_partial(&config)?;
-				let state = BenchState::load(&base)?;
-				let figures = measure::measure(&parts.client, &state, cmd.samples)?;
-				println!("{}", serde_json::to_string(&figures).map_err(|e| e.to_string())?);
-				Ok(())
-			})
+			print_json(&cli, &cmd.params, |client, state| measure::measure(client, state, cmd.samples))
 		},
-		Command::Capacity(cmd) => {
-			let runner = cli.create_runner(&cmd.params)?;
-			runner.sync_run(|config| {
-				let base = base_path(&config);
-				let parts = ehr_node::service::new_partial(&config)?;
-				let state = BenchState::load(&base)?;
-				let capacity = measure::block_capacity(&parts.client, &state)?;
-				println!("{}", serde_json::to_string(&capacity).map_err(|e| e.to_string())?);
-				Ok(())
-			})
-		},
+		Command::Capacity(cmd) => print_json(&cli, &cmd.params, measure::block_capacity),
 	}
 }

@@ -101,16 +101,29 @@ fn nonce_of(client: &FullClient, at: H256, who: &AccountId) -> Result<Nonce, Str
 	client.runtime_api().account_nonce(at, who.clone()).map_err(|e| format!("cannot read a nonce: {e}"))
 }
 
-/// Signs `call` as `pair` with `nonce`, as an opaque extrinsic.
+/// Signs `call` as `pair` with `nonce`, as the block takes it.
 fn signed(
 	chain: &ChainContext,
 	pair: &sr25519::Pair,
 	nonce: Nonce,
 	call: RuntimeCall,
 ) -> Result<sp_runtime::OpaqueExtrinsic, String> {
-	let extrinsic =
-		signed_extrinsic(chain, call, fixture::account(pair), nonce, |payload| Some(fixture::sign(pair, payload)))
-			.ok_or("the signer refused")?;
+	opaque(&signed_transaction(chain, pair, nonce, call)?)
+}
+
+/// Signs `call` as `pair` with `nonce`.
+fn signed_transaction(
+	chain: &ChainContext,
+	pair: &sr25519::Pair,
+	nonce: Nonce,
+	call: RuntimeCall,
+) -> Result<ehr_runtime::UncheckedExtrinsic, String> {
+	signed_extrinsic(chain, call, fixture::account(pair), nonce, |payload| Some(fixture::sign(pair, payload)))
+		.ok_or_else(|| "the signer refused".to_string())
+}
+
+/// `extrinsic` as the block takes it.
+fn opaque(extrinsic: &ehr_runtime::UncheckedExtrinsic) -> Result<sp_runtime::OpaqueExtrinsic, String> {
 	sp_runtime::OpaqueExtrinsic::try_from_encoded_extrinsic(&extrinsic.encode())
 		.map_err(|e| format!("an extrinsic does not decode: {e}"))
 }
@@ -151,7 +164,7 @@ fn remark_like(call: &RuntimeCall) -> RuntimeCall {
 /// the block's resources.
 fn fill_block(
 	client: &Arc<FullClient>,
-	mut next: impl FnMut(u32) -> Result<(RuntimeCall, sp_runtime::OpaqueExtrinsic, AccountId), String>,
+	mut next: impl FnMut(u32) -> Result<(ehr_runtime::UncheckedExtrinsic, AccountId), String>,
 ) -> Result<Capacity, String> {
 	use frame_support::dispatch::{DispatchClass, GetDispatchInfo};
 	use sp_runtime::transaction_validity::{InvalidTransaction, TransactionValidityError};
@@ -173,13 +186,16 @@ fn fill_block(
 	let (mut count, mut weight, mut length, mut elapsed) = (0u32, 0u64, 0u64, 0f64);
 	let mut signers = std::collections::BTreeSet::new();
 	loop {
-		let (call, extrinsic, signer) = next(count)?;
+		let (call, signer) = next(count)?;
+		let extrinsic = opaque(&call)?;
 		let size = extrinsic.encoded_size() as u64;
 		let started = Instant::now();
 		let outcome = api.apply_extrinsic(info.best_hash, extrinsic).map_err(|e| e.to_string())?;
 		elapsed += started.elapsed().as_secs_f64() * 1e3;
 		match outcome {
 			Ok(Ok(())) => {
+				// The extrinsic's own dispatch info: the call's weight and its
+				// transaction extensions' (admission, nonce, weight checks).
 				let dispatch = call.get_dispatch_info();
 				weight =
 					weight.saturating_add(dispatch.total_weight().saturating_add(normal.base_extrinsic).ref_time());
@@ -202,30 +218,54 @@ fn fill_block(
 	})
 }
 
+/// What every measurement starts from: the best block, what signatures
+/// commit to there, how many patients have records, and record 0 (whose
+/// capsule, metadata and size new records copy).
+struct Setup {
+	at: H256,
+	number: ehr_runtime::BlockNumber,
+	chain: ChainContext,
+	with_records: u64,
+	template: ehr_primitives::Record<AccountId, ehr_runtime::BlockNumber>,
+}
+
+impl Setup {
+	fn read(client: &Arc<FullClient>, state: &BenchState) -> Result<Setup, String> {
+		let info = client.info();
+		let at = info.best_hash;
+		let version = client
+			.runtime_version_at(at, sp_api::CallContext::Offchain)
+			.map_err(|e| format!("no runtime version: {e}"))?;
+		let chain = ChainContext {
+			genesis: info.genesis_hash,
+			spec_version: version.spec_version,
+			transaction_version: version.transaction_version,
+		};
+		let with_records = u64::from(state.patients).min(state.records);
+		if with_records == 0 {
+			return Err("nothing to measure: grow patients and records first".into());
+		}
+		let template = client
+			.runtime_api()
+			.record(at, 0)
+			.map_err(|e| format!("cannot read record 0: {e}"))?
+			.ok_or("record 0 is missing: grow records first")?;
+		Ok(Setup { at, number: info.best_number, chain, with_records, template })
+	}
+}
+
 /// Measures [`BlockCapacity`] on `client`'s best block.
 pub fn block_capacity(client: &Arc<FullClient>, state: &BenchState) -> Result<BlockCapacity, String> {
-	let info = client.info();
-	let at = info.best_hash;
-	let version =
-		client.runtime_version_at(at, sp_api::CallContext::Offchain).map_err(|e| format!("no runtime version: {e}"))?;
-	let chain = ChainContext {
-		genesis: info.genesis_hash,
-		spec_version: version.spec_version,
-		transaction_version: version.transaction_version,
-	};
-	let with_records = u64::from(state.patients).min(state.records);
-	let template = client
-		.runtime_api()
-		.record(at, 0)
-		.map_err(|e| format!("cannot read record 0: {e}"))?
-		.ok_or("record 0 is missing: grow records first")?;
+	let Setup { at, chain, with_records, template, .. } = Setup::read(client, state)?;
 	let hospital = fixture::hospital();
 	let hospital_nonce = nonce_of(client, at, &fixture::account(&hospital))?;
 	let mut rng = ChaCha20Rng::from_seed([11; 32]);
 	let create_record = fill_block(client, |i| {
 		let call = create_record_call(&template, &mut rng, with_records);
-		let extrinsic = signed(&chain, &hospital, hospital_nonce.saturating_add(i), call.clone())?;
-		Ok((call, extrinsic, fixture::account(&hospital)))
+		Ok((
+			signed_transaction(&chain, &hospital, hospital_nonce.saturating_add(i), call)?,
+			fixture::account(&hospital),
+		))
 	})?;
 	let remark = remark_like(&create_record_call(&template, &mut rng, with_records));
 	let remark_capacity = fill_block(client, |i| {
@@ -234,7 +274,7 @@ pub fn block_capacity(client: &Arc<FullClient>, state: &BenchState) -> Result<Bl
 		}
 		let patient = fixture::patient(i);
 		let nonce = nonce_of(client, at, &fixture::account(&patient))?;
-		Ok((remark.clone(), signed(&chain, &patient, nonce, remark.clone())?, fixture::account(&patient)))
+		Ok((signed_transaction(&chain, &patient, nonce, remark.clone())?, fixture::account(&patient)))
 	})?;
 	let ratio = f64::from(create_record.transactions) / f64::from(remark_capacity.transactions.max(1));
 	Ok(BlockCapacity { create_record, remark: remark_capacity, ratio })
@@ -243,24 +283,10 @@ pub fn block_capacity(client: &Arc<FullClient>, state: &BenchState) -> Result<Bl
 /// Measures `samples` of each figure on `client`'s best block, using the
 /// requests `state` left (at most one `submit_cfrag` sample per request).
 pub fn measure(client: &Arc<FullClient>, state: &BenchState, samples: usize) -> Result<Figures, String> {
-	let info = client.info();
-	let (at, number) = (info.best_hash, info.best_number);
-	let version =
-		client.runtime_version_at(at, sp_api::CallContext::Offchain).map_err(|e| format!("no runtime version: {e}"))?;
-	let chain = ChainContext {
-		genesis: info.genesis_hash,
-		spec_version: version.spec_version,
-		transaction_version: version.transaction_version,
-	};
-	let with_records = u64::from(state.patients).min(state.records);
-	if with_records == 0 || state.requests.is_empty() {
-		return Err("nothing to measure: grow records and requests first".into());
+	let Setup { at, number, chain, with_records, template } = Setup::read(client, state)?;
+	if state.requests.is_empty() {
+		return Err("nothing to measure: grow requests first".into());
 	}
-	let template = client
-		.runtime_api()
-		.record(at, 0)
-		.map_err(|e| format!("cannot read record 0: {e}"))?
-		.ok_or("record 0 is missing: grow records first")?;
 	let mut rng = ChaCha20Rng::from_seed([9; 32]);
 	let hospital = fixture::hospital();
 	let proxy = fixture::proxy_account();

@@ -1,5 +1,8 @@
 //! Configuration of each pallet in the runtime.
 
+/// This machine class's measured ParityDB weights (docs/benchmarks.md,
+/// "Database weights"), not the SDK's defaults.
+use crate::db_weights::ParityDbWeight;
 use alloc::vec::Vec;
 use frame_support::{
 	derive_impl,
@@ -10,10 +13,7 @@ use frame_support::{
 		tokens::{DepositConsequence, Fortitude, Preservation, Provenance, WithdrawConsequence},
 		ChangeMembers, ConstBool, ConstU128, ConstU32, ConstU64, Contains, EitherOfDiverse, InitializeMembers,
 	},
-	weights::{
-		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
-		Weight,
-	},
+	weights::{constants::WEIGHT_REF_TIME_PER_SECOND, Weight},
 };
 use frame_system::{
 	limits::{BlockLength, BlockWeights},
