@@ -35,7 +35,7 @@ pub fn proxy_account() -> sr25519::Pair {
 
 /// The development hospital (Alice), custodian of every record.
 pub fn hospital() -> sr25519::Pair {
-	sr25519::Pair::from_string("//Alice", None).unwrap_or_else(|_| sr25519::Pair::from_seed(&seed("alice", 0)))
+	sp_keyring::Sr25519Keyring::Alice.pair()
 }
 
 /// `pair`'s account id.

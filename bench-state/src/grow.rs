@@ -6,6 +6,7 @@ use crate::{fixture, BenchState};
 use ehr_node::service::FullClient;
 use ehr_primitives::{kfrags, GrantProxy, NewRecord, Purpose, Scope, MAX_CREATE_RECORDS};
 use ehr_runtime::{opaque::Block, Runtime, RuntimeOrigin};
+use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
 use sc_client_api::backend::{Backend as _, TrieCacheContext};
 use sc_consensus::{BlockImport, BlockImportParams, ForkChoiceStrategy, ImportResult, StateAction};
 use sp_blockchain::HeaderBackend;
@@ -95,6 +96,16 @@ pub fn grow(
 	}
 
 	let capsule = fixture::Umbral::bytes(&umbral.capsule)?;
+	// An encrypted FHIR summary's size (docs/privacy.md).
+	let metadata: ehr_primitives::EncryptedMetadata =
+		vec![0x5A; 256].try_into().map_err(|_| "256 bytes of metadata do not fit the chain's bound")?;
+	// Derived once: each key is derived from its seed, and every patient
+	// has many records.
+	let patient_accounts: Vec<_> = if state.records < target.records {
+		(0..state.patients).map(|i| fixture::account(&fixture::patient(i))).collect()
+	} else {
+		Vec::new()
+	};
 	while state.records < target.records {
 		let from = state.records;
 		let to = from.saturating_add(u64::from(per_block)).min(target.records);
@@ -109,16 +120,21 @@ pub fn grow(
 			while id < to {
 				let end = id.saturating_add(u64::from(MAX_CREATE_RECORDS)).min(to);
 				let batch = (id..end)
-					.map(|record| NewRecord {
-						patient: fixture::account(&fixture::patient((record % patients) as u32)),
-						capsule: capsule.clone(),
-						// An encrypted FHIR summary's size (docs/privacy.md).
-						encrypted_metadata: vec![0x5A; 256].try_into().unwrap_or_default(),
-						body_hash: sp_core::H256(sp_crypto_hashing::blake2_256(&record.to_le_bytes())),
-						body_size: 1 << 20,
-						source: None,
+					.map(|record| {
+						let patient = patient_accounts
+							.get((record % patients) as usize)
+							.cloned()
+							.ok_or_else(|| format!("record {record} has no patient: grow patients first"))?;
+						Ok(NewRecord {
+							patient,
+							capsule: capsule.clone(),
+							encrypted_metadata: metadata.clone(),
+							body_hash: sp_core::H256(sp_crypto_hashing::blake2_256(&record.to_le_bytes())),
+							body_size: 1 << 20,
+							source: None,
+						})
 					})
-					.collect::<Vec<_>>();
+					.collect::<Result<Vec<_>, String>>()?;
 				let batch = batch.try_into().map_err(|_| "a batch is longer than the chain takes".to_string())?;
 				Ehr::create_records(RuntimeOrigin::signed(hospital.clone()), batch)
 					.map_err(failed("create_records"))?;
@@ -190,13 +206,7 @@ fn open_requests(
 		.map_err(failed("register_provider"))?;
 	}
 
-	let patient_public = umbral.patient.public_key();
-	let (verifying, delegating, receiving) = (
-		fixture::Umbral::bytes::<34>(&umbral.patient_signer.verifying_key())?,
-		fixture::Umbral::bytes::<34>(&patient_public)?,
-		fixture::Umbral::bytes::<34>(&umbral.grantee.public_key())?,
-	);
-	let capsule = fixture::Umbral::bytes::<{ ehr_primitives::MAX_CAPSULE_LEN }>(&umbral.capsule)?;
+	let mut rng = ChaCha20Rng::seed_from_u64(u64::from(count));
 	let count = count.min(GRANTEES.saturating_mul(16));
 	let step = (with_records / u64::from(count)).max(1);
 	let mut requests = Vec::new();
@@ -205,18 +215,24 @@ fn open_requests(
 		let record = (u64::from(k).saturating_mul(step)) % with_records;
 		let patient = fixture::account(&fixture::patient(record as u32));
 		let grantee = fixture::account(&fixture::provider(k % GRANTEES));
-		let sealed = kfrags::make_sealed(
+		// One kfrag (threshold 1 of 1), sealed to the harness's proxy, and
+		// the cfrag that proxy would make with it.
+		let kfrag = umbral_pre::generate_kfrags_with_rng(
+			&mut rng,
 			&umbral.patient,
-			&umbral.patient_signer,
 			&umbral.grantee.public_key(),
+			&umbral.patient_signer,
 			1,
-			&[umbral.proxy.public_key()],
+			1,
+			true,
+			true,
 		)
-		.map_err(|e| format!("kfrags: {e:?}"))?;
-		let sealed = sealed.into_iter().next().ok_or("no kfrag was made")?;
-		let kfrag = kfrags::open(&umbral.proxy, &sealed.sealed, &verifying, &delegating, &receiving)
-			.map_err(|e| format!("opening a kfrag: {e:?}"))?;
-		let cfrag = kfrags::reencrypt(&capsule, kfrag).map_err(|e| format!("re-encrypting: {e:?}"))?;
+		.into_vec()
+		.pop()
+		.ok_or("no kfrag was made")?;
+		let sealed = kfrags::seal_with_rng(&mut rng, &kfrag, &umbral.proxy.public_key())
+			.map_err(|e| format!("sealing a kfrag: {e:?}"))?;
+		let cfrag = kfrags::reencrypt_decoded(&umbral.capsule, kfrag).map_err(|e| format!("re-encrypting: {e:?}"))?;
 		let proxies = vec![GrantProxy {
 			hospital: hospital.clone(),
 			encrypted_kfrag: sealed.sealed.try_into().map_err(|_| "a sealed kfrag is too long")?,

@@ -159,6 +159,27 @@ fn remark_like(call: &RuntimeCall) -> RuntimeCall {
 	RuntimeCall::System(frame_system::Call::remark { remark: vec![0x2A; length] })
 }
 
+/// The runtime API with the block after `at` (numbered `number`) begun, as
+/// the block builder begins it: transactions applied through it stay in
+/// that block's changes.
+fn open_block(
+	client: &Arc<FullClient>,
+	at: H256,
+	number: ehr_runtime::BlockNumber,
+) -> Result<sp_api::ApiRef<'_, <FullClient as ProvideRuntimeApi<ehr_runtime::opaque::Block>>::Api>, String> {
+	let mut api = client.runtime_api();
+	api.set_call_context(sp_api::CallContext::Onchain { import: false });
+	let header = ehr_runtime::Header::new(
+		number.saturating_add(1),
+		Default::default(),
+		Default::default(),
+		at,
+		Default::default(),
+	);
+	api.initialize_block(at, &header).map_err(|e| format!("cannot start a block: {e}"))?;
+	Ok(api)
+}
+
 /// Fills one block (on `client`'s best block) with the transactions `next`
 /// makes (given their index), until the runtime refuses one as exhausting
 /// the block's resources.
@@ -169,16 +190,7 @@ fn fill_block(
 	use frame_support::dispatch::{DispatchClass, GetDispatchInfo};
 	use sp_runtime::transaction_validity::{InvalidTransaction, TransactionValidityError};
 	let info = client.info();
-	let mut api = client.runtime_api();
-	api.set_call_context(sp_api::CallContext::Onchain { import: false });
-	let header = ehr_runtime::Header::new(
-		info.best_number.saturating_add(1),
-		Default::default(),
-		Default::default(),
-		info.best_hash,
-		Default::default(),
-	);
-	api.initialize_block(info.best_hash, &header).map_err(|e| format!("cannot start a block: {e}"))?;
+	let api = open_block(client, info.best_hash, info.best_number)?;
 	let weights = ehr_runtime::configs::RuntimeBlockWeights::get();
 	let normal = weights.get(DispatchClass::Normal);
 	let max_weight = normal.max_total.unwrap_or(weights.max_block).ref_time();
@@ -295,16 +307,7 @@ pub fn measure(client: &Arc<FullClient>, state: &BenchState, samples: usize) -> 
 
 	// One block on the best block, as the block builder makes it; every
 	// transaction is applied (and must succeed) in it, timed one by one.
-	let mut api = client.runtime_api();
-	api.set_call_context(sp_api::CallContext::Onchain { import: false });
-	let header = ehr_runtime::Header::new(
-		number.saturating_add(1),
-		Default::default(),
-		Default::default(),
-		at,
-		Default::default(),
-	);
-	api.initialize_block(at, &header).map_err(|e| format!("cannot start a block: {e}"))?;
+	let api = open_block(client, at, number)?;
 	let apply = |extrinsic: sp_runtime::OpaqueExtrinsic, what: &str| -> Result<f64, String> {
 		let started = Instant::now();
 		let outcome = api.apply_extrinsic(at, extrinsic).map_err(|e| format!("{what}: {e}"))?;
