@@ -4,7 +4,10 @@
 //! "Costs as the chain grows"). Each round prints the harness's in-process
 //! figures and, from a development node started on the database, its start
 //! time, `ehr_getBlob`'s authorization latency and the database's size;
-//! round 0 is a fresh database, the baseline of start time and size.
+//! round 0 is a fresh database, the baseline of start time and size. Each
+//! round is measured twice: with an empty trie cache (cold) and with the
+//! state read into it first (warmed; `EHR_BENCH_TRIE_CACHE_SIZE` sets the
+//! cache's size in bytes).
 
 use ehr_bench_state::{
 	fixture,
@@ -18,6 +21,10 @@ use std::{
 	process::Command,
 	time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
+
+/// A node started with an empty trie cache (ehr-node warms it in the
+/// background by default).
+const COLD: &[&str] = &["--ehr-no-trie-cache-warm-up"];
 
 /// A generous bound on growing one step (1M records take the longest).
 const GROW_TIMEOUT: Duration = Duration::from_secs(3600);
@@ -58,10 +65,11 @@ fn harness(base: &Path, args: &[String], what: &str) -> String {
 
 /// Starts a development node on `base`; returns it and the seconds until
 /// its JSON-RPC server answered `system_health` (polled every 20 ms).
-fn start_node(base: &Path) -> (Node, f64) {
+/// `extra` are further node options.
+fn start_node(base: &Path, extra: &[&str]) -> (Node, f64) {
 	let started = Instant::now();
-	let mut node =
-		Node::spawn("alice", "dev", &["--database".into(), "paritydb".into()], Some(base.to_path_buf()), None);
+	let args: Vec<String> = ["--database", "paritydb"].iter().chain(extra).map(|a| a.to_string()).collect();
+	let mut node = Node::spawn("alice", "dev", &args, Some(base.to_path_buf()), None);
 	while ehr_test_utils::rpc_at(node.rpc_port(), "system_health", rpc_params![]).is_err() {
 		node.assert_running();
 		assert!(
@@ -146,14 +154,24 @@ fn bench_costs_as_the_chain_grows() {
 	let base = dir.path().join("node");
 	let database = base.join("chains").join("ehr_dev").join("paritydb");
 
+	// The warmed rows: the node (and the harness's client) read the whole
+	// state into the trie cache before answering (`--warm-up-trie-cache`),
+	// as docs/operator.md advises; the cold rows start with an empty cache.
+	let mut warmed: Vec<String> = vec!["--warm-up-trie-cache".into(), "blocking".into()];
+	if let Ok(bytes) = std::env::var("EHR_BENCH_TRIE_CACHE_SIZE") {
+		warmed.extend(["--trie-cache-size".into(), bytes]);
+	}
+	let warmed: Vec<&str> = warmed.iter().map(String::as_str).collect();
+
 	println!(
-		"| records | create_record (remark, same bytes) | submit_cfrag (remark) | recordsOfPatient: 1 (page of 50) | \
-		 auditLog: 1 (page of 50) | ehr_getBlob (ehr_status) | node start: first, second | database |"
+		"| records | trie cache | create_record (remark, same bytes) | submit_cfrag (remark) | \
+		 recordsOfPatient: 1 (page of 50) | auditLog: 1 (page of 50) | ehr_getBlob (ehr_status) | node start | \
+		 node RSS | database |"
 	);
-	println!("|---|---|---|---|---|---|---|---|");
-	let (mut node, fresh_start) = start_node(&base);
+	println!("|---|---|---|---|---|---|---|---|---|---|");
+	let (mut node, fresh_start) = start_node(&base, COLD);
 	node.kill();
-	println!("| 0 (fresh) | | | | | | {fresh_start:.2} s | {:.1} MiB |", mib(size_of(&database)));
+	println!("| 0 (fresh) | cold | | | | | | {fresh_start:.2} s | | {:.1} MiB |", mib(size_of(&database)));
 	for records in sizes {
 		harness(
 			&base,
@@ -162,28 +180,43 @@ fn bench_costs_as_the_chain_grows() {
 		);
 		// The first start after growing replays what the harness's last
 		// writes left in ParityDB's log; the second is a node's usual start.
-		let (mut node, first_start) = start_node(&base);
+		let (mut node, first_start) = start_node(&base, COLD);
 		node.kill();
-		let (mut node, start) = start_node(&base);
-		let (read, status) = get_blob_latency(&node, patients.min(records), 64);
+		let (mut node, start) = start_node(&base, COLD);
+		let cold_read = get_blob_latency(&node, patients.min(records), 64);
+		let cold_rss = node.rss_kib().unwrap_or(0);
 		node.kill();
-		let figures: Value =
-			serde_json::from_str(harness(&base, &["measure".into()], "measuring").trim()).expect("measure prints JSON");
-		let us = |key: &str| figures[key].as_f64().unwrap_or(f64::NAN);
-		println!(
-			"| {records} | {:.0} µs ({:.0}) | {:.0} µs ({:.0}) | {:.0} µs ({:.0} µs for {:.1}) | {:.0} µs ({:.0} µs for {:.1}) | \
-			 {read:.0} µs ({status:.0}) | {first_start:.2} s, {start:.2} s | {:.1} MiB |",
-			us("createRecordUs"),
-			us("remarkLikeCreateRecordUs"),
-			us("submitCfragUs"),
-			us("remarkLikeSubmitCfragUs"),
-			us("recordsOfPatientUs"),
-			us("recordsOfPatientPageUs"),
-			us("recordsPerPage"),
-			us("auditLogUs"),
-			us("auditLogPageUs"),
-			us("entriesPerPage"),
-			mib(size_of(&database)),
-		);
+		// With a blocking warm-up the node answers once its cache is full.
+		let (mut node, warmed_start) = start_node(&base, &warmed);
+		let warmed_read = get_blob_latency(&node, patients.min(records), 64);
+		let warmed_rss = node.rss_kib().unwrap_or(0);
+		node.kill();
+		let database = mib(size_of(&database));
+		let measure = |extra: &[&str]| -> Value {
+			let args: Vec<String> = std::iter::once("measure").chain(extra.iter().copied()).map(String::from).collect();
+			serde_json::from_str(harness(&base, &args, "measuring").trim()).expect("measure prints JSON")
+		};
+		let rows = [
+			("cold", measure(&[]), cold_read, format!("{first_start:.2} s, {start:.2} s"), cold_rss),
+			("warmed", measure(&warmed), warmed_read, format!("{warmed_start:.2} s with warm-up"), warmed_rss),
+		];
+		for (cache, figures, (read, status), start, rss) in rows {
+			let us = |key: &str| figures[key].as_f64().unwrap_or(f64::NAN);
+			println!(
+				"| {records} | {cache} | {:.0} µs ({:.0}) | {:.0} µs ({:.0}) | {:.0} µs ({:.0} µs for {:.1}) | \
+				 {:.0} µs ({:.0} µs for {:.1}) | {read:.0} µs ({status:.0}) | {start} | {:.0} MiB | {database:.1} MiB |",
+				us("createRecordUs"),
+				us("remarkLikeCreateRecordUs"),
+				us("submitCfragUs"),
+				us("remarkLikeSubmitCfragUs"),
+				us("recordsOfPatientUs"),
+				us("recordsOfPatientPageUs"),
+				us("recordsPerPage"),
+				us("auditLogUs"),
+				us("auditLogPageUs"),
+				us("entriesPerPage"),
+				rss as f64 / 1024.0,
+			);
+		}
 	}
 }

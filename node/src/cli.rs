@@ -75,9 +75,31 @@ pub struct EhrParams {
 	/// `ehr_getBlob` only).
 	#[arg(long)]
 	pub ehr_no_http: bool,
+
+	/// Start with an empty trie cache. By default the node reads the chain's
+	/// state into its trie cache in the background at start (what
+	/// `--warm-up-trie-cache non-blocking` does), so that a record read costs
+	/// about the same at a million records as at ten thousand; see
+	/// docs/operator.md, "Reads as the chain grows".
+	#[arg(long, conflicts_with = "warm_up_trie_cache")]
+	pub ehr_no_trie_cache_warm_up: bool,
 }
 
 impl EhrParams {
+	/// How the node warms its trie cache at start: as `configured` by
+	/// `--warm-up-trie-cache`, else in the background unless
+	/// `--ehr-no-trie-cache-warm-up` is given.
+	pub fn trie_cache_warm_up(
+		&self,
+		configured: Option<sc_service::config::TrieCacheWarmUpStrategy>,
+	) -> Option<sc_service::config::TrieCacheWarmUpStrategy> {
+		match (configured, self.ehr_no_trie_cache_warm_up) {
+			(Some(strategy), _) => Some(strategy),
+			(None, true) => None,
+			(None, false) => Some(sc_service::config::TrieCacheWarmUpStrategy::NonBlocking),
+		}
+	}
+
 	/// The EHR services' configuration for a node running with `config`
 	/// on a chain with `slot_ms` milliseconds per block: their folder is
 	/// `ehr` in the chain's config folder of the base path, and the orphan

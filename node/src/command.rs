@@ -157,6 +157,8 @@ pub fn run() -> sc_cli::Result<()> {
 					)));
 				}
 				ensure_p2p_ports_free(&config.network.listen_addresses)?;
+				// Reads stay flat as the chain grows only from a warm cache.
+				config.warm_up_trie_cache = ehr.trie_cache_warm_up(config.warm_up_trie_cache);
 				service::new_full(config, ehr).map_err(sc_cli::Error::Service)
 			})
 		},

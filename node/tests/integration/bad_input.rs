@@ -134,3 +134,18 @@ fn litep2p_backend_is_refused_with_the_reason() {
 		stderr.contains("runs the libp2p network backend only")
 	});
 }
+
+/// Asking for a trie cache warm-up and for none at once is refused before
+/// anything starts, naming both options.
+#[test]
+fn warm_up_and_no_warm_up_together_are_refused() {
+	let dir = TempDir::with_prefix("ehr-warm-up-").expect("creating a temporary directory");
+
+	let mut command = dev_node(&dir, free_port(), free_port());
+	command.args(["--warm-up-trie-cache", "blocking", "--ehr-no-trie-cache-warm-up"]);
+	let out = run_with_timeout(&mut command, EXIT_TIMEOUT, "ehr-node with both warm-up options");
+
+	assert_clean_failure(&out, "conflicting warm-up options", "which options conflict", |stderr| {
+		stderr.contains("--warm-up-trie-cache") && stderr.contains("--ehr-no-trie-cache-warm-up")
+	});
+}
