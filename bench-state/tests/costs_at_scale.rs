@@ -130,7 +130,7 @@ fn get_blob_latency(node: &Node, patients_with_records: u64, samples: u64) -> (f
 }
 
 #[test]
-#[ignore = "benchmark: grows a database to a million records (about an hour on two cores); scripts/bench runs it"]
+#[ignore = "benchmark: grows a database to a million records (about 13 minutes on two cores); scripts/bench runs it"]
 fn bench_costs_as_the_chain_grows() {
 	let sizes: Vec<u64> = std::env::var("EHR_BENCH_RECORDS")
 		.unwrap_or_else(|_| "10000,100000,1000000".into())
