@@ -311,7 +311,7 @@ impl Node {
 	/// JSON-RPC server answers. The command line is
 	/// `ehr-node --chain <chain> --base-path <dir> --port <p2p> --rpc-port <rpc>
 	/// --no-prometheus --no-telemetry --no-mdns --validator --<name>
-	/// --rpc-methods unsafe --node-key <hex> [extra_args]`.
+	/// --rpc-methods unsafe --ehr-http-port <free> --node-key <hex> [extra_args]`.
 	///
 	/// `name` is a keyring name (`alice`, `bob`, `charlie`, `dave`) and selects
 	/// the validator's keys; `base_path` defaults to a fresh temporary
@@ -401,6 +401,12 @@ impl Node {
 		// No metrics endpoint unless the test asks for one.
 		if !extra_args.iter().any(|a| a == "--prometheus-port") {
 			args.push("--no-prometheus".into());
+		}
+		// The HTTP body server on a port handed out like the others: left to
+		// pick its own (the default, 0), it could take a port already handed
+		// to another node of the test, which would then fail to start.
+		if !extra_args.iter().any(|a| a == "--ehr-http-port" || a == "--ehr-no-http") {
+			args.extend(["--ehr-http-port".to_string(), free_port().to_string()]);
 		}
 		// Unsafe RPC (uploads, key insertion) unless the test chooses otherwise.
 		if !extra_args.iter().any(|a| a == "--rpc-methods") {
