@@ -18,7 +18,10 @@
 //! What it measures ([`measure`]): in wasm, on that database, the time to
 //! apply signed `create_record` and `submit_cfrag` transactions next to
 //! `system.remark` transactions of the same length in the same block, and
-//! the latency of the `recordsOfPatient` and `auditLog` runtime APIs. The
+//! the latency of the `recordsOfPatient` and `auditLog` runtime APIs; the
+//! number of `create_record`s (and of same-length remarks) one block takes,
+//! and the time a fresh process takes to import such a full block
+//! (`capacity`, `import-block`). The
 //! test `costs_at_scale` adds node start time, `ehr_getBlob`'s
 //! authorization latency and the database's size (see docs/benchmarks.md).
 

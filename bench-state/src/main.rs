@@ -5,13 +5,14 @@
 //! ```text
 //! ehr-bench-state grow --base-path DIR --patients 100000 --records 1000000
 //! ehr-bench-state measure --base-path DIR --samples 64
+//! ehr-bench-state capacity --base-path DIR --save-blocks BLOCKS
+//! ehr-bench-state import-block --base-path DIR --block BLOCKS/create_record.block
 //! ```
 
 use clap::Parser;
 use ehr_bench_state::{grow, measure, BenchState};
-use ehr_node::service::FullClient;
 use sc_cli::{CliConfiguration, ImportParams, SharedParams, SubstrateCli};
-use std::{path::PathBuf, sync::Arc};
+use std::path::PathBuf;
 
 /// The harness's command line.
 #[derive(Debug, Parser)]
@@ -31,6 +32,10 @@ enum Command {
 	/// Prints how many `create_record` and how many same-length
 	/// `system.remark` transactions one block takes, as JSON.
 	Capacity(CapacityCmd),
+	/// Imports (executes, without committing) a block `capacity` saved and
+	/// prints how long it took, with an empty trie cache and a warm one, as
+	/// JSON.
+	ImportBlock(ImportBlockCmd),
 }
 
 /// `grow`'s options.
@@ -70,6 +75,19 @@ struct MeasureCmd {
 /// `capacity`'s options.
 #[derive(Debug, clap::Args)]
 struct CapacityCmd {
+	/// A folder to save the two full blocks in, for `import-block`.
+	#[arg(long, value_name = "FOLDER")]
+	save_blocks: Option<PathBuf>,
+	#[command(flatten)]
+	params: NodeParams,
+}
+
+/// `import-block`'s options.
+#[derive(Debug, clap::Args)]
+struct ImportBlockCmd {
+	/// A block `capacity --save-blocks` wrote, on this database's best block.
+	#[arg(long, value_name = "FILE")]
+	block: PathBuf,
 	#[command(flatten)]
 	params: NodeParams,
 }
@@ -129,12 +147,12 @@ fn base_path(config: &sc_service::Configuration) -> PathBuf {
 fn print_json<F: serde::Serialize>(
 	cli: &Cli,
 	params: &NodeParams,
-	figures: impl FnOnce(&Arc<FullClient>, &BenchState) -> Result<F, String>,
+	figures: impl FnOnce(&ehr_node::service::Service, &BenchState) -> Result<F, String>,
 ) -> sc_cli::Result<()> {
 	cli.create_runner(params)?.sync_run(|config| {
 		let state = BenchState::load(&base_path(&config))?;
 		let parts = ehr_node::service::new_partial(&config)?;
-		let figures = figures(&parts.client, &state)?;
+		let figures = figures(&parts, &state)?;
 		println!("{}", serde_json::to_string(&figures).map_err(|e| e.to_string())?);
 		Ok(())
 	})
@@ -161,8 +179,13 @@ fn main() -> sc_cli::Result<()> {
 			})
 		},
 		Command::Measure(cmd) => {
-			print_json(&cli, &cmd.params, |client, state| measure::measure(client, state, cmd.samples))
+			print_json(&cli, &cmd.params, |parts, state| measure::measure(&parts.client, state, cmd.samples))
 		},
-		Command::Capacity(cmd) => print_json(&cli, &cmd.params, measure::block_capacity),
+		Command::Capacity(cmd) => print_json(&cli, &cmd.params, |parts, state| {
+			measure::block_capacity(&parts.client, state, cmd.save_blocks.as_deref())
+		}),
+		Command::ImportBlock(cmd) => print_json(&cli, &cmd.params, |parts, _| {
+			measure::import_time(&parts.client, &parts.backend, &measure::BuiltBlock::load(&cmd.block)?)
+		}),
 	}
 }

@@ -19,7 +19,7 @@ use sp_block_builder::BlockBuilder;
 use sp_blockchain::HeaderBackend;
 use sp_core::{sr25519, H256};
 use sp_runtime::traits::Header as _;
-use std::{sync::Arc, time::Instant};
+use std::{path::Path, sync::Arc, time::Instant};
 
 /// Untimed calls of each kind made first, per timed sample.
 pub const WARM_UP: usize = 4;
@@ -73,6 +73,9 @@ pub struct Capacity {
 	pub apply_ms: f64,
 	/// The block's normal-class weight, in milliseconds of reference time.
 	pub normal_weight_ms: f64,
+	/// The weight the transactions are charged, in milliseconds of
+	/// reference time: what the block's import may take by the weights.
+	pub charged_ms: f64,
 }
 
 /// Block capacity for `create_record` against `system.remark` of the same
@@ -159,52 +162,97 @@ fn remark_like(call: &RuntimeCall) -> RuntimeCall {
 	RuntimeCall::System(frame_system::Call::remark { remark: vec![0x2A; length] })
 }
 
+/// The slot and timestamp the block after `at` takes: the next slot after
+/// Aura's current one that is at least the timestamp pallet's minimum
+/// period after the parent's time, and that slot's first millisecond (Aura
+/// checks that the timestamp falls in the slot of the block's digest).
+fn next_slot(client: &FullClient, at: H256) -> Result<(u64, u64), String> {
+	use codec::Decode;
+	use sc_client_api::StorageProvider;
+	let read = |pallet: &str, item: &str| -> Result<u64, String> {
+		let key = sp_core::storage::StorageKey(
+			frame_support::storage::storage_prefix(pallet.as_bytes(), item.as_bytes()).to_vec(),
+		);
+		match client.storage(at, &key).map_err(|e| format!("cannot read {pallet}.{item}: {e}"))? {
+			Some(data) => u64::decode(&mut &data.0[..]).map_err(|e| format!("{pallet}.{item} does not decode: {e}")),
+			None => Ok(0),
+		}
+	};
+	let (slot, parent_time) = (read("Aura", "CurrentSlot")?, read("Timestamp", "Now")?);
+	let duration = ehr_runtime::SLOT_DURATION;
+	let earliest = parent_time.saturating_add(duration / 2).div_ceil(duration);
+	let next = slot.saturating_add(1).max(earliest);
+	Ok((next, next.saturating_mul(duration)))
+}
+
 /// The runtime API with the block after `at` (numbered `number`) begun, as
-/// the block builder begins it: transactions applied through it stay in
-/// that block's changes.
+/// the block builder begins it: Aura's pre-runtime digest for the next slot
+/// in the header and the timestamp inherent applied. Transactions applied
+/// through it stay in that block's changes. Returns it and the inherent
+/// (the block's first extrinsic).
 fn open_block(
 	client: &Arc<FullClient>,
 	at: H256,
 	number: ehr_runtime::BlockNumber,
-) -> Result<sp_api::ApiRef<'_, <FullClient as ProvideRuntimeApi<ehr_runtime::opaque::Block>>::Api>, String> {
+) -> Result<
+	(
+		sp_api::ApiRef<'_, <FullClient as ProvideRuntimeApi<ehr_runtime::opaque::Block>>::Api>,
+		sp_runtime::OpaqueExtrinsic,
+	),
+	String,
+> {
+	let (slot, now) = next_slot(client, at)?;
 	let mut api = client.runtime_api();
 	api.set_call_context(sp_api::CallContext::Onchain { import: false });
-	let header = ehr_runtime::Header::new(
-		number.saturating_add(1),
-		Default::default(),
-		Default::default(),
-		at,
-		Default::default(),
-	);
+	let digest = sp_runtime::generic::Digest {
+		logs: vec![sp_runtime::generic::DigestItem::PreRuntime(sp_consensus_aura::AURA_ENGINE_ID, slot.encode())],
+	};
+	let header = ehr_runtime::Header::new(number.saturating_add(1), Default::default(), Default::default(), at, digest);
 	api.initialize_block(at, &header).map_err(|e| format!("cannot start a block: {e}"))?;
-	Ok(api)
+	let inherent =
+		opaque(&ehr_runtime::UncheckedExtrinsic::new_bare(RuntimeCall::Timestamp(ehr_runtime::TimestampCall::set {
+			now,
+		})))?;
+	match api.apply_extrinsic(at, inherent.clone()).map_err(|e| e.to_string())? {
+		Ok(Ok(())) => Ok((api, inherent)),
+		other => Err(format!("the timestamp inherent was not applied: {other:?}")),
+	}
 }
 
 /// Fills one block (on `client`'s best block) with the transactions `next`
 /// makes (given their index), until the runtime refuses one as exhausting
-/// the block's resources.
+/// the block's resources, and finalizes it as the block builder does (a
+/// refused transaction's changes are rolled back). Returns its figures and
+/// the block, which [`import_time`] executes.
 fn fill_block(
 	client: &Arc<FullClient>,
 	mut next: impl FnMut(u32) -> Result<(ehr_runtime::UncheckedExtrinsic, AccountId), String>,
-) -> Result<Capacity, String> {
+) -> Result<(Capacity, BuiltBlock), String> {
 	use frame_support::dispatch::{DispatchClass, GetDispatchInfo};
-	use sp_runtime::transaction_validity::{InvalidTransaction, TransactionValidityError};
+	use sp_runtime::{
+		transaction_validity::{InvalidTransaction, TransactionValidityError},
+		TransactionOutcome,
+	};
 	let info = client.info();
-	let api = open_block(client, info.best_hash, info.best_number)?;
+	let (api, inherent) = open_block(client, info.best_hash, info.best_number)?;
 	let weights = ehr_runtime::configs::RuntimeBlockWeights::get();
 	let normal = weights.get(DispatchClass::Normal);
 	let max_weight = normal.max_total.unwrap_or(weights.max_block).ref_time();
 	let max_length = *ehr_runtime::configs::RuntimeBlockLength::get().max.get(DispatchClass::Normal);
 	let (mut count, mut weight, mut length, mut elapsed) = (0u32, 0u64, 0u64, 0f64);
 	let mut signers = std::collections::BTreeSet::new();
+	let mut extrinsics = vec![inherent];
 	loop {
 		let (call, signer) = next(count)?;
 		let extrinsic = opaque(&call)?;
 		let size = extrinsic.encoded_size() as u64;
 		let started = Instant::now();
-		let outcome = api.apply_extrinsic(info.best_hash, extrinsic).map_err(|e| e.to_string())?;
+		let outcome = api.execute_in_transaction(|api| match api.apply_extrinsic(info.best_hash, extrinsic.clone()) {
+			Ok(Ok(Ok(()))) => TransactionOutcome::Commit(Ok(Ok(Ok(())))),
+			other => TransactionOutcome::Rollback(other),
+		});
 		elapsed += started.elapsed().as_secs_f64() * 1e3;
-		match outcome {
+		match outcome.map_err(|e| e.to_string())? {
 			Ok(Ok(())) => {
 				// The extrinsic's own dispatch info: the call's weight and its
 				// transaction extensions' (admission, nonce, weight checks).
@@ -214,20 +262,99 @@ fn fill_block(
 				length = length.saturating_add(size);
 				count = count.saturating_add(1);
 				signers.insert(signer);
+				extrinsics.push(extrinsic);
 			},
 			Err(TransactionValidityError::Invalid(InvalidTransaction::ExhaustsResources)) => break,
 			Ok(Err(e)) => return Err(format!("transaction {count} failed: {e:?}")),
 			Err(e) => return Err(format!("transaction {count} was refused: {e:?}")),
 		}
 	}
-	Ok(Capacity {
+	let header = api.finalize_block(info.best_hash).map_err(|e| format!("cannot finalize the block: {e}"))?;
+	let capacity = Capacity {
 		transactions: count,
 		signers: signers.len() as u32,
 		weight_used_percent: weight as f64 * 100.0 / max_weight as f64,
 		length_used_percent: length as f64 * 100.0 / f64::from(max_length),
 		apply_ms: elapsed,
 		normal_weight_ms: max_weight as f64 / 1e9,
-	})
+		charged_ms: weight as f64 / 1e9,
+	};
+	Ok((capacity, BuiltBlock { parent: info.best_hash, block: ehr_runtime::opaque::Block { header, extrinsics } }))
+}
+
+/// A block [`block_capacity`] built, and the block it goes on.
+#[derive(Clone, Debug, codec::Encode, codec::Decode)]
+pub struct BuiltBlock {
+	/// The parent block's hash.
+	pub parent: H256,
+	/// The block: header (digest, roots) and extrinsics, unsealed.
+	pub block: ehr_runtime::opaque::Block,
+}
+
+impl BuiltBlock {
+	/// Writes it, SCALE-encoded, to `path`.
+	pub fn save(&self, path: &Path) -> Result<(), String> {
+		std::fs::write(path, self.encode()).map_err(|e| format!("cannot write {}: {e}", path.display()))
+	}
+
+	/// Reads one [`BuiltBlock::save`] wrote.
+	pub fn load(path: &Path) -> Result<BuiltBlock, String> {
+		let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+		<BuiltBlock as codec::Decode>::decode(&mut &bytes[..])
+			.map_err(|e| format!("{} is not a block ehr-bench-state capacity saved: {e}", path.display()))
+	}
+}
+
+/// What importing one block cost: executing it in wasm on its parent's
+/// state and collecting its storage changes with their root, as the
+/// client's block import does before it commits.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportTime {
+	/// Extrinsics in the block, the timestamp inherent included.
+	pub extrinsics: usize,
+	/// The first import, in this fresh process: nothing of the state in
+	/// the trie cache yet (milliseconds).
+	pub cold_ms: f64,
+	/// The median of three more imports of the same block, with what the
+	/// first one read in the cache (milliseconds).
+	pub warm_ms: f64,
+}
+
+/// Imports `built` on its parent without committing it, first with the
+/// process's trie cache empty, then three times more (see [`ImportTime`]).
+/// The runtime is instantiated before, untimed, as a running node has it.
+pub fn import_time(
+	client: &Arc<FullClient>,
+	backend: &Arc<sc_service::TFullBackend<ehr_runtime::opaque::Block>>,
+	built: &BuiltBlock,
+) -> Result<ImportTime, String> {
+	use sc_client_api::backend::{Backend as _, TrieCacheContext};
+	let parent = built.parent;
+	client.runtime_api().version(parent).map_err(|e| format!("no runtime at the block's parent: {e}"))?;
+	let import = || -> Result<f64, String> {
+		let started = Instant::now();
+		let mut api = client.runtime_api();
+		api.set_call_context(sp_api::CallContext::Onchain { import: true });
+		api.execute_block(parent, built.block.clone().into())
+			.map_err(|e| format!("the block does not execute: {e}"))?;
+		let state = backend
+			.state_at(parent, TrieCacheContext::Trusted)
+			.map_err(|e| format!("no state at the block's parent: {e}"))?;
+		let changes =
+			api.into_storage_changes(&state, parent).map_err(|e| format!("cannot collect the block's changes: {e}"))?;
+		let elapsed = started.elapsed().as_secs_f64() * 1e3;
+		if changes.transaction_storage_root != built.block.header.state_root {
+			return Err("the block's state root is not the root of its changes".into());
+		}
+		Ok(elapsed)
+	};
+	let cold_ms = import()?;
+	let mut warm = Vec::new();
+	for _ in 0..3 {
+		warm.push(import()?);
+	}
+	Ok(ImportTime { extrinsics: built.block.extrinsics.len(), cold_ms, warm_ms: median_us(&mut warm) })
 }
 
 /// What every measurement starts from: the best block, what signatures
@@ -266,13 +393,21 @@ impl Setup {
 	}
 }
 
-/// Measures [`BlockCapacity`] on `client`'s best block.
-pub fn block_capacity(client: &Arc<FullClient>, state: &BenchState) -> Result<BlockCapacity, String> {
+/// The files [`block_capacity`] saves its two blocks in, in the folder it is given.
+pub const SAVED_BLOCKS: [&str; 2] = ["create_record.block", "remark.block"];
+
+/// Measures [`BlockCapacity`] on `client`'s best block; with `save`, writes
+/// the two full blocks there ([`SAVED_BLOCKS`]) for [`import_time`].
+pub fn block_capacity(
+	client: &Arc<FullClient>,
+	state: &BenchState,
+	save: Option<&Path>,
+) -> Result<BlockCapacity, String> {
 	let Setup { at, chain, with_records, template, .. } = Setup::read(client, state)?;
 	let hospital = fixture::hospital();
 	let hospital_nonce = nonce_of(client, at, &fixture::account(&hospital))?;
 	let mut rng = ChaCha20Rng::from_seed([11; 32]);
-	let create_record = fill_block(client, |i| {
+	let (create_record, create_record_block) = fill_block(client, |i| {
 		let call = create_record_call(&template, &mut rng, with_records);
 		Ok((
 			signed_transaction(&chain, &hospital, hospital_nonce.saturating_add(i), call)?,
@@ -280,7 +415,7 @@ pub fn block_capacity(client: &Arc<FullClient>, state: &BenchState) -> Result<Bl
 		))
 	})?;
 	let remark = remark_like(&create_record_call(&template, &mut rng, with_records));
-	let remark_capacity = fill_block(client, |i| {
+	let (remark_capacity, remark_block) = fill_block(client, |i| {
 		if i >= state.patients {
 			return Err("more remarks fit in a block than there are patients to sign them".into());
 		}
@@ -288,6 +423,11 @@ pub fn block_capacity(client: &Arc<FullClient>, state: &BenchState) -> Result<Bl
 		let nonce = nonce_of(client, at, &fixture::account(&patient))?;
 		Ok((signed_transaction(&chain, &patient, nonce, remark.clone())?, fixture::account(&patient)))
 	})?;
+	if let Some(folder) = save {
+		let [create_record_file, remark_file] = SAVED_BLOCKS;
+		create_record_block.save(&folder.join(create_record_file))?;
+		remark_block.save(&folder.join(remark_file))?;
+	}
 	let ratio = f64::from(create_record.transactions) / f64::from(remark_capacity.transactions.max(1));
 	Ok(BlockCapacity { create_record, remark: remark_capacity, ratio })
 }
@@ -307,7 +447,7 @@ pub fn measure(client: &Arc<FullClient>, state: &BenchState, samples: usize) -> 
 
 	// One block on the best block, as the block builder makes it; every
 	// transaction is applied (and must succeed) in it, timed one by one.
-	let api = open_block(client, at, number)?;
+	let (api, _) = open_block(client, at, number)?;
 	let apply = |extrinsic: sp_runtime::OpaqueExtrinsic, what: &str| -> Result<f64, String> {
 		let started = Instant::now();
 		let outcome = api.apply_extrinsic(at, extrinsic).map_err(|e| format!("{what}: {e}"))?;

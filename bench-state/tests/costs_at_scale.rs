@@ -7,7 +7,10 @@
 //! round 0 is a fresh database, the baseline of start time and size. Each
 //! round is measured twice: with an empty trie cache (cold) and with the
 //! state read into it first (warmed; `EHR_BENCH_TRIE_CACHE_SIZE` sets the
-//! cache's size in bytes).
+//! cache's size in bytes). After the rounds, a second table gives, per
+//! round, one full block of `create_record` and one of same-length remarks
+//! (`ehr-bench-state capacity`) and the time to import each in a fresh
+//! process (`ehr-bench-state import-block`), next to the weight it is charged.
 
 use ehr_bench_state::{
 	fixture,
@@ -45,6 +48,15 @@ fn size_of(dir: &Path) -> u64 {
 				.sum()
 		})
 		.unwrap_or(0)
+}
+
+/// Empties the operating system's page cache (`EHR_BENCH_DROP_CACHES=1`,
+/// as root): what a validator's disk reads look like just after a reboot.
+fn drop_page_cache() {
+	let synced = Command::new("sync").status().map(|status| status.success()).unwrap_or(false);
+	assert!(synced, "sync failed before dropping the page cache");
+	std::fs::write("/proc/sys/vm/drop_caches", "3")
+		.expect("EHR_BENCH_DROP_CACHES=1 needs root (it writes /proc/sys/vm/drop_caches); unset it to skip that row");
 }
 
 fn mib(bytes: u64) -> f64 {
@@ -169,6 +181,10 @@ fn bench_costs_as_the_chain_grows() {
 		 node RSS | database |"
 	);
 	println!("|---|---|---|---|---|---|---|---|---|---|");
+	let drop_caches = std::env::var("EHR_BENCH_DROP_CACHES").is_ok_and(|v| v == "1");
+	let blocks = dir.path().join("blocks");
+	std::fs::create_dir_all(&blocks).expect("a folder for the full blocks");
+	let mut block_rows = Vec::new();
 	let (mut node, fresh_start) = start_node(&base, COLD);
 	node.kill();
 	println!("| 0 (fresh) | cold | | | | | | {fresh_start:.2} s | | {:.1} MiB |", mib(size_of(&database)));
@@ -192,9 +208,13 @@ fn bench_costs_as_the_chain_grows() {
 		let warmed_rss = node.rss_kib().unwrap_or(0);
 		node.kill();
 		let database = mib(size_of(&database));
+		let json = |args: &[&str], what: &str| -> Value {
+			let args: Vec<String> = args.iter().copied().map(String::from).collect();
+			serde_json::from_str(harness(&base, &args, what).trim()).expect("the harness prints JSON")
+		};
 		let measure = |extra: &[&str]| -> Value {
-			let args: Vec<String> = std::iter::once("measure").chain(extra.iter().copied()).map(String::from).collect();
-			serde_json::from_str(harness(&base, &args, "measuring").trim()).expect("measure prints JSON")
+			let args: Vec<&str> = std::iter::once("measure").chain(extra.iter().copied()).collect();
+			json(&args, "measuring")
 		};
 		let rows = [
 			("cold", measure(&[]), cold_read, format!("{first_start:.2} s, {start:.2} s"), cold_rss),
@@ -216,6 +236,46 @@ fn bench_costs_as_the_chain_grows() {
 				us("auditLogPageUs"),
 				us("entriesPerPage"),
 				rss as f64 / 1024.0,
+			);
+		}
+
+		// Full blocks on this round's state, each imported in a fresh process.
+		let folder = blocks.display().to_string();
+		let capacity = json(&["capacity", "--save-blocks", &folder], "filling blocks");
+		let [create_record_file, remark_file] = ehr_bench_state::measure::SAVED_BLOCKS;
+		// With `EHR_BENCH_DROP_CACHES=1`, first with the page cache emptied
+		// too (`None` otherwise); then in a fresh process on a warm page cache.
+		let import = |file: &str| {
+			let file = blocks.join(file).display().to_string();
+			let run = || json(&["import-block", "--block", &file], "importing a full block");
+			let from_disk = drop_caches.then(|| {
+				drop_page_cache();
+				run()
+			});
+			(from_disk, run())
+		};
+		block_rows.push((records, capacity, import(create_record_file), import(remark_file)));
+	}
+
+	println!();
+	println!(
+		"| records | full block of | transactions | charged weight | applied one by one | import: empty page \
+		 and trie caches | import: empty trie cache | import: warm |"
+	);
+	println!("|---|---|---|---|---|---|---|---|");
+	for (records, capacity, create_record, remark) in block_rows {
+		for (kind, key, (from_disk, import)) in
+			[("create_record", "createRecord", create_record), ("remark", "remark", remark)]
+		{
+			let figure = |value: &Value, key: &str| value[key].as_f64().unwrap_or(f64::NAN);
+			let from_disk = from_disk.map_or("not measured".into(), |v| format!("{:.0} ms", figure(&v, "coldMs")));
+			println!(
+				"| {records} | {kind} | {:.0} | {:.0} ms | {:.0} ms | {from_disk} | {:.0} ms | {:.0} ms |",
+				figure(&capacity[key], "transactions"),
+				figure(&capacity[key], "chargedMs"),
+				figure(&capacity[key], "applyMs"),
+				figure(&import, "coldMs"),
+				figure(&import, "warmMs"),
 			);
 		}
 	}
