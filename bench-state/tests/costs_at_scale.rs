@@ -16,6 +16,7 @@ use ehr_bench_state::{
 	fixture,
 	measure::{median_us, WARM_UP},
 };
+use ehr_node::trie_cache::disk_usage;
 use ehr_test_utils::{chain::Chain, ehr::own_proxy, run_with_timeout, Node};
 use jsonrpsee::{core::client::ClientT, http_client::HttpClientBuilder, rpc_params};
 use serde_json::Value;
@@ -31,24 +32,6 @@ const COLD: &[&str] = &["--ehr-no-trie-cache-warm-up"];
 
 /// A generous bound on growing one step (1M records take the longest).
 const GROW_TIMEOUT: Duration = Duration::from_secs(3600);
-
-/// The disk space the files under `dir` take, as `du` counts it (ParityDB
-/// creates its index files sparse, so their lengths say little).
-fn size_of(dir: &Path) -> u64 {
-	use std::os::unix::fs::MetadataExt;
-	std::fs::read_dir(dir)
-		.map(|entries| {
-			entries
-				.flatten()
-				.map(|entry| match entry.metadata() {
-					Ok(meta) if meta.is_dir() => size_of(&entry.path()),
-					Ok(meta) => meta.blocks().saturating_mul(512),
-					Err(_) => 0,
-				})
-				.sum()
-		})
-		.unwrap_or(0)
-}
 
 /// Empties the operating system's page cache (`EHR_BENCH_DROP_CACHES=1`,
 /// as root): what a validator's disk reads look like just after a reboot.
@@ -142,7 +125,7 @@ fn get_blob_latency(node: &Node, patients_with_records: u64, samples: u64) -> (f
 }
 
 #[test]
-#[ignore = "benchmark: grows a database to a million records (about 13 minutes on two cores); scripts/bench runs it"]
+#[ignore = "benchmark: grows a database to a million records (about 15 minutes on two cores); scripts/bench runs it"]
 fn bench_costs_as_the_chain_grows() {
 	let sizes: Vec<u64> = std::env::var("EHR_BENCH_RECORDS")
 		.unwrap_or_else(|_| "10000,100000,1000000".into())
@@ -187,7 +170,7 @@ fn bench_costs_as_the_chain_grows() {
 	let mut block_rows = Vec::new();
 	let (mut node, fresh_start) = start_node(&base, COLD);
 	node.kill();
-	println!("| 0 (fresh) | cold | | | | | | {fresh_start:.2} s | | {:.1} MiB |", mib(size_of(&database)));
+	println!("| 0 (fresh) | cold | | | | | | {fresh_start:.2} s | | {:.1} MiB |", mib(disk_usage(&database)));
 	for records in sizes {
 		harness(
 			&base,
@@ -207,7 +190,7 @@ fn bench_costs_as_the_chain_grows() {
 		let warmed_read = get_blob_latency(&node, patients.min(records), 64);
 		let warmed_rss = node.rss_kib().unwrap_or(0);
 		node.kill();
-		let database = mib(size_of(&database));
+		let database = mib(disk_usage(&database));
 		let json = |args: &[&str], what: &str| -> Value {
 			let args: Vec<String> = args.iter().copied().map(String::from).collect();
 			serde_json::from_str(harness(&base, &args, what).trim()).expect("the harness prints JSON")

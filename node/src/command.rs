@@ -159,6 +159,9 @@ pub fn run() -> sc_cli::Result<()> {
 				ensure_p2p_ports_free(&config.network.listen_addresses)?;
 				// Reads stay flat as the chain grows only from a warm cache.
 				config.warm_up_trie_cache = ehr.trie_cache_warm_up(config.warm_up_trie_cache);
+				if let Some(warning) = crate::trie_cache::too_small_for_the_state(&config) {
+					log::warn!("{warning}");
+				}
 				service::new_full(config, ehr).map_err(sc_cli::Error::Service)
 			})
 		},

@@ -10,3 +10,4 @@ pub mod cli;
 pub mod command;
 pub mod rpc;
 pub mod service;
+pub mod trie_cache;

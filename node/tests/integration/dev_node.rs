@@ -1,5 +1,6 @@
 //! One development node (`--chain dev --alice`) authors and finalizes blocks
-//! on its own, and warms its trie cache at start unless told not to.
+//! on its own, warms its trie cache at start unless told not to, and warns
+//! when that cache is too small for the state.
 
 use ehr_test_utils::Node;
 use std::time::Duration;
@@ -43,4 +44,46 @@ fn the_trie_cache_is_warmed_at_start_by_default_and_not_when_told() {
 		"the node warmed its trie cache although told not to:\n{}",
 		node.log_tail(40)
 	);
+}
+
+/// What the node's warning of a trie cache too small for the state starts with.
+const CACHE_TOO_SMALL: &str = "cannot hold this chain's state";
+
+/// An operator whose trie cache cannot hold the state is told at start,
+/// with the size to set; a node whose cache has room, or whose database is
+/// new, says nothing.
+#[test]
+fn a_trie_cache_too_small_for_the_state_is_warned_of() {
+	let dir = tempfile::TempDir::with_prefix("ehr-dev-node-").expect("a temporary folder");
+	let base = dir.path().join("alice");
+	// The nodes share a log file; each run's part starts with the harness's line.
+	let this_run = |node: &Node| {
+		let log = node.log_tail(10_000);
+		log.rsplit_once("===== test harness").map_or(log.clone(), |(_, run)| run.to_string())
+	};
+	let warned = |node: &Node| this_run(node).contains(CACHE_TOO_SMALL);
+
+	// A new database: nothing to hold yet.
+	let mut node = Node::start("alice", "dev", &[], Some(base.clone()), None);
+	node.wait_for(PRODUCTION_TIMEOUT, "best block >= #2", |node| Ok(node.best_number()? >= 2));
+	assert!(!warned(&node), "a new database was warned of:\n{}", node.log_tail(40));
+	node.kill();
+
+	// 64 KiB of cache for a database of a few hundred KiB.
+	let small = ["--trie-cache-size".to_string(), "65536".to_string()];
+	let mut node = Node::start("alice", "dev", &small, Some(base.clone()), None);
+	let log = this_run(&node);
+	let warning = log.lines().find(|line| line.contains(CACHE_TOO_SMALL)).unwrap_or_else(|| {
+		panic!("no warning of a 64 KiB trie cache:\n{}", node.log_tail(40));
+	});
+	assert!(
+		warning.contains("Restart with --trie-cache-size ") && warning.contains("docs/operator.md"),
+		"the warning does not say what to do: {warning}"
+	);
+	node.kill();
+
+	// The default cache (1 GiB) holds a development chain's state.
+	let mut node = Node::start("alice", "dev", &[], Some(base), None);
+	node.wait_for(PRODUCTION_TIMEOUT, "best block >= #3", |node| Ok(node.best_number()? >= 3));
+	assert!(!warned(&node), "the default cache was warned of:\n{}", node.log_tail(40));
 }
