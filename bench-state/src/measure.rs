@@ -94,8 +94,8 @@ pub struct BlockCapacity {
 	pub ratio: f64,
 }
 
-/// The median of `samples` in microseconds.
-pub fn median_us(samples: &mut [f64]) -> f64 {
+/// The median of `samples` (NaN for none).
+pub fn median(samples: &mut [f64]) -> f64 {
 	samples.sort_by(f64::total_cmp);
 	samples.get(samples.len() / 2).copied().unwrap_or(f64::NAN)
 }
@@ -354,7 +354,7 @@ pub fn import_time(
 	for _ in 0..3 {
 		warm.push(import()?);
 	}
-	Ok(ImportTime { extrinsics: built.block.extrinsics.len(), cold_ms, warm_ms: median_us(&mut warm) })
+	Ok(ImportTime { extrinsics: built.block.extrinsics.len(), cold_ms, warm_ms: median(&mut warm) })
 }
 
 /// What every measurement starts from: the best block, what signatures
@@ -536,15 +536,15 @@ pub fn measure(client: &Arc<FullClient>, state: &BenchState, samples: usize) -> 
 		records: state.records,
 		patients: state.patients,
 		samples,
-		create_record_us: median_us(&mut create),
-		remark_like_create_record_us: median_us(&mut remark_create),
-		submit_cfrag_us: median_us(&mut cfrag),
-		remark_like_submit_cfrag_us: median_us(&mut remark_cfrag),
-		records_of_patient_us: median_us(&mut records_one),
-		records_of_patient_page_us: median_us(&mut records_page),
+		create_record_us: median(&mut create),
+		remark_like_create_record_us: median(&mut remark_create),
+		submit_cfrag_us: median(&mut cfrag),
+		remark_like_submit_cfrag_us: median(&mut remark_cfrag),
+		records_of_patient_us: median(&mut records_one),
+		records_of_patient_page_us: median(&mut records_page),
 		records_per_page: records_returned as f64 / samples.max(1) as f64,
-		audit_log_us: median_us(&mut audit_one),
-		audit_log_page_us: median_us(&mut audit_page),
+		audit_log_us: median(&mut audit_one),
+		audit_log_page_us: median(&mut audit_page),
 		entries_per_page: entries_returned as f64 / samples.max(1) as f64,
 	})
 }

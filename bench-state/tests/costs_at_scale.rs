@@ -14,7 +14,7 @@
 
 use ehr_bench_state::{
 	fixture,
-	measure::{median_us, WARM_UP},
+	measure::{median, WARM_UP},
 };
 use ehr_node::trie_cache::disk_usage;
 use ehr_test_utils::{chain::Chain, ehr::own_proxy, run_with_timeout, Node};
@@ -120,7 +120,7 @@ fn get_blob_latency(node: &Node, patients_with_records: u64, samples: u64) -> (f
 				status.push(started.elapsed().as_secs_f64() * 1e6);
 			}
 		}
-		(median_us(&mut reads), median_us(&mut status))
+		(median(&mut reads), median(&mut status))
 	})
 }
 
