@@ -8,6 +8,11 @@
 //!   which decodes (and so checks) the capsule.
 //! - worker (first request of a grant): also decrypts the sealed kfrag and
 //!   verifies the patient's signature on it.
+//! - the bare loop plus umbral-pre's own encoding of each cfrag
+//!   (`to_bytes_simple`): a second reference, which shows what encoding a cfrag
+//!   costs in umbral-pre itself (it compresses every curve point, one field
+//!   inversion each), whatever the format (docs/benchmarks.md, "Proxy
+//!   worker re-encryption throughput").
 //!
 //! `cargo run --release -p ehr-node-services --example proxy_throughput [ROUNDS]`
 
@@ -40,7 +45,7 @@ fn main() {
 	cache.get(&capsule_bytes).expect("decodes");
 	// The paths take turns, in batches of a tenth of the rounds, so that a
 	// change in the machine's speed during the run touches all of them alike.
-	let mut seconds = [0f64; 4];
+	let mut seconds = [0f64; 5];
 	let batch = (rounds / 10).max(1);
 	for _ in 0..rounds.div_ceil(batch) {
 		let start = Instant::now();
@@ -68,13 +73,24 @@ fn main() {
 			kfrags::reencrypt(&capsule_bytes, verified).expect("re-encrypts");
 		}
 		seconds[3] += start.elapsed().as_secs_f64();
+
+		let start = Instant::now();
+		for _ in 0..batch {
+			let _ = reencrypt(&capsule, kfrag.clone()).to_bytes_simple();
+		}
+		seconds[4] += start.elapsed().as_secs_f64();
 	}
 	let done = rounds.div_ceil(batch) * batch;
-	let [bare, warm, cached, cold] = seconds.map(|s| per_second(done, s));
+	let [bare, warm, cached, cold, encoded] = seconds.map(|s| per_second(done, s));
 
 	println!("proxy re-encryption, {done} rounds each, interleaved:");
 	println!("  bare umbral_pre::reencrypt loop        {bare:8.0} /s  (baseline)");
 	println!("  worker, kfrag and capsule cached       {warm:8.0} /s  ({:.2}x)", warm / bare);
 	println!("  worker, kfrag cached, capsule decoded  {cached:8.0} /s  ({:.2}x)", cached / bare);
 	println!("  worker, first request of a grant       {cold:8.0} /s  ({:.2}x)", cold / bare);
+	println!(
+		"  bare loop + umbral's to_bytes_simple   {encoded:8.0} /s  ({:.2}x; the cached worker is {:.2}x of this)",
+		encoded / bare,
+		warm / encoded
+	);
 }
