@@ -104,11 +104,15 @@ impl<T: Config> Pallet<T> {
 			ensure!(proxy.accounts.contains(&account), "proxy account index out of date");
 		}
 		for (patient, len) in AuditLogLen::<T>::iter() {
-			ensure!(
-				len == 0 || AuditLog::<T>::contains_key(&patient, len.saturating_sub(1)),
-				"audit log shorter than its length"
-			);
+			for position in 0..len {
+				ensure!(AuditLog::<T>::contains_key(&patient, position), "gap in an audit log");
+			}
 		}
+		ensure!(
+			AuditLog::<T>::iter_keys().count() as u64
+				== AuditLogLen::<T>::iter_values().map(u64::from).fold(0u64, u64::saturating_add),
+			"audit log entries beyond their log's length"
+		);
 		Ok(())
 	}
 }
