@@ -248,8 +248,8 @@ fn fill_block(
 		let size = extrinsic.encoded_size() as u64;
 		let started = Instant::now();
 		let outcome = api.execute_in_transaction(|api| match api.apply_extrinsic(info.best_hash, extrinsic.clone()) {
-			Ok(Ok(Ok(()))) => TransactionOutcome::Commit(Ok(Ok(Ok(())))),
-			other => TransactionOutcome::Rollback(other),
+			applied @ Ok(Ok(Ok(()))) => TransactionOutcome::Commit(applied),
+			refused => TransactionOutcome::Rollback(refused),
 		});
 		elapsed += started.elapsed().as_secs_f64() * 1e3;
 		match outcome.map_err(|e| e.to_string())? {

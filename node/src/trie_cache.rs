@@ -42,7 +42,8 @@ pub fn disk_usage(dir: &Path) -> u64 {
 pub fn too_small_for_the_state(config: &Configuration) -> Option<String> {
 	let database = disk_usage(config.database.path()?);
 	let cache = config.trie_cache_maximum_size.unwrap_or(0) as u64;
-	if database == 0 || cache >= database.saturating_mul(CACHE_PER_DATABASE_BYTE_AT_LEAST) {
+	let needed = database.saturating_mul(CACHE_PER_DATABASE_BYTE_AT_LEAST);
+	if database == 0 || cache >= needed {
 		return None;
 	}
 	let advised = database.saturating_mul(CACHE_PER_DATABASE_BYTE_ADVISED);
@@ -53,7 +54,7 @@ pub fn too_small_for_the_state(config: &Configuration) -> Option<String> {
 		 \"Reads as the chain grows\"",
 		cache / MIB,
 		database.div_ceil(MIB),
-		database.saturating_mul(CACHE_PER_DATABASE_BYTE_AT_LEAST).div_ceil(MIB),
+		needed.div_ceil(MIB),
 		advised.div_ceil(MIB),
 	))
 }

@@ -634,8 +634,9 @@ impl Node {
 		)
 	}
 
-	/// The output of the current (or last) run.
-	fn current_log(&self) -> String {
+	/// The output of the current (or last) run only: a node restarted on
+	/// the same base path appends to the same log file.
+	pub fn current_log(&self) -> String {
 		let mut text = Vec::new();
 		let read = File::open(&self.log).and_then(|mut file| {
 			file.seek(SeekFrom::Start(self.log_offset))?;
