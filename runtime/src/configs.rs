@@ -19,7 +19,7 @@ use frame_system::{
 	limits::{BlockLength, BlockWeights},
 	EnsureRoot,
 };
-use pallet_consortium::{AccountClass, AccountRegistry, Admission};
+use pallet_consortium::{AccountClass, AccountRegistry, Admission, CallPolicy};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_runtime::{traits::Convert, DispatchError, DispatchResult, Perbill, Permill, TokenError};
 use sp_version::RuntimeVersion;
@@ -199,7 +199,8 @@ impl pallet_collective::Config<CouncilInstance> for Runtime {
 	type Proposal = RuntimeCall;
 	type RuntimeEvent = RuntimeEvent;
 	type MotionDuration = MotionDuration;
-	type MaxProposals = ConstU32<32>;
+	/// Room for every member's open motions at once ([`OpenMotion`]).
+	type MaxProposals = ConstU32<{ MAX_OPEN_MOTIONS_PER_MEMBER * MAX_HOSPITALS }>;
 	type MaxMembers = ConstU32<MAX_HOSPITALS>;
 	type DefaultVote = AbsentVotesAreNays;
 	type WeightInfo = pallet_collective::weights::SubstrateWeight<Runtime>;
@@ -207,7 +208,64 @@ impl pallet_collective::Config<CouncilInstance> for Runtime {
 	type MaxProposalWeight = MaxProposalWeight;
 	type DisapproveOrigin = GovernanceOrigin;
 	type KillOrigin = GovernanceOrigin;
-	type Consideration = ();
+	type Consideration = OpenMotion;
+}
+
+/// How many council motions one member may have open at a time.
+pub const MAX_OPEN_MOTIONS_PER_MEMBER: u32 = 2;
+
+/// The council's ticket for a member's open motion: a member may have at
+/// most [`MAX_OPEN_MOTIONS_PER_MEMBER`] open at once, and the council has
+/// room for that many of every member's, so no member (nor any group of
+/// members) can take the slots others need, such as the motion to remove
+/// it (audit finding 10). There is no currency, so the ticket holds
+/// nothing: it only marks the proposer ([`pallet_collective::CostOf`]).
+/// Once a motion is closed anyone may release its ticket
+/// (`council.release_proposal_cost`), which removes that entry.
+#[derive(
+	Clone,
+	PartialEq,
+	Eq,
+	Debug,
+	codec::Encode,
+	codec::Decode,
+	codec::DecodeWithMemTracking,
+	codec::MaxEncodedLen,
+	scale_info::TypeInfo,
+)]
+pub struct OpenMotion;
+
+impl frame_support::traits::Consideration<AccountId, u32> for OpenMotion {
+	/// Fails with `pallet_consortium::Error::TooManyOpenMotions` when
+	/// `who` already has its share of open motions. Reads the open motions'
+	/// tickets: at most `MaxProposals` reads.
+	fn new(who: &AccountId, _open_motions: u32) -> Result<Self, DispatchError> {
+		let own = pallet_collective::Proposals::<Runtime, CouncilInstance>::get()
+			.iter()
+			.filter(|hash| {
+				pallet_collective::CostOf::<Runtime, CouncilInstance>::get(hash).is_some_and(|(owner, _)| owner == *who)
+			})
+			.count();
+		if own >= MAX_OPEN_MOTIONS_PER_MEMBER as usize {
+			return Err(pallet_consortium::Error::<Runtime>::TooManyOpenMotions.into());
+		}
+		Ok(OpenMotion)
+	}
+	fn update(self, _who: &AccountId, _open_motions: u32) -> Result<Self, DispatchError> {
+		Ok(self)
+	}
+	fn drop(self, _who: &AccountId) -> Result<(), DispatchError> {
+		Ok(())
+	}
+	#[cfg(feature = "runtime-benchmarks")]
+	fn ensure_successful(_who: &AccountId, _open_motions: u32) {}
+}
+
+impl frame_support::traits::MaybeConsideration<AccountId, u32> for OpenMotion {
+	/// Never: the ticket must be kept, it is how motions are counted.
+	fn is_none(&self) -> bool {
+		false
+	}
 }
 
 /// Which accounts may transact without fees: member hospitals and the node
@@ -223,7 +281,7 @@ impl AccountRegistry<AccountId> for RegisteredAccounts {
 		}
 		if let Some(hospital) = pallet_ehr::ProxyAccountOf::<Runtime>::get(who) {
 			return HospitalMembership::contains(&hospital)
-				.then_some(Admission { class: AccountClass::Hospital, counted_as: hospital });
+				.then_some(Admission { class: AccountClass::HospitalNode, counted_as: hospital });
 		}
 		(pallet_ehr::Patients::<Runtime>::contains_key(who) || pallet_ehr::Providers::<Runtime>::contains_key(who))
 			.then(|| Admission { class: AccountClass::Person, counted_as: who.clone() })
@@ -244,6 +302,98 @@ impl pallet_consortium::AdmissionCost<RuntimeCall> for RecordsCountEach {
 	}
 }
 
+/// The longest `session.set_keys` proof admitted: the proof of the runtime's
+/// session keys is one signature per key, two of 64 bytes.
+pub const MAX_SESSION_KEYS_PROOF: usize = 256;
+
+/// The calls each kind of registered account has a use for; the pool and
+/// the block refuse every other signed call (`CALL_NOT_ADMITTED`), so it
+/// takes no block space, not even to fail (docs/admission.md).
+/// - People (patients, providers): share, revoke, request, rotate and
+///   re-key their keys, retire their own records.
+/// - Node accounts: their proxy's work (cfrags) and read confirmations.
+/// - Member hospitals: registering people, proxies and records, a proxy's
+///   work when the hospital's own account is its node account, read
+///   confirmations, their profile and endpoints, council motions and votes,
+///   session keys, and `system.remark` (a hospital's own marker, the
+///   benchmarks' baseline); the development chain's sudo key also sudo.
+///
+/// Governance calls (`set_rate_limits`, membership, `set_code`...) reach the
+/// runtime inside a council motion, never as a member's own transaction;
+/// a runtime upgrade is a motion to `system.authorize_upgrade` followed by
+/// the unsigned `system.apply_authorized_upgrade`, so no signed transaction
+/// carries a runtime's code.
+pub struct AdmittedCalls;
+impl CallPolicy<AccountId, RuntimeCall> for AdmittedCalls {
+	fn admits(class: AccountClass, who: &AccountId, call: &RuntimeCall) -> bool {
+		use pallet_ehr::Call as EhrCall;
+		match class {
+			AccountClass::Person => matches!(
+				call,
+				RuntimeCall::Ehr(
+					EhrCall::grant { .. }
+						| EhrCall::revoke { .. }
+						| EhrCall::request_access { .. }
+						| EhrCall::rotate_keys { .. }
+						| EhrCall::rekey_records { .. }
+						| EhrCall::retire_record { .. }
+				)
+			),
+			AccountClass::HospitalNode => matches!(
+				call,
+				RuntimeCall::Ehr(
+					EhrCall::submit_cfrag { .. } | EhrCall::confirm_fetch { .. } | EhrCall::confirm_patient_read { .. }
+				)
+			),
+			AccountClass::Hospital => match call {
+				RuntimeCall::Ehr(
+					EhrCall::register_proxy { .. }
+					| EhrCall::register_patient { .. }
+					| EhrCall::register_provider { .. }
+					| EhrCall::create_record { .. }
+					| EhrCall::create_records { .. }
+					| EhrCall::retire_record { .. }
+					| EhrCall::submit_cfrag { .. }
+					| EhrCall::confirm_fetch { .. }
+					| EhrCall::confirm_patient_read { .. },
+				) => true,
+				RuntimeCall::Consortium(
+					pallet_consortium::Call::set_profile { .. } | pallet_consortium::Call::set_endpoints { .. },
+				) => true,
+				RuntimeCall::Council(
+					pallet_collective::Call::propose { .. }
+					| pallet_collective::Call::vote { .. }
+					| pallet_collective::Call::close { .. }
+					| pallet_collective::Call::release_proposal_cost { .. },
+				) => true,
+				// The keys' proof of possession is checked here, in the pool,
+				// not only once the call dispatches: a member's invalid or
+				// oversize proof takes no block space.
+				RuntimeCall::Session(pallet_session::Call::set_keys { keys, proof }) => {
+					use sp_runtime::traits::OpaqueKeys;
+					proof.len() <= MAX_SESSION_KEYS_PROOF
+						&& codec::Encode::using_encoded(who, |owner| keys.ownership_proof_is_valid(owner, proof))
+				},
+				RuntimeCall::Session(pallet_session::Call::purge_keys {}) => true,
+				RuntimeCall::System(frame_system::Call::remark { .. }) => true,
+				RuntimeCall::Sudo(_) => pallet_sudo::Key::<Runtime>::get().as_ref() == Some(who),
+				_ => false,
+			},
+		}
+	}
+
+	/// `set_keys`: one signature check per session key (sr25519 and
+	/// ed25519, host functions, each well under 100 µs here); `sudo`: the
+	/// key's read.
+	fn weight(call: &RuntimeCall) -> Weight {
+		match call {
+			RuntimeCall::Session(pallet_session::Call::set_keys { .. }) => Weight::from_parts(200_000_000, 0),
+			RuntimeCall::Sudo(_) => ParityDbWeight::get().reads(1),
+			_ => Weight::zero(),
+		}
+	}
+}
+
 /// Whether an account has set session keys.
 pub struct HasSessionKeys;
 impl Contains<AccountId> for HasSessionKeys {
@@ -258,6 +408,7 @@ impl pallet_consortium::Config for Runtime {
 	type GovernanceOrigin = GovernanceOrigin;
 	type Registry = RegisteredAccounts;
 	type AdmissionCost = RecordsCountEach;
+	type CallPolicy = AdmittedCalls;
 	type SessionKeys = HasSessionKeys;
 	type SessionRotation = ConsortiumSessions;
 	type WeightInfo = pallet_consortium::weights::SubstrateWeight<Runtime>;

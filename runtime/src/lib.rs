@@ -73,7 +73,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("ehr-chain"),
 	impl_name: alloc::borrow::Cow::Borrowed("ehr-chain"),
 	authoring_version: 1,
-	spec_version: 106,
+	spec_version: 107,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,
@@ -88,7 +88,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("ehr-chain"),
 	impl_name: alloc::borrow::Cow::Borrowed("ehr-chain"),
 	authoring_version: 1,
-	spec_version: 107,
+	spec_version: 108,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,
@@ -152,7 +152,11 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
 /// Storage migrations run at the next runtime upgrade.
 #[allow(unused_parens)]
-type Migrations = (pallet_ehr::migrations::v2::MigrateV1ToV2<Runtime>,);
+type Migrations = (
+	pallet_ehr::migrations::v2::MigrateV1ToV2<Runtime>,
+	pallet_ehr::migrations::v3::MigrateV2ToV3<Runtime>,
+	pallet_consortium::migrations::v2::MigrateV1ToV2<Runtime>,
+);
 
 /// Dispatches to the pallets.
 pub type Executive = frame_executive::Executive<

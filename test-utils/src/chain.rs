@@ -22,6 +22,37 @@ fn hex_bytes(value: &Value) -> Result<Vec<u8>, String> {
 	hex::decode(text.trim_start_matches("0x")).map_err(|e| format!("bad hex {text}: {e}"))
 }
 
+/// The genesis hash and runtime version of the node answering on
+/// 127.0.0.1:`port`, which signing needs.
+pub fn context_at(port: u16) -> Result<ChainContext, String> {
+	let genesis = hex_bytes(&crate::rpc_at(port, "chain_getBlockHash", rpc_params![0])?)?;
+	let version = crate::rpc_at(port, "state_getRuntimeVersion", rpc_params![])?;
+	let number = |key: &str| version[key].as_u64().map(|v| v as u32).ok_or(format!("runtime version lacks {key}"));
+	Ok(ChainContext {
+		genesis: H256::from_slice(&genesis),
+		spec_version: number("specVersion")?,
+		transaction_version: number("transactionVersion")?,
+	})
+}
+
+/// Signs `call` with `signer` at `nonce` for `context` and submits it to
+/// the node answering on 127.0.0.1:`port`; returns the transaction hash.
+/// For load tests that submit from many threads without a [`Chain`].
+pub fn submit_at(
+	port: u16,
+	context: &ChainContext,
+	signer: &sr25519::Pair,
+	call: RuntimeCall,
+	nonce: u32,
+) -> Result<String, String> {
+	let account: AccountId = signer.public().into();
+	let extrinsic = signed_extrinsic(context, call, account, nonce, |payload| Some(signer.sign(payload).into()))
+		.ok_or("signing failed")?;
+	let hash =
+		crate::rpc_at(port, "author_submitExtrinsic", rpc_params![format!("0x{}", hex::encode(extrinsic.encode()))])?;
+	Ok(hash.to_string())
+}
+
 impl<'a> Chain<'a> {
 	/// Reads the genesis hash and runtime version from `node`.
 	pub fn connect(node: &'a Node) -> Chain<'a> {
@@ -67,6 +98,15 @@ impl<'a> Chain<'a> {
 		let extrinsic =
 			signed_extrinsic(&self.context, call, account, nonce, |payload| Some(signer.sign(payload).into()))
 				.ok_or("signing failed")?;
+		let hash =
+			self.node.rpc("author_submitExtrinsic", rpc_params![format!("0x{}", hex::encode(extrinsic.encode()))])?;
+		Ok(hash.to_string())
+	}
+
+	/// Submits `call` as an unsigned (bare) transaction, as a runtime's code
+	/// for an authorized upgrade goes (`system.apply_authorized_upgrade`).
+	pub fn submit_unsigned(&self, call: RuntimeCall) -> Result<String, String> {
+		let extrinsic = ehr_runtime::UncheckedExtrinsic::new_bare(call);
 		let hash =
 			self.node.rpc("author_submitExtrinsic", rpc_params![format!("0x{}", hex::encode(extrinsic.encode()))])?;
 		Ok(hash.to_string())

@@ -45,6 +45,7 @@ pub mod cli;
 pub mod council;
 pub mod ehr;
 pub mod fhir;
+pub mod netns;
 pub mod s3;
 pub mod web;
 
@@ -290,7 +291,11 @@ pub struct Node {
 	/// Owns `base` when the harness created it; removed when dropped (kept
 	/// when the test panics).
 	temp: Option<TempDir>,
-	/// The JSON-RPC port (HTTP and WebSocket) on 127.0.0.1.
+	/// The address its JSON-RPC answers on: 127.0.0.1, or its lab host's.
+	host: String,
+	/// The network namespace it runs in, for a node on a [`netns::Lab`] host.
+	netns: Option<String>,
+	/// The JSON-RPC port (HTTP and WebSocket) on `host`.
 	rpc_port: u16,
 	/// The libp2p port.
 	p2p_port: u16,
@@ -350,6 +355,33 @@ impl Node {
 		node_key_hex: Option<&str>,
 	) -> Node {
 		let mut node = Node::prepare(name, chain, extra_args, base_path, node_key_hex);
+		node.spawn_process();
+		node
+	}
+
+	/// Like [`Node::spawn`], on a [`netns::Lab`] host: the process runs in
+	/// the host's network namespace, listens for peers on its address, and
+	/// serves JSON-RPC on it (`--unsafe-rpc-external --rpc-cors all`), where
+	/// the test reaches it over the lab's bridge.
+	pub fn spawn_on(
+		host: &netns::LabHost,
+		name: &str,
+		chain: &str,
+		extra_args: &[String],
+		node_key_hex: Option<&str>,
+	) -> Node {
+		let mut node = Node::prepare(name, chain, extra_args, None, node_key_hex);
+		// `--listen-addr` replaces `--port` (the two may not be given together).
+		if let Some(at) = node.args.iter().position(|a| a == "--port") {
+			node.args.drain(at..at + 2);
+		}
+		let listen = format!("/ip4/{}/tcp/{}", host.ip, node.p2p_port);
+		// Any Host header: the test calls the node by its lab address.
+		node.args.extend(
+			["--listen-addr", &listen, "--unsafe-rpc-external", "--rpc-cors", "all"].map(String::from),
+		);
+		node.host = host.ip.clone();
+		node.netns = Some(host.netns.clone());
 		node.spawn_process();
 		node
 	}
@@ -420,6 +452,8 @@ impl Node {
 			log: base.join("node.log"),
 			base,
 			temp,
+			host: "127.0.0.1".into(),
+			netns: None,
 			rpc_port,
 			p2p_port,
 			log_offset: 0,
@@ -455,7 +489,15 @@ impl Node {
 		let stderr =
 			log.try_clone().unwrap_or_else(|e| panic!("{}: cannot duplicate the log file handle: {e}", self.name));
 
-		let child = dies_with_the_test(&mut Command::new(&binary))
+		let mut command = match &self.netns {
+			Some(netns) => {
+				let mut command = Command::new("ip");
+				command.args(["netns", "exec", netns]).arg(&binary);
+				command
+			},
+			None => Command::new(&binary),
+		};
+		let child = dies_with_the_test(&mut command)
 			.args(&self.args)
 			.envs(self.env.iter().map(|(key, value)| (key, value)))
 			.stdin(Stdio::null())
@@ -471,8 +513,8 @@ impl Node {
 	/// reports that one of its ports was taken (see
 	/// [`Node::check_listen_addresses`]).
 	pub fn wait_ready(&mut self) {
-		let port = self.rpc_port;
-		self.wait_for(STARTUP_TIMEOUT, &format!("its JSON-RPC server to answer on 127.0.0.1:{port}"), |node| {
+		let (host, port) = (self.host.clone(), self.rpc_port);
+		self.wait_for(STARTUP_TIMEOUT, &format!("its JSON-RPC server to answer on {host}:{port}"), |node| {
 			node.check_listen_addresses();
 			node.rpc("system_health", rpc_params![]).map(|_| true)
 		});
@@ -486,10 +528,12 @@ impl Node {
 	fn check_listen_addresses(&self) {
 		let log = self.current_log();
 		if let Some(line) = log.lines().find(|line| line.contains(RPC_LISTENING_LINE)) {
-			let expected = format!("127.0.0.1:{},", self.rpc_port);
+			// 127.0.0.1 for a node on loopback, 0.0.0.0 for one on a lab host.
+			let listening = if self.netns.is_some() { "0.0.0.0" } else { "127.0.0.1" };
+			let expected = format!("{listening}:{},", self.rpc_port);
 			assert!(
 				line.contains(&expected),
-				"{}: its JSON-RPC server is not on 127.0.0.1:{} (the port was taken, so the node fell back \
+				"{}: its JSON-RPC server is not on {listening}:{} (the port was taken, so the node fell back \
 				 to another one): {line}",
 				self.name,
 				self.rpc_port
@@ -582,7 +626,7 @@ impl Node {
 
 	/// Calls a JSON-RPC method over HTTP and returns its result.
 	pub fn rpc(&self, method: &str, params: ArrayParams) -> Result<Value, String> {
-		rpc_at(self.rpc_port, method, params).map_err(|e| format!("{}: {e}", self.name))
+		rpc_on(&self.host, self.rpc_port, method, params).map_err(|e| format!("{}: {e}", self.name))
 	}
 
 	/// Waits until the node's best block is at least `number`.
@@ -717,7 +761,13 @@ impl Drop for Node {
 /// Calls JSON-RPC `method` with `params` on the node answering HTTP on
 /// 127.0.0.1:`port` (any node, not only one this harness started).
 pub fn rpc_at(port: u16, method: &str, params: ArrayParams) -> Result<Value, String> {
-	let url = format!("http://127.0.0.1:{port}");
+	rpc_on("127.0.0.1", port, method, params)
+}
+
+/// Calls JSON-RPC `method` with `params` on the node answering HTTP on
+/// `host`:`port`.
+pub fn rpc_on(host: &str, port: u16, method: &str, params: ArrayParams) -> Result<Value, String> {
+	let url = format!("http://{host}:{port}");
 	let runtime = tokio::runtime::Builder::new_current_thread()
 		.enable_all()
 		.build()

@@ -18,7 +18,13 @@ export function sentence(error) {
 		return 'This account is not registered on the chain; ask a hospital to register you first.';
 	}
 	if (/Custom error: 202|Custom error: 203/.test(text)) {
-		return 'Your hospital-wide transaction allowance is used up for now (rate limit); try again in a minute.';
+		return 'Your transaction allowance is used up for now (rate limit); try again in a minute.';
+	}
+	if (/Custom error: 204/.test(text)) {
+		return 'This account may not do that on the chain; sign with the account whose role it is.';
+	}
+	if (/Custom error: 205/.test(text)) {
+		return 'This is too large to send at once; share fewer records in one go.';
 	}
 	if (/WebSocket|disconnected|ECONNREFUSED|Unable to connect|Failed to fetch|NetworkError/i.test(text)) {
 		return 'The hospital node cannot be reached; check the endpoint and that the node is running.';

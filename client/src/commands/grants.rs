@@ -147,9 +147,18 @@ async fn resolve_proxies(chain: &Chain, names: &[String]) -> Result<Vec<(Account
 		let account = match parse_account(name) {
 			Ok(account) => account,
 			Err(_) => {
-				hospitals.iter().find(|(_, n)| n.eq_ignore_ascii_case(name.trim())).map(|(a, _)| *a).ok_or_else(
-					|| anyhow!("no member hospital is called `{name}`; give its SS58 account or exact name"),
-				)?
+				// The chain keeps names distinct in this form; resolve only an
+				// exact match, and refuse a name that matches more than one.
+				let key = ehr_primitives::consortium::hospital_name_key(name);
+				let mut matches =
+					hospitals.iter().filter(|(_, n)| ehr_primitives::consortium::hospital_name_key(n) == key);
+				match (matches.next(), matches.next()) {
+					(Some((account, _)), None) => *account,
+					(Some(_), Some(_)) => {
+						bail!("more than one member hospital is called `{name}`; give the SS58 account of the one you mean")
+					},
+					_ => bail!("no member hospital is called `{name}`; give its SS58 account or exact name"),
+				}
 			},
 		};
 		let info = proxies

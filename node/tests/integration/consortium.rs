@@ -177,12 +177,26 @@ fn the_runtime_is_upgraded_by_vote() {
 	let before = chain.spec_version().expect("the spec version");
 	let code = ehr_runtime::upgrade_test_wasm::WASM_BINARY.expect("the upgrade test wasm was built").to_vec();
 
-	let set_code = RuntimeCall::Consortium(pallet_consortium::Call::dispatch_as_root {
-		call: Box::new(RuntimeCall::System(frame_system::Call::set_code { code })),
+	// The motion carries the code's hash; the code itself follows as an
+	// unsigned transaction that only the authorized hash admits (no signed
+	// transaction may be as long as a runtime, docs/admission.md).
+	let code_hash = sp_core::H256::from(sp_crypto_hashing::blake2_256(&code));
+	let authorize = RuntimeCall::Consortium(pallet_consortium::Call::dispatch_as_root {
+		call: Box::new(RuntimeCall::System(frame_system::Call::authorize_upgrade { code_hash })),
 	});
 
-	step("3 of 4 ayes upgrade the runtime");
-	council.decide(set_code, 3, Sr25519Keyring::Alice, &[Sr25519Keyring::Bob, Sr25519Keyring::Dave]);
+	step("3 of 4 ayes authorize the upgrade");
+	council.decide(authorize, 3, Sr25519Keyring::Alice, &[Sr25519Keyring::Bob, Sr25519Keyring::Dave]);
+	step("code other than the authorized one is refused by the pool");
+	let mut other = code.clone();
+	other.push(0);
+	chain
+		.submit_unsigned(RuntimeCall::System(frame_system::Call::apply_authorized_upgrade { code: other }))
+		.expect_err("unauthorized code is refused");
+	step("anyone submits the authorized code, and the runtime is upgraded");
+	chain
+		.submit_unsigned(RuntimeCall::System(frame_system::Call::apply_authorized_upgrade { code }))
+		.expect("the authorized code is accepted");
 	for node in network.nodes() {
 		let chain = Chain::connect(node);
 		chain.wait(CHAIN_TIMEOUT, "the new spec version", |chain| Ok((chain.spec_version()? > before).then_some(())));
@@ -207,12 +221,13 @@ fn unregistered_accounts_are_refused_and_rate_limits_hold() {
 	let mut node = Node::start("alice", "dev", &[], None, None);
 	node.wait_for(CHAIN_TIMEOUT, "block #2", |node| Ok(node.best_number()? >= 2));
 	let chain = Chain::connect(&node);
-	let remark = |text: &str| RuntimeCall::System(frame_system::Call::remark { remark: text.as_bytes().to_vec() });
+	// A patient's cheapest call: revoking a grant that does not exist fails
+	// in dispatch, but is admitted, included and counted like any other.
+	let cheap = |text: &str| RuntimeCall::Ehr(ehr_runtime::EhrCall::revoke { grant: 1_000_000 + text.len() as u64 });
 	let patient = sr25519::Pair::from_string("//ConsortiumTestPatient", None).expect("a dev key");
 
 	step("an unregistered account is refused with its reason");
-	let refused =
-		chain.submit(&patient, remark("hello")).expect_err("an unregistered account's transaction is refused");
+	let refused = chain.submit(&patient, cheap("hello")).expect_err("an unregistered account's transaction is refused");
 	assert!(
 		refused.contains(&format!("Custom error: {}", admission_error::UNREGISTERED)),
 		"unexpected reason: {refused}"
@@ -233,9 +248,10 @@ fn unregistered_accounts_are_refused_and_rate_limits_hold() {
 	});
 
 	step("the consortium (sudo on a dev chain) limits people to 2 transactions per 10 blocks");
+	let defaults = RateLimits::default();
 	let limits = RateLimits {
-		person: RateLimit { transactions: 2, blocks: 10 },
-		hospital: RateLimit { transactions: 1000, blocks: 10 },
+		person: RateLimit { units: 2, blocks: 10, ..defaults.person },
+		hospital: RateLimit { units: 1000, blocks: 10, ..defaults.hospital },
 	};
 	chain
 		.submit(
@@ -254,7 +270,7 @@ fn unregistered_accounts_are_refused_and_rate_limits_hold() {
 	let account: AccountId = patient.public().into();
 	let nonce: u32 = chain.call("AccountNonceApi_account_nonce", account.clone()).expect("the account nonce");
 	let flooding = chain
-		.submit_with_nonce(&patient, remark("far ahead"), nonce + 2)
+		.submit_with_nonce(&patient, cheap("far ahead"), nonce + 2)
 		.expect_err("a nonce beyond the window's allowance is refused");
 	assert!(
 		flooding.contains(&format!("Custom error: {}", admission_error::POOL_ALLOWANCE_EXCEEDED)),
@@ -263,7 +279,7 @@ fn unregistered_accounts_are_refused_and_rate_limits_hold() {
 
 	step("two transactions pass, the third is refused until the window passes");
 	for text in ["one", "two"] {
-		chain.submit(&patient, remark(text)).expect("within the limit");
+		chain.submit(&patient, cheap(text)).expect("within the limit");
 	}
 	chain.wait(CHAIN_TIMEOUT, "both to be counted on chain", |chain| {
 		let raw: &[u8] = account.as_ref();
@@ -271,11 +287,11 @@ fn unregistered_accounts_are_refused_and_rate_limits_hold() {
 		let window: Option<(u32, u32)> = chain.storage("Consortium", "Windows", &key)?;
 		Ok(window.filter(|(_, count)| *count == 2).map(|_| ()))
 	});
-	let limited = chain.submit(&patient, remark("three")).expect_err("the third transaction in the window is refused");
+	let limited = chain.submit(&patient, cheap("three")).expect_err("the third transaction in the window is refused");
 	assert!(
 		limited.contains(&format!("Custom error: {}", admission_error::RATE_LIMITED)),
 		"unexpected reason: {limited}"
 	);
-	chain.wait(CHAIN_TIMEOUT, "the next window", |chain| Ok(chain.submit(&patient, remark("three")).ok().map(|_| ())));
+	chain.wait(CHAIN_TIMEOUT, "the next window", |chain| Ok(chain.submit(&patient, cheap("three")).ok().map(|_| ())));
 	node.assert_running();
 }

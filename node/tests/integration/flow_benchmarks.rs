@@ -230,8 +230,8 @@ fn bench_request_latency_and_record_throughput() {
 	// second) would cap the bursts below; the Council raises it by vote, as a
 	// consortium expecting this volume would.
 	let limits = RateLimits {
-		person: RateLimit { transactions: 20, blocks: 20 },
-		hospital: RateLimit { transactions: 1_000_000, blocks: 20 },
+		hospital: RateLimit { units: 1_000_000, ..RateLimits::default().hospital },
+		..RateLimits::default()
 	};
 	Council { chain: &chain }.decide(
 		RuntimeCall::Consortium(pallet_consortium::Call::set_rate_limits { limits }),

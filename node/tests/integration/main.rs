@@ -8,8 +8,11 @@
 //! Run one scenario with `./scripts/test --test integration SCENARIO::`,
 //! e.g. `consortium::`.
 
+mod admission;
 mod bad_input;
+mod budget_load;
 mod consortium;
+mod deploy;
 mod dev_node;
 mod end_to_end;
 mod fhir_import;
@@ -17,6 +20,7 @@ mod flow_benchmarks;
 mod hospital_setup;
 mod local_network;
 mod node_services;
+mod partition;
 mod polkadot_js;
 mod portal;
 mod sync_protocol;

@@ -11,7 +11,7 @@ use codec::{Decode, DecodeWithMemTracking, Encode};
 use core::marker::PhantomData;
 use frame_support::{
 	dispatch::DispatchInfo,
-	pallet_prelude::{TransactionSource, Weight},
+	pallet_prelude::{TransactionPriority, TransactionSource, Weight},
 	traits::OriginTrait,
 	DefaultNoBound,
 };
@@ -26,18 +26,29 @@ use sp_runtime::{
 	DispatchResult,
 };
 
+/// The priority of a transaction in the pool by its signer's kind: a node
+/// account's protocol work (cfrags, read confirmations) first, then
+/// hospitals, then people, so a full pool drops people's transactions first.
+pub fn priority_of(class: AccountClass) -> TransactionPriority {
+	match class {
+		AccountClass::HospitalNode => 3 << 40,
+		AccountClass::Hospital => 2 << 40,
+		AccountClass::Person => 1 << 40,
+	}
+}
+
+/// How many signers may share one window: a hospital and its node accounts.
+/// Each node account may queue a quarter of what the window has left.
+const NODE_ACCOUNT_SHARE: u32 = ehr_primitives::MAX_PROXY_ACCOUNTS;
+
 impl<T: Config> Pallet<T> {
-	/// The limit `who` transacts under and the account whose window counts
-	/// it; an error if it is not registered.
-	fn admission(who: &T::AccountId) -> Result<(RateLimit, T::AccountId), TransactionValidityError> {
-		let limits = Limits::<T>::get();
+	/// The kind of `who`, the limit it transacts under and the account whose
+	/// window counts it; an error if it is not registered.
+	pub fn admission(who: &T::AccountId) -> Result<(AccountClass, RateLimit, T::AccountId), TransactionValidityError> {
 		let admission =
 			T::Registry::admission_of(who).ok_or(InvalidTransaction::Custom(admission_error::UNREGISTERED))?;
-		let limit = match admission.class {
-			AccountClass::Hospital => limits.hospital,
-			AccountClass::Person => limits.person,
-		};
-		Ok((limit, admission.counted_as))
+		let limit = admission.class.limit(&Limits::<T>::get());
+		Ok((admission.class, limit, admission.counted_as))
 	}
 
 	/// `counted_as`'s window as it stands at `now`: the stored one, or a
@@ -53,17 +64,54 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// How many more transactions `who` may have admitted in its current
-	/// window (shared with its hospital for a node account); an error if it
-	/// is not registered.
+	/// How many more units `who` may have admitted in its current window
+	/// (shared with its hospital for a node account); an error if it is not
+	/// registered.
 	pub fn remaining_allowance(who: &T::AccountId) -> Result<u32, TransactionValidityError> {
-		let (limit, counted_as) = Self::admission(who)?;
+		let (_, limit, counted_as) = Self::admission(who)?;
 		let window = Self::current_window(&counted_as, &limit, frame_system::Pallet::<T>::block_number());
-		Ok(limit.transactions.saturating_sub(window.count))
+		Ok(limit.units.saturating_sub(window.count))
+	}
+
+	/// The units a transaction of `who` costs: what `call` counts as, its
+	/// encoded length `len` and its weight's `ref_time`, by `who`'s limit.
+	///
+	/// Fails with
+	/// - `Custom(UNREGISTERED)` if `who` is not registered;
+	/// - `Custom(TOO_LARGE)` if the transaction is longer than the limit's
+	///   `max_length` or costs more than a whole window.
+	pub fn units_of(
+		who: &T::AccountId,
+		call: &<T as frame_system::Config>::RuntimeCall,
+		len: usize,
+		ref_time: u64,
+	) -> Result<(AccountClass, u32), TransactionValidityError> {
+		let (class, limit, _) = Self::admission(who)?;
+		let cost = limit
+			.cost(T::AdmissionCost::admission_cost(call), len, ref_time)
+			.filter(|cost| *cost <= limit.units)
+			.ok_or(InvalidTransaction::Custom(admission_error::TOO_LARGE))?;
+		Ok((class, cost))
+	}
+
+	/// [`Self::units_of`], after checking that `who`'s kind may make `call`
+	/// ([`CallPolicy`]); fails with `Custom(CALL_NOT_ADMITTED)` if not.
+	pub fn transaction_cost(
+		who: &T::AccountId,
+		call: &<T as frame_system::Config>::RuntimeCall,
+		len: usize,
+		ref_time: u64,
+	) -> Result<(AccountClass, u32), TransactionValidityError> {
+		let (class, _, _) = Self::admission(who)?;
+		if !T::CallPolicy::admits(class, who, call) {
+			return Err(InvalidTransaction::Custom(admission_error::CALL_NOT_ADMITTED).into());
+		}
+		Self::units_of(who, call, len, ref_time)
 	}
 
 	/// Checks that `who` is registered and its window has room for a
-	/// transaction that counts as `cost` transactions.
+	/// transaction that costs `cost` units. Fails with `Custom(UNREGISTERED)`
+	/// or `Custom(RATE_LIMITED)`.
 	pub fn check_admission(who: &T::AccountId, cost: u32) -> Result<(), TransactionValidityError> {
 		if Self::remaining_allowance(who)? < cost.max(1) {
 			return Err(InvalidTransaction::Custom(admission_error::RATE_LIMITED).into());
@@ -71,13 +119,13 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Checks admission again and counts a transaction of `who` that counts
-	/// as `cost` transactions in its window.
+	/// Checks admission again and counts `cost` units of a transaction of
+	/// `who` in its window. Fails as [`Self::check_admission`] does.
 	pub fn note_transaction(who: &T::AccountId, cost: u32) -> Result<(), TransactionValidityError> {
-		let (limit, counted_as) = Self::admission(who)?;
+		let (_, limit, counted_as) = Self::admission(who)?;
 		let mut window = Self::current_window(&counted_as, &limit, frame_system::Pallet::<T>::block_number());
 		let count = window.count.saturating_add(cost.max(1));
-		if count > limit.transactions {
+		if count > limit.units {
 			return Err(InvalidTransaction::Custom(admission_error::RATE_LIMITED).into());
 		}
 		window.count = count;
@@ -85,13 +133,27 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Checks that a transaction with `nonce` from `who` fits in what its
-	/// window leaves: the transactions `who` has waiting in the pool (nonces
-	/// from its account nonce up) may not outnumber its remaining allowance.
-	pub fn check_pool_allowance(who: &T::AccountId, nonce: T::Nonce) -> Result<(), TransactionValidityError> {
+	/// Checks that a transaction with `nonce` from `who`, costing `cost`
+	/// units, fits in what its window leaves together with the transactions
+	/// `who` has waiting in the pool (nonces from its account nonce up),
+	/// each taken to cost as much as this one: `(ahead + 1) * cost` may not
+	/// exceed the remaining allowance, of which a node account may take only
+	/// a quarter (a hospital has up to four). So one account's pool entries
+	/// are bounded by its window, not only by its count of transactions.
+	/// Fails with `Custom(POOL_ALLOWANCE_EXCEEDED)`.
+	pub fn check_pool_allowance(
+		who: &T::AccountId,
+		nonce: T::Nonce,
+		cost: u32,
+	) -> Result<(), TransactionValidityError> {
+		let (class, _, _) = Self::admission(who)?;
 		let account_nonce = frame_system::Pallet::<T>::account_nonce(who);
 		let ahead: u32 = nonce.saturating_sub(account_nonce).unique_saturated_into();
-		if ahead >= Self::remaining_allowance(who)? {
+		let mut remaining = Self::remaining_allowance(who)?;
+		if class == AccountClass::HospitalNode && ahead > 0 {
+			remaining /= NODE_ACCOUNT_SHARE;
+		}
+		if ahead.saturating_add(1).saturating_mul(cost.max(1)) > remaining {
 			return Err(InvalidTransaction::Custom(admission_error::POOL_ALLOWANCE_EXCEEDED).into());
 		}
 		Ok(())
@@ -99,11 +161,16 @@ impl<T: Config> Pallet<T> {
 }
 
 /// Admits a signed transaction only if its signer is registered (member
-/// hospital, hospital node account, patient or provider) and within its rate
-/// limit, counting the call as [`Config::AdmissionCost`] says (a batch of
-/// records as one transaction per record); otherwise the pool refuses it with `InvalidTransaction::Custom`
-/// [`admission_error::UNREGISTERED`] or [`admission_error::RATE_LIMITED`].
-/// Unsigned and inherent transactions pass through.
+/// hospital, hospital node account, patient or provider), its kind of
+/// account may make the call ([`Config::CallPolicy`]), and it fits in the
+/// signer's window: it costs the units [`RateLimit::cost`] gives for the
+/// call ([`Config::AdmissionCost`]: a batch of records counts one per
+/// record), its encoded length and its weight. Otherwise the pool, and the
+/// block, refuse it with `InvalidTransaction::Custom`
+/// [`admission_error::UNREGISTERED`], [`admission_error::CALL_NOT_ADMITTED`],
+/// [`admission_error::TOO_LARGE`] or [`admission_error::RATE_LIMITED`].
+/// The pool orders admitted transactions by the signer's kind
+/// ([`priority_of`]). Unsigned and inherent transactions pass through.
 #[derive(Encode, Decode, DecodeWithMemTracking, DefaultNoBound, Clone, Eq, PartialEq, TypeInfo)]
 #[scale_info(skip_type_params(T))]
 pub struct CheckRegistered<T>(PhantomData<T>);
@@ -127,19 +194,20 @@ where
 {
 	const IDENTIFIER: &'static str = "CheckRegistered";
 	type Implicit = ();
-	type Val = Option<T::AccountId>;
+	/// The signer and the units its transaction costs.
+	type Val = Option<(T::AccountId, u32)>;
 	type Pre = ();
 
-	fn weight(&self, _call: &<T as frame_system::Config>::RuntimeCall) -> Weight {
-		<T as Config>::WeightInfo::check_registered()
+	fn weight(&self, call: &<T as frame_system::Config>::RuntimeCall) -> Weight {
+		<T as Config>::WeightInfo::check_registered().saturating_add(T::CallPolicy::weight(call))
 	}
 
 	fn validate(
 		&self,
 		origin: <T as frame_system::Config>::RuntimeOrigin,
 		call: &<T as frame_system::Config>::RuntimeCall,
-		_info: &DispatchInfoOf<<T as frame_system::Config>::RuntimeCall>,
-		_len: usize,
+		info: &DispatchInfoOf<<T as frame_system::Config>::RuntimeCall>,
+		len: usize,
 		_self_implicit: Self::Implicit,
 		_inherited_implication: &impl Encode,
 		_source: TransactionSource,
@@ -147,20 +215,22 @@ where
 		let Some(who) = origin.as_signer().cloned() else {
 			return Ok((ValidTransaction::default(), None, origin));
 		};
-		Pallet::<T>::check_admission(&who, T::AdmissionCost::admission_cost(call))?;
-		Ok((ValidTransaction::default(), Some(who), origin))
+		let (class, cost) = Pallet::<T>::transaction_cost(&who, call, len, info.total_weight().ref_time())?;
+		Pallet::<T>::check_admission(&who, cost)?;
+		let validity = ValidTransaction { priority: priority_of(class), ..ValidTransaction::default() };
+		Ok((validity, Some((who, cost)), origin))
 	}
 
 	fn prepare(
 		self,
 		val: Self::Val,
 		_origin: &<T as frame_system::Config>::RuntimeOrigin,
-		call: &<T as frame_system::Config>::RuntimeCall,
+		_call: &<T as frame_system::Config>::RuntimeCall,
 		_info: &DispatchInfoOf<<T as frame_system::Config>::RuntimeCall>,
 		_len: usize,
 	) -> Result<Self::Pre, TransactionValidityError> {
-		if let Some(who) = val {
-			Pallet::<T>::note_transaction(&who, T::AdmissionCost::admission_cost(call))?;
+		if let Some((who, cost)) = val {
+			Pallet::<T>::note_transaction(&who, cost)?;
 		}
 		Ok(())
 	}
@@ -168,12 +238,12 @@ where
 
 /// frame-system's nonce check with the pool allowance added: besides what
 /// `CheckNonce` checks (a nonce not below the account's; a future nonce
-/// waits for its predecessors), a transaction whose nonce is as far ahead of
-/// the account's nonce as the signer's remaining rate-limit allowance is
-/// refused with `InvalidTransaction::Custom`
-/// [`admission_error::POOL_ALLOWANCE_EXCEEDED`]. So one account can put no
-/// more transactions into any node's pool than its window would admit into
-/// blocks.
+/// waits for its predecessors), a transaction that would not fit in what the
+/// signer's window leaves after the transactions it already has waiting
+/// ([`Pallet::check_pool_allowance`]) is refused with
+/// `InvalidTransaction::Custom` [`admission_error::POOL_ALLOWANCE_EXCEEDED`].
+/// So one account can put into any node's pool about what its window would
+/// admit into blocks, not more.
 ///
 /// It encodes exactly as `CheckNonce` (one compact nonce) and keeps its
 /// identifier, so wallets (polkadot-js, subxt) fill it in as they fill in
@@ -216,9 +286,9 @@ where
 	fn validate(
 		&self,
 		origin: <T as frame_system::Config>::RuntimeOrigin,
-		_call: &<T as frame_system::Config>::RuntimeCall,
-		_info: &DispatchInfoOf<<T as frame_system::Config>::RuntimeCall>,
-		_len: usize,
+		call: &<T as frame_system::Config>::RuntimeCall,
+		info: &DispatchInfoOf<<T as frame_system::Config>::RuntimeCall>,
+		len: usize,
 		_self_implicit: Self::Implicit,
 		_inherited_implication: &impl Encode,
 		_source: TransactionSource,
@@ -227,7 +297,8 @@ where
 			return Ok((ValidTransaction::default(), None, origin));
 		};
 		let nonce = frame_system::CheckNonce::<T>::validate_nonce_for_account(&who, self.0)?;
-		Pallet::<T>::check_pool_allowance(&who, self.0)?;
+		let (_, cost) = Pallet::<T>::units_of(&who, call, len, info.total_weight().ref_time())?;
+		Pallet::<T>::check_pool_allowance(&who, self.0, cost)?;
 		let validity =
 			ValidTransaction { requires: nonce.requires, provides: nonce.provides, ..ValidTransaction::default() };
 		Ok((validity, Some(who), origin))

@@ -22,11 +22,22 @@ impl<T: Config> Pallet<T> {
 		actual
 	}
 
-	/// Checks that each limit admits at least one transaction per window of
-	/// at least one block.
+	/// Checks that each limit admits at least one unit per window of at
+	/// least one block, prices a unit at some bytes and some compute, and
+	/// admits transactions of at least 1 KiB and at most the length a block
+	/// takes for normal transactions.
 	pub(crate) fn ensure_limits(limits: &RateLimits) -> Result<(), Error<T>> {
+		let block_length = <T as frame_system::Config>::BlockLength::get();
+		let normal = *block_length.max.get(frame_support::dispatch::DispatchClass::Normal);
 		for limit in [limits.person, limits.hospital] {
-			ensure!(limit.transactions > 0 && limit.blocks > 0, Error::<T>::InvalidRateLimit);
+			ensure!(
+				limit.units > 0
+					&& limit.blocks > 0
+					&& limit.unit_length > 0
+					&& limit.unit_ref_time > 0
+					&& (1024..=normal).contains(&limit.max_length),
+				Error::<T>::InvalidRateLimit
+			);
 		}
 		Ok(())
 	}

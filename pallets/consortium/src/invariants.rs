@@ -9,15 +9,20 @@ use sp_runtime::traits::Zero;
 
 #[cfg(any(feature = "try-runtime", test))]
 impl<T: Config> Pallet<T> {
-	/// Checks that only members have profiles and endpoints, that every peer
+	/// Checks that only members have profiles and endpoints, that names are
+	/// distinct ignoring case and white space, that every peer
 	/// id is valid and belongs to one hospital, that every endpoint list is
 	/// non-empty and lists distinct WebSocket URLs, that the rate limits admit something and that
 	/// sessions last at least a block. Fails with the first invariant that
 	/// does not hold.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let mut seen = alloc::vec::Vec::new();
+		let mut names = alloc::vec::Vec::new();
 		for (hospital, profile) in Profiles::<T>::iter() {
 			ensure!(T::Members::contains(&hospital), "a profile of a hospital that is not a member");
+			let name = crate::types::hospital_name_key(&alloc::string::String::from_utf8_lossy(&profile.name));
+			ensure!(!names.contains(&name), "two hospitals have the same name");
+			names.push(name);
 			for peer_id in profile.peer_ids.iter() {
 				ensure!(is_peer_id(peer_id), "a profile lists an invalid peer id");
 				ensure!(!seen.contains(peer_id), "a peer id listed by two hospitals");

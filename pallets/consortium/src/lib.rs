@@ -32,6 +32,7 @@ pub use pallet::*;
 mod admission;
 mod governance;
 mod invariants;
+pub mod migrations;
 mod profiles;
 pub mod types;
 mod validators;
@@ -68,7 +69,7 @@ pub mod pallet {
 	use sp_runtime::traits::Dispatchable;
 
 	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -90,6 +91,8 @@ pub mod pallet {
 		type Registry: AccountRegistry<Self::AccountId>;
 		/// How many transactions each call counts as toward the rate limit.
 		type AdmissionCost: AdmissionCost<<Self as frame_system::Config>::RuntimeCall>;
+		/// Which calls each kind of registered account may submit.
+		type CallPolicy: CallPolicy<Self::AccountId, <Self as frame_system::Config>::RuntimeCall>;
 		/// Whether a hospital has set session keys (pallet-session's `NextKeys`).
 		type SessionKeys: frame_support::traits::Contains<Self::AccountId>;
 		/// Ends the current session and starts the next (the runtime's
@@ -153,6 +156,9 @@ pub mod pallet {
 			for (hospital, name, peer_ids) in &self.profiles {
 				let profile = Pallet::<T>::profile_from_text(name, peer_ids)
 					.unwrap_or_else(|e| panic!("genesis profile of {hospital:?}: {e}"));
+				Pallet::<T>::ensure_distinct_profile(hospital, &profile).unwrap_or_else(|e| {
+					panic!("genesis profile of {hospital:?}: {e:?} (another hospital has its name or a peer id)")
+				});
 				Profiles::<T>::insert(hospital, profile);
 			}
 			for (hospital, urls) in &self.endpoints {
@@ -195,15 +201,21 @@ pub mod pallet {
 	pub enum Error<T> {
 		/// Only a member hospital may do this.
 		NotAMember,
-		/// The hospital name is empty, too long or not UTF-8.
+		/// The hospital name is empty, too long, not UTF-8, only white space,
+		/// or has a control or invisible formatting character.
 		InvalidName,
+		/// Another member hospital has this name (ignoring case and white
+		/// space); choose one that tells the hospitals apart.
+		NameTaken,
 		/// A peer id is not a libp2p peer id in base58 text.
 		InvalidPeerId,
 		/// More peer ids than a hospital may register.
 		TooManyPeerIds,
 		/// The same peer id appears twice, or another hospital registered it.
 		PeerIdTaken,
-		/// A rate limit admits no transaction or has an empty window.
+		/// A rate limit admits no transaction, has an empty window, prices a
+		/// unit at zero bytes or zero compute, or admits transactions
+		/// shorter than 1 KiB or longer than a block takes.
 		InvalidRateLimit,
 		/// A session must last at least one block.
 		InvalidSessionLength,
@@ -212,6 +224,9 @@ pub mod pallet {
 		InvalidEndpoint,
 		/// The same endpoint appears twice.
 		DuplicateEndpoint,
+		/// The member already has as many council motions open as one
+		/// member may; wait until one is closed.
+		TooManyOpenMotions,
 	}
 
 	#[pallet::hooks]

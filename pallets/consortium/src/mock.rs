@@ -80,7 +80,8 @@ impl AccountRegistry<u64> for Registry {
 			Some(Admission { class: AccountClass::Hospital, counted_as: *who })
 		} else if let Some(hospital) = NODES.with(|n| n.borrow().iter().find(|(node, _)| node == who).map(|(_, h)| *h))
 		{
-			Members::contains(&hospital).then_some(Admission { class: AccountClass::Hospital, counted_as: hospital })
+			Members::contains(&hospital)
+				.then_some(Admission { class: AccountClass::HospitalNode, counted_as: hospital })
 		} else if PEOPLE.with(|p| p.borrow().contains(who)) {
 			Some(Admission { class: AccountClass::Person, counted_as: *who })
 		} else {
@@ -112,28 +113,43 @@ impl AdmissionCost<RuntimeCall> for RemarkBytesCount {
 	}
 }
 
+/// People may not make `system.remark_with_event`; everyone may make every
+/// other call.
+pub struct NoEventRemarksForPeople;
+impl CallPolicy<u64, RuntimeCall> for NoEventRemarksForPeople {
+	fn admits(class: AccountClass, _who: &u64, call: &RuntimeCall) -> bool {
+		!(class == AccountClass::Person
+			&& matches!(call, RuntimeCall::System(frame_system::Call::remark_with_event { .. })))
+	}
+}
+
+/// A limit of `units` per `blocks`-block window, with transactions up to
+/// 4 KiB, a unit per KiB and per microsecond of compute.
+pub fn limit(units: u32, blocks: u32) -> RateLimit {
+	RateLimit { units, blocks, max_length: 4096, unit_length: 1024, unit_ref_time: 1_000_000 }
+}
+
 impl pallet_consortium::Config for Test {
 	type RuntimeCall = RuntimeCall;
 	type Members = Members;
 	type GovernanceOrigin = EnsureRoot<u64>;
 	type Registry = Registry;
 	type AdmissionCost = RemarkBytesCount;
+	type CallPolicy = NoEventRemarksForPeople;
 	type SessionKeys = SessionKeys;
 	type SessionRotation = ();
 	type WeightInfo = ();
 }
 
 /// Genesis with hospital A's profile (node key 1) and endpoint, person
-/// limit 3 per 5 blocks and 10-block sessions.
+/// limit 3 units per 5 blocks, hospital limit 100 (both [`limit`]) and
+/// 10-block sessions.
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().expect("mock genesis builds");
 	pallet_consortium::GenesisConfig::<Test> {
 		profiles: vec![(HOSPITAL_A, "Hospital A".into(), vec![PEER_1.into()])],
 		endpoints: vec![(HOSPITAL_A, vec![ENDPOINT_A.into()])],
-		rate_limits: Some(RateLimits {
-			person: RateLimit { transactions: 3, blocks: 5 },
-			hospital: RateLimit { transactions: 100, blocks: 5 },
-		}),
+		rate_limits: Some(RateLimits { person: limit(3, 5), hospital: limit(100, 5) }),
 		session_length: Some(10),
 	}
 	.assimilate_storage(&mut storage)

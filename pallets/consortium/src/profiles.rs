@@ -34,12 +34,17 @@ pub fn is_peer_id(text: &[u8]) -> bool {
 
 impl<T: Config> Pallet<T> {
 	/// Checks a name and peer ids that are already within their bounds: the
-	/// name is UTF-8 and not empty, every peer id is a base58 libp2p peer id
-	/// (at most 64 bytes each, so decoding them costs a bounded amount) and
-	/// none is listed twice. Fails with `InvalidName`, `InvalidPeerId` or
-	/// `PeerIdTaken`.
+	/// name is UTF-8 with something besides white space and no control or
+	/// invisible formatting character ([`is_hospital_name_char`]), every
+	/// peer id is a base58 libp2p peer id (at most 64 bytes each, so decoding
+	/// them costs a bounded amount) and none is listed twice. Fails with
+	/// `InvalidName`, `InvalidPeerId` or `PeerIdTaken`.
 	pub(crate) fn checked_profile(name: HospitalName, peer_ids: PeerIds) -> Result<HospitalProfile, Error<T>> {
-		ensure!(!name.is_empty() && core::str::from_utf8(&name).is_ok(), Error::<T>::InvalidName);
+		let text = core::str::from_utf8(&name).map_err(|_| Error::<T>::InvalidName)?;
+		ensure!(
+			!hospital_name_key(text).is_empty() && text.chars().all(is_hospital_name_char),
+			Error::<T>::InvalidName
+		);
 		for (index, peer_id) in peer_ids.iter().enumerate() {
 			ensure!(is_peer_id(peer_id), Error::<T>::InvalidPeerId);
 			ensure!(!peer_ids[..index].contains(peer_id), Error::<T>::PeerIdTaken);
@@ -92,20 +97,30 @@ impl<T: Config> Pallet<T> {
 	/// [`Self::profile_from_bytes`] for text (genesis), with the error as a sentence.
 	pub(crate) fn profile_from_text(name: &str, peer_ids: &[String]) -> Result<HospitalProfile, &'static str> {
 		Self::profile_from_bytes(name.as_bytes().to_vec(), peer_ids.iter().map(|p| p.as_bytes().to_vec()).collect())
-			.map_err(|e| match e {
-				Error::<T>::InvalidName => "the name must be 1 to 64 bytes of UTF-8",
+			.map_err(|e| {
+				match e {
+				Error::<T>::InvalidName => {
+					"the name must be 1 to 64 bytes of UTF-8, not only white space, with no control or invisible characters"
+				},
 				Error::<T>::InvalidPeerId => "a peer id is not a base58 libp2p peer id",
 				Error::<T>::TooManyPeerIds => "a hospital may register at most 4 peer ids",
 				Error::<T>::PeerIdTaken => "a peer id is listed twice",
 				_ => "the profile is invalid",
+			}
 			})
 	}
 
-	/// Whether another hospital's profile lists one of `peer_ids`.
-	fn peer_id_used_elsewhere(hospital: &T::AccountId, peer_ids: &PeerIds) -> bool {
-		Profiles::<T>::iter()
-			.filter(|(owner, _)| owner != hospital)
-			.any(|(_, profile)| profile.peer_ids.iter().any(|p| peer_ids.contains(p)))
+	/// Checks `profile` against every other hospital's, in one pass over
+	/// the profiles (at most one per member): fails with `NameTaken` when
+	/// another has the same name in [`hospital_name_key`]'s form, and with
+	/// `PeerIdTaken` when another lists one of its peer ids.
+	pub(crate) fn ensure_distinct_profile(hospital: &T::AccountId, profile: &HospitalProfile) -> Result<(), Error<T>> {
+		let key = hospital_name_key(&String::from_utf8_lossy(&profile.name));
+		for (_, other) in Profiles::<T>::iter().filter(|(owner, _)| owner != hospital) {
+			ensure!(hospital_name_key(&String::from_utf8_lossy(&other.name)) != key, Error::<T>::NameTaken);
+			ensure!(!other.peer_ids.iter().any(|p| profile.peer_ids.contains(p)), Error::<T>::PeerIdTaken);
+		}
+		Ok(())
 	}
 
 	/// Checks `origin` with [`EnsureHospital`](crate::EnsureHospital) and
@@ -120,11 +135,13 @@ impl<T: Config> Pallet<T> {
 
 	/// Replaces member `hospital`'s profile (the caller checked membership
 	/// with [`Self::ensure_hospital`]). Fails with the errors of
-	/// [`Self::checked_profile`], and with `PeerIdTaken` when another
-	/// hospital's profile lists one of the peer ids.
+	/// [`Self::checked_profile`], with `NameTaken` when another hospital has
+	/// the same name (ignoring case and white space), and with
+	/// `PeerIdTaken` when another hospital's profile lists one of the peer
+	/// ids.
 	pub(crate) fn do_set_profile(hospital: T::AccountId, name: HospitalName, peer_ids: PeerIds) -> DispatchResult {
 		let profile = Self::checked_profile(name, peer_ids)?;
-		ensure!(!Self::peer_id_used_elsewhere(&hospital, &profile.peer_ids), Error::<T>::PeerIdTaken);
+		Self::ensure_distinct_profile(&hospital, &profile)?;
 		Profiles::<T>::insert(&hospital, profile);
 		Self::deposit_event(Event::ProfileSet { hospital });
 		Ok(())

@@ -15,6 +15,7 @@ use crate::mock::{RuntimeEvent, System};
 
 mod admission;
 mod governance;
+mod migrations;
 mod profiles;
 mod validators;
 

@@ -5,17 +5,54 @@ use codec::{Decode, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
 pub use ehr_primitives::consortium::{
-	admission_error, is_endpoint_url, EndpointUrl, Endpoints, HospitalName, HospitalProfile, PeerIdText, PeerIds,
-	RateLimit, RateLimits, MAX_ENDPOINTS, MAX_ENDPOINT_LEN, MAX_HOSPITAL_NAME_LEN, MAX_PEER_IDS, MAX_PEER_ID_LEN,
+	admission_error, hospital_name_key, is_endpoint_url, is_hospital_name_char, EndpointUrl, Endpoints, HospitalName,
+	HospitalProfile, PeerIdText, PeerIds, RateLimit, RateLimits, MAX_ENDPOINTS, MAX_ENDPOINT_LEN,
+	MAX_HOSPITAL_NAME_LEN, MAX_PEER_IDS, MAX_PEER_ID_LEN, MILLISECOND_REF_TIME,
 };
 
-/// The two rate-limit classes of registered accounts.
+/// The kinds of registered accounts. Each kind may make only the calls it
+/// has a use for ([`CallPolicy`]); hospitals and their node accounts share
+/// the hospital rate limit, people have theirs.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum AccountClass {
-	/// A member hospital or one of its node accounts.
+	/// A member hospital's own account.
 	Hospital,
+	/// One of a member hospital's node accounts (its proxy's signer).
+	HospitalNode,
 	/// A registered patient or provider.
 	Person,
+}
+
+impl AccountClass {
+	/// The rate limit of this kind of account among `limits`.
+	pub fn limit(self, limits: &RateLimits) -> RateLimit {
+		match self {
+			AccountClass::Hospital | AccountClass::HospitalNode => limits.hospital,
+			AccountClass::Person => limits.person,
+		}
+	}
+}
+
+/// Which calls each kind of registered account may submit. Checked in the
+/// transaction pool and again in the block (the `CheckRegistered`
+/// extension), so a call nobody of that kind has a use for (a patient's
+/// multi-megabyte `system.remark`) never takes block space, not even to
+/// fail. The runtime implements it; `()` admits every call.
+pub trait CallPolicy<AccountId, Call> {
+	/// Whether `who`, an account of kind `class`, may submit `call`.
+	fn admits(class: AccountClass, who: &AccountId, call: &Call) -> bool;
+
+	/// The most [`Self::admits`] costs for `call` beyond the registry lookup
+	/// (a storage read, a signature check); charged with the extension.
+	fn weight(_call: &Call) -> frame_support::weights::Weight {
+		frame_support::weights::Weight::zero()
+	}
+}
+
+impl<AccountId, Call> CallPolicy<AccountId, Call> for () {
+	fn admits(_class: AccountClass, _who: &AccountId, _call: &Call) -> bool {
+		true
+	}
 }
 
 /// How a registered account is admitted: its rate-limit class and the
@@ -58,6 +95,6 @@ impl<Call> AdmissionCost<Call> for () {
 pub struct TxWindow<BlockNumber> {
 	/// The block at which the window began.
 	pub start: BlockNumber,
-	/// Transactions admitted in the window so far.
+	/// Units ([`RateLimit`]) admitted in the window so far.
 	pub count: u32,
 }

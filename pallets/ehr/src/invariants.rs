@@ -13,7 +13,8 @@ impl<T: Config> Pallet<T> {
 	/// every id is below its counter, that open requests point at grants and
 	/// records that exist (a finished request may outlive its pruned grant),
 	/// that no request counts a key fragment twice or a fetch more than once,
-	/// that only member hospitals have proxies, and that the parameters are
+	/// that only member hospitals have proxies, each with a key of its own,
+	/// and that the parameters are
 	/// valid. Fails with the first invariant that does not hold.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let next_record = NextRecordId::<T>::get();
@@ -89,9 +90,14 @@ impl<T: Config> Pallet<T> {
 			let grant = Grants::<T>::get(request.grant).ok_or("open request of an unknown grant")?;
 			ensure!(grant.has_proxy(&hospital), "open index names a hospital outside the grant");
 		}
-		for hospital in Proxies::<T>::iter_keys() {
+		for (hospital, proxy) in Proxies::<T>::iter() {
 			ensure!(T::Hospitals::is_hospital(&hospital), "a proxy of a hospital that is not a member");
+			ensure!(ProxyByKey::<T>::get(&proxy.public_key) == Some(hospital), "proxy key index out of date");
 		}
+		ensure!(
+			ProxyByKey::<T>::iter_keys().count() == Proxies::<T>::iter_keys().count(),
+			"every proxy key is indexed exactly once"
+		);
 		for account in KeysRotatedAt::<T>::iter_keys() {
 			ensure!(
 				Patients::<T>::contains_key(&account) || Providers::<T>::contains_key(&account),

@@ -57,7 +57,7 @@ pub mod pallet {
 
 	/// The in-code storage version: 2 added each grant proxy's kfrag id
 	/// ([`migrations::v2`]).
-	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -115,6 +115,12 @@ pub mod pallet {
 	/// The hospital a proxy node account acts for.
 	#[pallet::storage]
 	pub type ProxyAccountOf<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, T::AccountId>;
+
+	/// The hospital whose proxy has this Umbral public key: each proxy key
+	/// belongs to one hospital, so a grant's proxies are as many
+	/// independent keys as it names.
+	#[pallet::storage]
+	pub type ProxyByKey<T: Config> = StorageMap<_, Blake2_128Concat, PublicKeyBytes, T::AccountId>;
 
 	/// Registered patients and their Umbral keys.
 	#[pallet::storage]
@@ -282,8 +288,16 @@ pub mod pallet {
 		ProxyAccountTaken,
 		/// A proxy needs at least one node account.
 		NoProxyAccounts,
-		/// The account is already registered as a patient or provider.
+		/// The account is already registered as a patient or provider, or is
+		/// a member hospital or a hospital's proxy node account.
 		AlreadyRegistered,
+		/// A proxy node account may not be a patient's, a provider's or
+		/// another member hospital's account; give the node an account of
+		/// its own (`ehr-node generate-proxy-key`).
+		ProxyAccountIsRegistered,
+		/// Another hospital's proxy has this Umbral key; every proxy needs a
+		/// key of its own.
+		ProxyKeyTaken,
 		/// The patient is not registered; a hospital must onboard them first.
 		PatientNotRegistered,
 		/// The grantee is not a registered provider or patient; a hospital must onboard them first.
@@ -436,7 +450,7 @@ pub mod pallet {
 		/// public key patients encrypt kfrags to. Callable by a hospital.
 		/// Emits `ProxyRegistered`; fails as [`Pallet::do_register_proxy`] says.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::register_proxy(accounts.len() as u32))]
+		#[pallet::weight(register_proxy_weight::<T>(accounts.len() as u32))]
 		pub fn register_proxy(
 			origin: OriginFor<T>,
 			accounts: BoundedVec<T::AccountId, ConstU32<MAX_PROXY_ACCOUNTS>>,
@@ -681,6 +695,16 @@ pub mod pallet {
 }
 
 /// The number of records a scope lists (0 for all records), for weights.
+/// `register_proxy`'s weight for `accounts` node accounts: the benchmarked
+/// weight, plus the role checks of each account (patient, provider, member:
+/// three reads) and the proxy-key index (one read, two writes), which the
+/// benchmark predates.
+pub fn register_proxy_weight<T: Config>(accounts: u32) -> frame_support::weights::Weight {
+	use frame_support::traits::Get;
+	T::WeightInfo::register_proxy(accounts)
+		.saturating_add(T::DbWeight::get().reads_writes(u64::from(accounts).saturating_mul(3).saturating_add(1), 2))
+}
+
 pub fn scope_len(scope: &Scope) -> u32 {
 	match scope {
 		Scope::Records(records) => records.len() as u32,

@@ -1,6 +1,6 @@
 //! Storage migrations of pallet-ehr.
 //!
-//! Storage version 2 is current. `RecordBySource`, added with
+//! Storage version 3 is current. `RecordBySource`, added with
 //! `create_records` in spec version 103, is a new map that starts empty and
 //! changes no existing item, so it needs no migration and no version bump.
 
@@ -119,6 +119,44 @@ pub mod v2 {
 		1,
 		2,
 		InnerMigrateV1ToV2<T>,
+		Pallet<T>,
+		<T as frame_system::Config>::DbWeight,
+	>;
+}
+
+/// Storage version 2 to 3: [`ProxyByKey`](crate::ProxyByKey), the index
+/// that keeps proxy keys distinct, built from the proxies (at most one per
+/// member hospital, so a bounded step). A key two hospitals already shared
+/// is indexed to the first; the second must register a key of its own
+/// before it can change its proxy.
+pub mod v3 {
+	use crate::pallet::*;
+	use frame_support::{pallet_prelude::*, traits::UncheckedOnRuntimeUpgrade, weights::Weight};
+
+	/// The unversioned step; run it through [`MigrateV2ToV3`].
+	pub struct InnerMigrateV2ToV3<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV2ToV3<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let (mut proxies, mut shared) = (0u64, 0u64);
+			for (hospital, proxy) in Proxies::<T>::iter() {
+				proxies = proxies.saturating_add(1);
+				if ProxyByKey::<T>::contains_key(&proxy.public_key) {
+					shared = shared.saturating_add(1);
+				} else {
+					ProxyByKey::<T>::insert(&proxy.public_key, hospital);
+				}
+			}
+			log::info!(target: "runtime::ehr", "v3: {proxies} proxy keys indexed, {shared} shared with another hospital");
+			T::DbWeight::get().reads_writes(proxies.saturating_mul(2), proxies)
+		}
+	}
+
+	/// Migrates pallet-ehr from storage version 2 to 3, once.
+	pub type MigrateV2ToV3<T> = frame_support::migrations::VersionedMigration<
+		2,
+		3,
+		InnerMigrateV2ToV3<T>,
 		Pallet<T>,
 		<T as frame_system::Config>::DbWeight,
 	>;

@@ -70,8 +70,11 @@ impl<T: Config> Pallet<T> {
 	/// Registers or replaces `hospital`'s proxy. Node accounts it keeps stay
 	/// as they are (their nonces never reset); accounts it drops can no
 	/// longer act for it. Fails with `NoProxyAccounts`, `InvalidPublicKey`,
-	/// or `ProxyAccountTaken` (an account listed twice or registered to
-	/// another hospital).
+	/// `ProxyAccountTaken` (an account listed twice or registered to another
+	/// hospital), `ProxyAccountIsRegistered` (a patient's, provider's or
+	/// other member's account, whose transactions would then count against
+	/// this hospital's window) or `ProxyKeyTaken` (another hospital's proxy
+	/// key).
 	pub(crate) fn do_register_proxy(
 		hospital: T::AccountId,
 		accounts: BoundedVec<T::AccountId, ConstU32<MAX_PROXY_ACCOUNTS>>,
@@ -79,21 +82,32 @@ impl<T: Config> Pallet<T> {
 	) -> DispatchResult {
 		ensure!(!accounts.is_empty(), Error::<T>::NoProxyAccounts);
 		Self::ensure_public_key(&public_key)?;
+		ensure!(ProxyByKey::<T>::get(&public_key).is_none_or(|owner| owner == hospital), Error::<T>::ProxyKeyTaken);
 		for (i, account) in accounts.iter().enumerate() {
 			ensure!(!accounts.iter().skip(i.saturating_add(1)).any(|a| a == account), Error::<T>::ProxyAccountTaken);
 			if let Some(owner) = ProxyAccountOf::<T>::get(account) {
 				ensure!(owner == hospital, Error::<T>::ProxyAccountTaken);
 			}
+			ensure!(
+				!Patients::<T>::contains_key(account)
+					&& !Providers::<T>::contains_key(account)
+					&& (account == &hospital || !T::Hospitals::is_hospital(account)),
+				Error::<T>::ProxyAccountIsRegistered
+			);
 		}
 		if let Some(previous) = Proxies::<T>::get(&hospital) {
 			for dropped in previous.accounts.iter().filter(|a| !accounts.contains(a)) {
 				ProxyAccountOf::<T>::remove(dropped);
+			}
+			if previous.public_key != public_key {
+				ProxyByKey::<T>::remove(&previous.public_key);
 			}
 		}
 		for account in accounts.iter() {
 			ProxyAccountOf::<T>::insert(account, &hospital);
 			Self::admit_account(account);
 		}
+		ProxyByKey::<T>::insert(&public_key, &hospital);
 		Proxies::<T>::insert(&hospital, ProxyInfo { accounts, public_key });
 		Self::deposit_event(Event::ProxyRegistered { hospital });
 		Ok(())
@@ -108,6 +122,7 @@ impl<T: Config> Pallet<T> {
 		for account in proxy.accounts.iter() {
 			ProxyAccountOf::<T>::remove(account);
 		}
+		ProxyByKey::<T>::remove(&proxy.public_key);
 		// At most `MaxRequestsPerBlock * RequestTimeout` entries are open at once.
 		let _ = OpenRequestsByProxy::<T>::clear_prefix(hospital, u32::MAX, None);
 		Self::deposit_event(Event::ProxyRetired { hospital: hospital.clone() });
@@ -152,9 +167,17 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Fails with `AlreadyRegistered` if `who` is a patient or provider.
+	/// Fails with `AlreadyRegistered` if `who` is a patient or provider, a
+	/// member hospital or a hospital's proxy node account: an account has
+	/// one role, and the chain admits its transactions by it.
 	fn ensure_unregistered(who: &T::AccountId) -> DispatchResult {
-		ensure!(!Patients::<T>::contains_key(who) && !Providers::<T>::contains_key(who), Error::<T>::AlreadyRegistered);
+		ensure!(
+			!Patients::<T>::contains_key(who)
+				&& !Providers::<T>::contains_key(who)
+				&& !ProxyAccountOf::<T>::contains_key(who)
+				&& !T::Hospitals::is_hospital(who),
+			Error::<T>::AlreadyRegistered
+		);
 		Ok(())
 	}
 

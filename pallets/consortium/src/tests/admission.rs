@@ -73,7 +73,8 @@ fn a_call_that_counts_as_many_uses_as_many_of_the_window() {
 	build_and_execute(|| {
 		// Person limit: 3 transactions per 5 blocks.
 		let limited = Err(InvalidTransaction::Custom(admission_error::RATE_LIMITED).into());
-		assert_eq!(admit_costing(PATIENT, 4), limited, "more than a whole window");
+		let never_fits = Err(InvalidTransaction::Custom(admission_error::TOO_LARGE).into());
+		assert_eq!(admit_costing(PATIENT, 4), never_fits, "more than a whole window never fits");
 		assert_eq!(Windows::<Test>::get(PATIENT), None, "a refused call uses nothing");
 		assert_ok!(admit_costing(PATIENT, 2));
 		assert_eq!(admit_costing(PATIENT, 2), limited, "2 + 2 is over 3");
@@ -94,7 +95,13 @@ fn a_call_that_counts_as_many_uses_as_many_of_the_window() {
 /// The pool's view of a signed remark from `who` with `nonce`: what
 /// `CheckNonceWithinAllowance` says before the transaction is in a block.
 fn pool_accepts(who: u64, nonce: u32) -> Result<(), TransactionValidityError> {
-	let call = RuntimeCall::System(frame_system::Call::remark { remark: vec![] });
+	pool_accepts_costing(who, nonce, 0)
+}
+
+/// The pool's view of a signed remark from `who` with `nonce` that counts
+/// as `cost` units.
+fn pool_accepts_costing(who: u64, nonce: u32, cost: usize) -> Result<(), TransactionValidityError> {
+	let call = RuntimeCall::System(frame_system::Call::remark { remark: vec![0; cost] });
 	CheckNonceWithinAllowance::<Test>::from(nonce)
 		.validate_only(Some(who).into(), &call, &DispatchInfo::default(), 0, TransactionSource::External, 0)
 		.map(|_| ())
@@ -136,7 +143,7 @@ fn one_account_cannot_get_more_than_its_window_into_the_pool() {
 #[test]
 fn a_hospitals_node_accounts_share_its_limit() {
 	build_and_execute(|| {
-		crate::Limits::<Test>::mutate(|limits| limits.hospital = RateLimit { transactions: 8, blocks: 5 });
+		crate::Limits::<Test>::mutate(|limits| limits.hospital = limit(8, 5));
 		// Four node accounts and the hospital itself draw on one window of 8.
 		let mut admitted = 0;
 		for round in 0..4 {
@@ -159,5 +166,122 @@ fn a_hospitals_node_accounts_share_its_limit() {
 		set_members(&[HOSPITAL_B, HOSPITAL_C]);
 		assert_eq!(admit(NODES_OF_A[0]), Err(InvalidTransaction::Custom(admission_error::UNREGISTERED).into()));
 		set_members(&[HOSPITAL_A, HOSPITAL_B, HOSPITAL_C]);
+	});
+}
+
+/// Admits `call` from `who` as a transaction of `len` encoded bytes and
+/// `ref_time` of weight, in the pool and then in a block; returns the
+/// pool's priority.
+fn admit_sized(
+	who: u64,
+	call: RuntimeCall,
+	len: usize,
+	ref_time: u64,
+) -> Result<sp_runtime::transaction_validity::TransactionPriority, TransactionValidityError> {
+	let info =
+		DispatchInfo { call_weight: frame_support::weights::Weight::from_parts(ref_time, 0), ..Default::default() };
+	let (validity, _, _) = CheckRegistered::<Test>::new().validate_only(
+		Some(who).into(),
+		&call,
+		&info,
+		len,
+		TransactionSource::External,
+		0,
+	)?;
+	CheckRegistered::<Test>::new().validate_and_prepare(Some(who).into(), &call, &info, len, 0)?;
+	Ok(validity.priority)
+}
+
+fn empty_remark() -> RuntimeCall {
+	RuntimeCall::System(frame_system::Call::remark { remark: vec![] })
+}
+
+#[test]
+fn a_transaction_costs_its_bytes_and_its_compute_not_only_its_count() {
+	build_and_execute(|| {
+		// Hospital limit: 100 units, a unit per KiB and per microsecond.
+		assert_ok!(admit_sized(HOSPITAL_A, empty_remark(), 2500, 0));
+		assert_eq!(Windows::<Test>::get(HOSPITAL_A).map(|w| w.count), Some(3), "2500 bytes cost 3 units");
+		assert_ok!(admit_sized(HOSPITAL_A, empty_remark(), 10, 4_500_000));
+		assert_eq!(Windows::<Test>::get(HOSPITAL_A).map(|w| w.count), Some(8), "4.5 us of compute cost 5 more");
+		// The largest of the three counts, not their sum.
+		assert_ok!(admit_sized(
+			HOSPITAL_A,
+			RuntimeCall::System(frame_system::Call::remark { remark: vec![0; 6] }),
+			1024,
+			2_000_000
+		));
+		assert_eq!(Windows::<Test>::get(HOSPITAL_A).map(|w| w.count), Some(14), "a call counting 6 costs 6");
+	});
+}
+
+#[test]
+fn a_transaction_longer_than_its_class_admits_never_reaches_a_block() {
+	build_and_execute(|| {
+		let too_large = Err(InvalidTransaction::Custom(admission_error::TOO_LARGE).into());
+		// Transactions up to 4 KiB: one byte more is refused, in the pool and in the block.
+		assert_eq!(admit_sized(HOSPITAL_A, empty_remark(), 4097, 0), too_large);
+		assert_eq!(
+			CheckRegistered::<Test>::new()
+				.validate_and_prepare(Some(HOSPITAL_A).into(), &empty_remark(), &DispatchInfo::default(), 4097, 0)
+				.map(|_| 0),
+			too_large
+		);
+		assert_eq!(Windows::<Test>::get(HOSPITAL_A), None, "a refused transaction uses nothing");
+		// A patient's window is 3 units: a 3.5 KiB transaction (4 units) could
+		// never fit, so it is refused as too large rather than as waiting.
+		assert_eq!(admit_sized(PATIENT, empty_remark(), 3500, 0), too_large);
+		assert_eq!(admit_sized(PATIENT, empty_remark(), 10, 3_000_001), too_large, "nor compute beyond a window");
+		assert!(admission_error::describe(admission_error::TOO_LARGE).is_some());
+		// What fits is admitted.
+		assert_ok!(admit_sized(PATIENT, empty_remark(), 3000, 0));
+		assert_eq!(Windows::<Test>::get(PATIENT).map(|w| w.count), Some(3));
+	});
+}
+
+#[test]
+fn a_call_an_accounts_kind_has_no_use_for_is_refused_before_the_pool() {
+	build_and_execute(|| {
+		let with_event = RuntimeCall::System(frame_system::Call::remark_with_event { remark: vec![1] });
+		let not_admitted = Err(InvalidTransaction::Custom(admission_error::CALL_NOT_ADMITTED).into());
+		assert_eq!(admit_sized(PATIENT, with_event.clone(), 10, 0), not_admitted);
+		assert_eq!(Windows::<Test>::get(PATIENT), None, "and it used nothing");
+		assert!(admission_error::describe(admission_error::CALL_NOT_ADMITTED).is_some());
+		// A hospital may make it.
+		assert_ok!(admit_sized(HOSPITAL_A, with_event, 10, 0));
+	});
+}
+
+#[test]
+fn the_pool_orders_node_work_before_hospitals_before_people() {
+	build_and_execute(|| {
+		let node = admit_sized(NODES_OF_A[0], empty_remark(), 10, 0).expect("a node account is admitted");
+		let hospital = admit_sized(HOSPITAL_B, empty_remark(), 10, 0).expect("a hospital is admitted");
+		let person = admit_sized(PATIENT, empty_remark(), 10, 0).expect("a patient is admitted");
+		assert!(node > hospital && hospital > person, "{node} > {hospital} > {person}");
+	});
+}
+
+#[test]
+fn the_pool_holds_no_more_units_of_one_account_than_its_window_has_left() {
+	build_and_execute(|| {
+		frame_system::Pallet::<Test>::inc_providers(&PATIENT);
+		let beyond = Err(InvalidTransaction::Custom(admission_error::POOL_ALLOWANCE_EXCEEDED).into());
+		// Person window: 3 units. A 2-unit transaction fits alone, not with one ahead.
+		assert_ok!(pool_accepts_costing(PATIENT, 0, 2));
+		assert_eq!(pool_accepts_costing(PATIENT, 1, 2), beyond);
+		assert_ok!(pool_accepts_costing(PATIENT, 1, 1));
+		// A node account may queue a quarter of its hospital's window: of 100
+		// units, 25 one-unit transactions, and at most 2 of 10 units.
+		let node = NODES_OF_A[1];
+		frame_system::Pallet::<Test>::inc_providers(&node);
+		assert_ok!(pool_accepts_costing(node, 24, 1));
+		assert_eq!(pool_accepts_costing(node, 25, 1), beyond);
+		assert_ok!(pool_accepts_costing(node, 1, 10));
+		assert_eq!(pool_accepts_costing(node, 2, 10), beyond);
+		// The hospital's own account may queue the whole window.
+		frame_system::Pallet::<Test>::inc_providers(&HOSPITAL_A);
+		assert_ok!(pool_accepts_costing(HOSPITAL_A, 99, 1));
+		assert_eq!(pool_accepts_costing(HOSPITAL_A, 100, 1), beyond);
 	});
 }

@@ -28,14 +28,21 @@ fn only_governance_dispatches_as_root() {
 #[test]
 fn parameters_change_only_by_governance_and_stay_valid() {
 	build_and_execute(|| {
-		let limits = RateLimits {
-			person: RateLimit { transactions: 1, blocks: 1 },
-			hospital: RateLimit { transactions: 2, blocks: 1 },
-		};
+		let limits = RateLimits { person: limit(1, 1), hospital: limit(2, 1) };
 		assert_noop!(Consortium::set_rate_limits(RuntimeOrigin::signed(HOSPITAL_A), limits), BadOrigin);
 		assert_ok!(Consortium::set_rate_limits(RuntimeOrigin::root(), limits));
 		assert_eq!(Limits::<Test>::get(), limits);
-		for bad in [RateLimit { transactions: 0, blocks: 5 }, RateLimit { transactions: 5, blocks: 0 }] {
+		use frame_support::traits::Get;
+		let block_length: frame_system::limits::BlockLength = <Test as frame_system::Config>::BlockLength::get();
+		let block_normal_length = *block_length.max.get(frame_support::dispatch::DispatchClass::Normal);
+		for bad in [
+			limit(0, 5),
+			limit(5, 0),
+			RateLimit { unit_length: 0, ..limit(5, 5) },
+			RateLimit { unit_ref_time: 0, ..limit(5, 5) },
+			RateLimit { max_length: 1023, ..limit(5, 5) },
+			RateLimit { max_length: block_normal_length + 1, ..limit(5, 5) },
+		] {
 			assert_noop!(
 				Consortium::set_rate_limits(RuntimeOrigin::root(), RateLimits { person: bad, ..limits }),
 				Error::<Test>::InvalidRateLimit

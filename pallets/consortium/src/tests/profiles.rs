@@ -192,3 +192,43 @@ fn alloc_url(len: usize) -> String {
 	}
 	url
 }
+
+/// Audit finding 11: a member took another's name, so a client resolving
+/// `--proxies Bob` could pick the impostor, and the portal showed two
+/// "Bob"s. Names are now distinct ignoring case and white space, and names
+/// that hide characters are refused.
+#[test]
+fn a_member_cannot_take_or_mimic_another_hospitals_name() {
+	build_and_execute(|| {
+		let b = RuntimeOrigin::signed(HOSPITAL_B);
+		for copy in [&b"Hospital A"[..], b"hospital a", b"HOSPITAL  A", b" Hospital A ", b"HospitalA"] {
+			assert_noop!(Consortium::set_profile(b.clone(), name(copy), peers(vec![])), Error::<Test>::NameTaken);
+		}
+		for hidden in ["Hospital\u{202E}A", "Hospital\u{200B}A", "Hospital\u{7}A", "   "] {
+			assert_noop!(
+				Consortium::set_profile(b.clone(), name(hidden.as_bytes()), peers(vec![])),
+				Error::<Test>::InvalidName
+			);
+		}
+		// Its own name again, in another case, is still its own.
+		assert_ok!(Consortium::set_profile(
+			RuntimeOrigin::signed(HOSPITAL_A),
+			name(b"HOSPITAL A"),
+			peers(vec![peer(PEER_1)])
+		));
+		assert_ok!(Consortium::set_profile(b, name(b"Hospital B"), peers(vec![])));
+		assert_eq!(hospital_name_key(" St. Mary's\tNorth "), "st.mary'snorth");
+	});
+}
+
+#[test]
+#[should_panic(expected = "NameTaken")]
+fn a_genesis_with_two_hospitals_of_one_name_does_not_build() {
+	// Not build_and_execute: it builds a genesis that panics.
+	use sp_runtime::BuildStorage;
+	let _ = crate::GenesisConfig::<Test> {
+		profiles: vec![(HOSPITAL_A, "Hospital A".into(), vec![]), (HOSPITAL_B, "hospital a".into(), vec![])],
+		..Default::default()
+	}
+	.build_storage();
+}

@@ -16,6 +16,8 @@ use sp_keyring::Sr25519Keyring::Ferdie;
 use sp_keyring::Sr25519Keyring::{Alice, Bob, Charlie, Dave, Eve};
 use sp_runtime::{traits::Dispatchable, DispatchError};
 
+mod admission;
+
 /// `patch` laid over `base`, object by object (how a chain spec applies a preset).
 fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
 	match (base, patch) {
@@ -29,7 +31,7 @@ fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
 }
 
 /// The local preset's genesis, at block 1.
-fn local() -> sp_io::TestExternalities {
+pub(super) fn local() -> sp_io::TestExternalities {
 	let mut ext = sp_io::TestExternalities::new_empty();
 	ext.execute_with(|| {
 		let mut config = serde_json::to_value(crate::RuntimeGenesisConfig::default()).expect("the default serializes");
@@ -44,9 +46,10 @@ fn local() -> sp_io::TestExternalities {
 
 /// Rate limits different from the preset's, as a governance call.
 fn new_limits() -> (RateLimits, RuntimeCall) {
+	let defaults = RateLimits::default();
 	let limits = RateLimits {
-		person: RateLimit { transactions: 7, blocks: 70 },
-		hospital: RateLimit { transactions: 700, blocks: 70 },
+		person: RateLimit { units: 7, blocks: 70, ..defaults.person },
+		hospital: RateLimit { units: 700, blocks: 70, ..defaults.hospital },
 	};
 	(limits, RuntimeCall::Consortium(pallet_consortium::Call::set_rate_limits { limits }))
 }
@@ -159,7 +162,7 @@ fn a_hospitals_node_accounts_count_against_the_hospital() {
 		for node in &nodes {
 			assert_eq!(
 				RegisteredAccounts::admission_of(node),
-				Some(Admission { class: AccountClass::Hospital, counted_as: alice.clone() })
+				Some(Admission { class: AccountClass::HospitalNode, counted_as: alice.clone() })
 			);
 		}
 	});
@@ -180,7 +183,7 @@ fn a_governed_root_call_is_charged_what_it_used() {
 }
 
 /// The canonical bytes of an Umbral object.
-fn enc<T: serde::Serialize>(object: &T) -> Vec<u8> {
+pub(super) fn enc<T: serde::Serialize>(object: &T) -> Vec<u8> {
 	ehr_primitives::umbral_codec::encode(object).expect("umbral objects encode")
 }
 
@@ -339,7 +342,7 @@ fn storage_growth_of_one_patient_year() {
 
 /// `call` signed by `pair` with `nonce`, immortal (the harshest case for
 /// replay: mortality alone would not stop it), as a wallet builds it.
-fn signed(pair: &sp_core::sr25519::Pair, call: RuntimeCall, nonce: u32) -> crate::UncheckedExtrinsic {
+pub(super) fn signed(pair: &sp_core::sr25519::Pair, call: RuntimeCall, nonce: u32) -> crate::UncheckedExtrinsic {
 	use sp_core::Pair;
 	use sp_runtime::generic::Era;
 	let extension: crate::TxExtension = (
@@ -385,9 +388,10 @@ fn a_replayed_old_transaction_is_refused_even_after_re_registration() {
 		};
 		assert_ok!(register(vec![node_id.clone()]));
 
-		// The node account's transaction lands once.
-		let old = signed(&node, RuntimeCall::System(frame_system::Call::remark { remark: b"once".to_vec() }), 0);
-		assert_ok!(crate::Executive::apply_extrinsic(old.clone()).expect("valid"));
+		// The node account's transaction lands once (and fails: there is no
+		// such request, but it is in the block and its nonce is used).
+		let old = signed(&node, RuntimeCall::Ehr(pallet_ehr::Call::confirm_fetch { request: 999 }), 0);
+		assert!(crate::Executive::apply_extrinsic(old.clone()).expect("valid").is_err());
 		let stale = Err(TransactionValidityError::Invalid(InvalidTransaction::Stale));
 		assert_eq!(crate::Executive::apply_extrinsic(old.clone()).map(|_| ()), stale);
 		// The hospital drops the node account and registers it again: its nonce
@@ -412,9 +416,10 @@ fn a_batch_of_records_counts_each_record_toward_the_hospitals_rate_limit() {
 	local().execute_with(|| {
 		frame_system::BlockHash::<Runtime>::insert(0, sp_core::H256::repeat_byte(69));
 		System::initialize(&2, &Default::default(), &Default::default());
+		let defaults = RateLimits::default();
 		let limits = RateLimits {
-			person: RateLimit { transactions: 7, blocks: 70 },
-			hospital: RateLimit { transactions: 100, blocks: 70 },
+			person: RateLimit { units: 7, blocks: 70, ..defaults.person },
+			hospital: RateLimit { units: 100, blocks: 70, ..defaults.hospital },
 		};
 		pallet_consortium::Limits::<Runtime>::put(limits);
 		// The records need not be valid: admission counts them before dispatch.
