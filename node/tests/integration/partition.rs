@@ -38,6 +38,15 @@ fn hospitals(lab: &Lab) -> Vec<Node> {
 	nodes
 }
 
+/// [`hospitals`], once all four have finalized block 3.
+fn finalizing_hospitals(lab: &Lab) -> Vec<Node> {
+	let mut nodes = hospitals(lab);
+	for node in nodes.iter_mut() {
+		wait_finalized(node, 3, "finality on all four hosts");
+	}
+	nodes
+}
+
 /// Waits until `node`'s finalized block is at least `number`.
 fn wait_finalized(node: &mut Node, number: u64, what: &str) {
 	node.wait_for(CHAIN_TIMEOUT, what, |n| Ok(n.finalized_number()? >= number));
@@ -51,10 +60,7 @@ fn hash_at(node: &Node, number: u64) -> String {
 #[test]
 fn a_partitioned_hospital_catches_up_while_three_keep_finalizing() {
 	let lab = Lab::new(4);
-	let mut nodes = hospitals(&lab);
-	for node in nodes.iter_mut() {
-		wait_finalized(node, 3, "finality on all four hosts");
-	}
+	let mut nodes = finalizing_hospitals(&lab);
 
 	step("Dave's host is cut off for 60 s");
 	let before = nodes[0].finalized_number().expect("alice's finalized block");
@@ -81,10 +87,7 @@ fn a_partitioned_hospital_catches_up_while_three_keep_finalizing() {
 #[test]
 fn with_two_of_four_cut_off_finality_stops_without_forking_and_resumes() {
 	let lab = Lab::new(4);
-	let mut nodes = hospitals(&lab);
-	for node in nodes.iter_mut() {
-		wait_finalized(node, 3, "finality on all four hosts");
-	}
+	let mut nodes = finalizing_hospitals(&lab);
 
 	step("Charlie's and Dave's hosts are cut off: two of four cannot finalize");
 	lab.partition(2);
