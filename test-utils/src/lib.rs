@@ -377,9 +377,7 @@ impl Node {
 		}
 		let listen = format!("/ip4/{}/tcp/{}", host.ip, node.p2p_port);
 		// Any Host header: the test calls the node by its lab address.
-		node.args.extend(
-			["--listen-addr", &listen, "--unsafe-rpc-external", "--rpc-cors", "all"].map(String::from),
-		);
+		node.args.extend(["--listen-addr", &listen, "--unsafe-rpc-external", "--rpc-cors", "all"].map(String::from));
 		node.host = host.ip.clone();
 		node.netns = Some(host.netns.clone());
 		node.spawn_process();
