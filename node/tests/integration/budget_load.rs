@@ -190,7 +190,7 @@ fn bench_honest_latency_beside_hostile_budgets() {
 				.ok()
 				.and_then(|n| n.as_u64())
 				.unwrap_or(0) as u32;
-				let call = if round % 10 == 0 { remark.clone() } else { call.clone() };
+				let call = if round.is_multiple_of(10) { remark.clone() } else { call.clone() };
 				let result = ehr_test_utils::chain::context_at(port)
 					.and_then(|context| ehr_test_utils::chain::submit_at(port, &context, &patient, call, nonce));
 				match result {
