@@ -54,6 +54,10 @@ use subxt::{
 		with = "::subxt::utils::Static<crate::state::ChainAuditEntry>"
 	),
 	substitute_type(
+		path = "ehr_primitives::types::EhrParameters",
+		with = "::subxt::utils::Static<::ehr_primitives::EhrParameters<u32>>"
+	),
+	substitute_type(
 		path = "ehr_primitives::consortium::HospitalProfile",
 		with = "::subxt::utils::Static<::ehr_primitives::consortium::HospitalProfile>"
 	)

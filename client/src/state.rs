@@ -8,8 +8,8 @@
 use crate::chain::{runtime, AccountId, Chain};
 use anyhow::Result;
 use ehr_primitives::{
-	consortium::HospitalProfile, AccessRequest, AuditEntry, Grant, GrantId, PatientInfo, ProviderInfo, ProxyInfo,
-	Record, RecordId, RequestId,
+	consortium::HospitalProfile, AccessRequest, AuditEntry, EhrParameters, Grant, GrantId, PatientInfo, ProviderInfo,
+	ProxyInfo, Record, RecordId, RequestId,
 };
 use subxt::utils::Static;
 
@@ -90,6 +90,12 @@ impl Chain {
 	/// A provider's registration.
 	pub async fn provider(&self, account: &AccountId) -> Result<Option<ChainProvider>> {
 		Ok(self.runtime_api(runtime::runtime_apis().ehr_api().provider(*account)).await?.map(|Static(p)| p))
+	}
+
+	/// The governed parameters in force: reading window, retention and
+	/// retirement grace.
+	pub async fn parameters(&self) -> Result<EhrParameters<u32>> {
+		Ok(self.runtime_api(runtime::runtime_apis().ehr_api().parameters()).await?.0)
 	}
 
 	/// The block at which `account` last rotated its keys, if ever.

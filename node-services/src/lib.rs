@@ -10,8 +10,12 @@
 //! - [`proxy_worker`]: re-encrypts capsules for open requests ([`journal`]
 //!   keeps its submissions across restarts).
 //! - [`proxy_registration`]: keeps the node's proxy registered on chain.
-//! - [`upkeep`]: deletes retired and orphaned bodies.
+//! - [`upkeep`]: deletes the bodies of records retired longer than the
+//!   retirement grace, and orphaned uploads.
+//! - [`retirement`]: when a retired record's body may go.
 //! - [`rpc`]: the `ehr_*` JSON-RPC server (interface in `ehr-rpc-api`).
+//! - [`audit_trail`]: audit before serve: a read's audit entry is in the
+//!   pool before its bytes leave, and resubmitted if it is dropped.
 //! - [`tx`]: signing and submitting the node's own transactions.
 //! - [`peering`]: member-only peering.
 //! - [`membership`]: which hospital this node acts for.
@@ -21,6 +25,7 @@
 //! The node starts them all with one call, [`start`].
 #![warn(missing_docs)]
 
+pub mod audit_trail;
 pub mod blob_store;
 pub mod body_storage;
 pub mod files;
@@ -32,6 +37,7 @@ pub mod peering;
 pub mod proxy_key;
 pub mod proxy_registration;
 pub mod proxy_worker;
+pub mod retirement;
 pub mod rpc;
 pub mod tx;
 pub mod upkeep;

@@ -191,6 +191,9 @@ where
 			return Err("the grant is revoked, expired or does not cover the record; nothing re-encrypted".into());
 		}
 		let record = api.record(at, request.record).map_err(read)?.ok_or("the record is gone")?;
+		if record.retired_at.is_some() {
+			return Err("the record is retired; nothing re-encrypted (the chain refuses cfrags for it)".into());
+		}
 		let cached = self.kfrags.lock().get(&request.grant).cloned();
 		let kfrag = match cached {
 			Some(kfrag) => kfrag,

@@ -11,15 +11,17 @@
 //! async executor, and each signer has at most [`READS_PER_SIGNER`] reads
 //! in progress.
 
+pub use crate::audit_trail::AuditTrail;
 use crate::{
+	audit_trail::{AuditTrails, CONFIRM_MARGIN_BLOCKS},
 	blob_store::{BlobError, BlobStore, PutProgress},
 	membership::HospitalCache,
 	metrics::EhrMetrics,
 	tx::SubmitCall,
 };
-use ehr_primitives::{access, EhrApi, RecordId, RequestId, RequestStatus};
+use ehr_primitives::{access, EhrApi, RequestStatus};
 use ehr_rpc_api::{BlobChunk, BlobRead, EhrRpcApiServer, EhrRpcError, EhrStatus, PutBlobResponse};
-use ehr_runtime::{opaque::Block, AccountId, BlockNumber, EhrCall};
+use ehr_runtime::{opaque::Block, AccountId, BlockNumber};
 use jsonrpsee::{core::RpcResult, types::error::ErrorObjectOwned, Extensions};
 use parking_lot::Mutex;
 use sp_api::ProvideRuntimeApi;
@@ -28,7 +30,7 @@ use sp_core::{Bytes, H256};
 use std::{
 	collections::{HashMap, HashSet, VecDeque},
 	sync::Arc,
-	time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+	time::{SystemTime, UNIX_EPOCH},
 };
 
 /// Reads one signer may have in progress at once.
@@ -42,33 +44,6 @@ pub const REPLAY_GUARD_CAPACITY: usize = 65_536;
 /// two minutes (16 GiB in 4 MiB reads, far more than any body), so that at
 /// least 16 authorized identities would be needed to fill the guard.
 pub const REPLAY_GUARD_PER_SIGNER: usize = 4096;
-
-/// Audit-trail submissions (fetch confirmations, patient reads) this node
-/// remembers.
-const CONFIRMED_CAPACITY: usize = 65_536;
-
-/// A fetch confirmation that is still not on chain this long after it was
-/// submitted (dropped from the pool, say) is submitted again by the next read.
-pub const RECONFIRM_AFTER: Duration = Duration::from_secs(30);
-
-/// A patient's reads of one record are logged at most this often, so that
-/// reading cannot use up the custodian's transaction allowance.
-pub const PATIENT_READ_LOG_INTERVAL: Duration = Duration::from_secs(3600);
-
-/// How a served read goes on the patient's audit trail.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum AuditTrail {
-	/// A grantee's read through this request (`confirm_fetch`, once);
-	/// `logged` when the chain already holds the confirmation.
-	Request {
-		/// The request read through.
-		id: RequestId,
-		/// Whether the chain already counts the fetch.
-		logged: bool,
-	},
-	/// The patient's read of their own record (`confirm_patient_read`).
-	PatientRead(RecordId),
-}
 
 impl From<BlobError> for EhrRpcError {
 	fn from(error: BlobError) -> Self {
@@ -199,9 +174,8 @@ pub struct EhrRpc<C> {
 	started_ms: u64,
 	replay: Arc<Mutex<ReplayGuard>>,
 	reads: Arc<ReadsInProgress>,
-	/// Audit-trail transactions submitted, when, and how long before they
-	/// may be submitted again.
-	submitted: Arc<Mutex<HashMap<AuditTrail, (Instant, Duration)>>>,
+	/// The audit entries of the reads served, and those under way.
+	trails: AuditTrails,
 }
 
 impl<C> Clone for EhrRpc<C> {
@@ -217,7 +191,7 @@ impl<C> Clone for EhrRpc<C> {
 			started_ms: self.started_ms,
 			replay: self.replay.clone(),
 			reads: self.reads.clone(),
-			submitted: self.submitted.clone(),
+			trails: self.trails.clone(),
 		}
 	}
 }
@@ -259,7 +233,7 @@ where
 			started_ms,
 			replay: Arc::new(Mutex::new(ReplayGuard::new(REPLAY_GUARD_CAPACITY, REPLAY_GUARD_PER_SIGNER))),
 			reads: Arc::new(ReadsInProgress::default()),
-			submitted: Arc::new(Mutex::new(HashMap::new())),
+			trails: AuditTrails::default(),
 		}
 	}
 
@@ -339,8 +313,9 @@ where
 					return Err(EhrRpcError::NotReady);
 				}
 				// Past its reading window the chain no longer takes the
-				// fetch confirmation, so serving would leave no audit entry.
-				if best_number > request.expires_at {
+				// fetch confirmation, so serving would leave no audit entry;
+				// the confirmation of a read must still land within it.
+				if best_number.saturating_add(CONFIRM_MARGIN_BLOCKS) > request.expires_at {
 					return Err(EhrRpcError::NotAuthorized(
 						"the request's reading window has closed; open a new request".into(),
 					));
@@ -364,8 +339,17 @@ where
 						"only the record's patient may read it without a request".into(),
 					));
 				}
+				// A retired record's body is the patient's to read while the
+				// retirement can still be undone; after that it may be gone.
 				if record.retired_at.is_some() {
-					return Err(EhrRpcError::NotAuthorized("the record is retired".into()));
+					let grace =
+						crate::retirement::retirement_grace(&*self.client, at).map_err(EhrRpcError::Internal)?;
+					if grace.is_none() || crate::retirement::body_deletable(&record, grace, best_number) {
+						return Err(EhrRpcError::NotAuthorized(
+							"the record was retired and its retirement grace has passed; its body may be deleted"
+								.into(),
+						));
+					}
 				}
 				if &record.custodian != hospital {
 					return Err(EhrRpcError::NotCustodian);
@@ -381,40 +365,18 @@ where
 		self.reads.acquire(signer).ok_or(EhrRpcError::TooManyReads)
 	}
 
-	/// Puts the read on the patient's audit trail before it is served: the
-	/// fetch confirmation of a request until the chain holds it
-	/// (`confirm_fetch`, again after [`RECONFIRM_AFTER`] if it got lost),
-	/// a patient's read of a record once per [`PATIENT_READ_LOG_INTERVAL`]
-	/// (`confirm_patient_read`). Fails, so that nothing is served, when the
-	/// transaction cannot be put in the pool.
+	/// Puts the read on the patient's audit trail before it is served
+	/// ([`AuditTrails::log`]): fails, so that nothing is served, when the
+	/// entry's transaction cannot be put in the pool; concurrent reads of one
+	/// trail wait for one submission and share its outcome.
 	pub async fn log_read(&self, trail: AuditTrail) -> Result<(), EhrRpcError> {
 		let submitter = self.submitter.as_ref().ok_or(EhrRpcError::NotConfigured)?;
-		let (call, interval) = match trail {
-			AuditTrail::Request { logged: true, .. } => return Ok(()),
-			AuditTrail::Request { id, logged: false } => (EhrCall::confirm_fetch { request: id }, RECONFIRM_AFTER),
-			AuditTrail::PatientRead(record) => (EhrCall::confirm_patient_read { record }, PATIENT_READ_LOG_INTERVAL),
-		};
-		{
-			let mut submitted = self.submitted.lock();
-			if submitted.get(&trail).is_some_and(|(at, every)| at.elapsed() < *every) {
-				return Ok(());
-			}
-			if submitted.len() >= CONFIRMED_CAPACITY {
-				submitted.retain(|_, (at, every)| at.elapsed() < *every);
-			}
-			if submitted.len() >= CONFIRMED_CAPACITY {
-				submitted.clear();
-			}
-			submitted.insert(trail, (Instant::now(), interval));
-		}
-		if let Err(error) = submitter.submit(call.into()).await {
-			self.submitted.lock().remove(&trail);
+		self.trails.log(submitter, trail).await.map_err(|error| {
 			log::warn!(target: "ehr-rpc", "cannot log the read ({trail:?}) on chain: {error}");
-			return Err(EhrRpcError::Internal(format!(
+			EhrRpcError::Internal(format!(
 				"the read cannot be logged on chain right now ({error}); nothing was served, try again"
-			)));
-		}
-		Ok(())
+			))
+		})
 	}
 }
 

@@ -3,12 +3,14 @@
 //! backend: no node, no runtime, real Umbral and sr25519 keys.
 
 use crate::{
+	audit_trail::CONFIRM_MARGIN_BLOCKS,
 	blob_store::BlobStore,
 	journal::Journal,
 	metrics::EhrMetrics,
 	proxy_worker::{decide, Decision, ProxyWorker, RESUBMIT_AFTER_BLOCKS},
 	rpc::{AuditTrail, EhrRpc},
 	tx::SubmitCall,
+	upkeep::Upkeep,
 };
 use ehr_primitives::{
 	kfrags, umbral_codec, AccessRequest, DeliveredCfrag, EhrApi, Grant, GrantId, GrantProxy, PatientInfo, ProxyInfo,
@@ -38,6 +40,8 @@ struct World {
 	proxies: Vec<(AccountId, ProxyInfo<AccountId>)>,
 	/// Grants that no longer cover their records (revoked or expired).
 	lapsed: Vec<GrantId>,
+	/// The retirement grace in force.
+	retirement_grace: BlockNumber,
 }
 
 struct MockApi {
@@ -48,6 +52,9 @@ sp_api::mock_impl_runtime_apis! {
 	impl EhrApi<Block, AccountId, BlockNumber> for MockApi {
 		fn record(&self, id: RecordId) -> Option<Record<AccountId, BlockNumber>> {
 			self.world.records.get(&id).cloned()
+		}
+		fn record_by_body_hash(&self, hash: H256) -> Option<(RecordId, Record<AccountId, BlockNumber>)> {
+			self.world.records.iter().find(|(_, r)| r.body_hash == hash).map(|(id, r)| (*id, r.clone()))
 		}
 		fn grant(&self, id: GrantId) -> Option<Grant<AccountId, BlockNumber>> {
 			self.world.grants.get(&id).cloned()
@@ -70,6 +77,9 @@ sp_api::mock_impl_runtime_apis! {
 		}
 		fn provider(&self, _account: AccountId) -> Option<ehr_primitives::ProviderInfo<AccountId>> {
 			None
+		}
+		fn parameters(&self) -> ehr_primitives::EhrParameters<BlockNumber> {
+			ehr_primitives::EhrParameters { reading_window: 10, retention: 100, retirement_grace: self.world.retirement_grace }
 		}
 		fn grant_covers(&self, grant: GrantId, record: RecordId) -> bool {
 			!self.world.lapsed.contains(&grant)
@@ -126,6 +136,10 @@ struct Recorder {
 	calls: Mutex<Vec<RuntimeCall>>,
 	/// Refuse every submission, as a full pool would.
 	refuse: std::sync::atomic::AtomicBool,
+	/// Milliseconds each submission takes before it succeeds or fails.
+	delay_ms: std::sync::atomic::AtomicU64,
+	/// Submissions asked for, refused or not.
+	attempts: std::sync::atomic::AtomicUsize,
 }
 
 impl SubmitCall for Recorder {
@@ -133,11 +147,19 @@ impl SubmitCall for Recorder {
 		self.account.clone()
 	}
 	fn submit(&self, call: RuntimeCall) -> BoxFuture<'_, Result<(), String>> {
-		if self.refuse.load(std::sync::atomic::Ordering::Relaxed) {
-			return Box::pin(async { Err("the pool is full".to_string()) });
-		}
-		self.calls.lock().push(call);
-		Box::pin(async { Ok(()) })
+		use std::sync::atomic::Ordering::Relaxed;
+		self.attempts.fetch_add(1, Relaxed);
+		let delay = std::time::Duration::from_millis(self.delay_ms.load(Relaxed));
+		Box::pin(async move {
+			if !delay.is_zero() {
+				tokio::time::sleep(delay).await;
+			}
+			if self.refuse.load(Relaxed) {
+				return Err("the pool is full".to_string());
+			}
+			self.calls.lock().push(call);
+			Ok(())
+		})
 	}
 }
 
@@ -279,6 +301,8 @@ impl Scenario {
 			account: account(NODE_ACCOUNT),
 			calls: Mutex::new(Vec::new()),
 			refuse: Default::default(),
+			delay_ms: Default::default(),
+			attempts: Default::default(),
 		});
 		let dir = tempfile::tempdir().expect("a temporary folder");
 		// On a thread with its own runtime: scenarios are built in plain and
@@ -355,6 +379,11 @@ fn a_read_after_the_reading_window_is_refused() {
 	assert!(
 		matches!(s.authorize(&s.read_request(&s.grantee)), Err(EhrRpcError::NotAuthorized(m)) if m.contains("window"))
 	);
+	// In the window's last blocks the confirmation could land too late: not served.
+	s.change(|w| w.requests.get_mut(&REQUEST).expect("request").expires_at = BEST + CONFIRM_MARGIN_BLOCKS - 1);
+	assert!(matches!(s.authorize(&s.read_request(&s.grantee)), Err(EhrRpcError::NotAuthorized(_))));
+	s.change(|w| w.requests.get_mut(&REQUEST).expect("request").expires_at = BEST + CONFIRM_MARGIN_BLOCKS);
+	assert!(s.authorize(&s.read_request(&s.grantee)).is_ok(), "served while the confirmation fits the window");
 }
 
 #[test]
@@ -372,13 +401,20 @@ fn another_hospitals_record_is_not_served_here() {
 }
 
 #[test]
-fn the_patient_reads_their_own_record_but_not_once_retired() {
+fn the_patient_reads_their_own_record_until_its_retirement_grace_has_passed() {
 	let s = Scenario::new(RequestStatus::Ready);
 	let read =
 		|who: &sr25519::Pair| BlobRead::signed(GENESIS, account(HOSPITAL), None, Some(RECORD), 0, 16, NOW_MS, who);
 	assert_eq!(s.authorize(&read(&s.patient)), Ok((body_hash(), AuditTrail::PatientRead(RECORD))));
 	assert!(matches!(s.authorize(&read(&s.grantee)), Err(EhrRpcError::NotAuthorized(_))));
-	s.change(|w| w.records.get_mut(&RECORD).expect("record").retired_at = Some(BEST));
+	// Retired, within the grace: still the patient's to read.
+	s.change(|w| {
+		w.retirement_grace = 10;
+		w.records.get_mut(&RECORD).expect("record").retired_at = Some(BEST - 9);
+	});
+	assert_eq!(s.authorize(&read(&s.patient)), Ok((body_hash(), AuditTrail::PatientRead(RECORD))));
+	// The grace has passed at the best block: the body may be gone.
+	s.change(|w| w.records.get_mut(&RECORD).expect("record").retired_at = Some(BEST - 10));
 	assert!(matches!(s.authorize(&read(&s.patient)), Err(EhrRpcError::NotAuthorized(_))));
 }
 
@@ -517,6 +553,36 @@ async fn a_read_that_cannot_be_logged_is_not_served() {
 	let read = BlobRead::signed(GENESIS, account(HOSPITAL), Some(REQUEST), None, 0, 8, now(), &s.grantee);
 	let refusal = s.rpc.get_blob(read).await.expect_err("refused");
 	assert_eq!(refusal.code(), 1099);
+}
+
+/// Four concurrent reads of one record and a submission that fails after
+/// half a second: none of them is served (each waits for the one
+/// submission, and shares its failure). Once the pool takes entries again,
+/// four concurrent reads are served on one submission (AUDIT.md finding 6).
+#[tokio::test]
+async fn concurrent_reads_share_one_submission_and_none_is_served_if_it_fails() {
+	use ehr_rpc_api::EhrRpcApiServer;
+	use std::sync::atomic::Ordering::Relaxed;
+	let s = Scenario::new(RequestStatus::Ready);
+	s.recorder.delay_ms.store(500, Relaxed);
+	s.recorder.refuse.store(true, Relaxed);
+	let read = || BlobRead::signed(GENESIS, account(HOSPITAL), None, Some(RECORD), 0, 64, now(), &s.patient);
+	let (a, b, c, d) =
+		tokio::join!(s.rpc.get_blob(read()), s.rpc.get_blob(read()), s.rpc.get_blob(read()), s.rpc.get_blob(read()));
+	for result in [&a, &b, &c, &d] {
+		assert_eq!(result.as_ref().map(|_| ()).map_err(|e| e.code()), Err(1099), "no read served without its entry");
+	}
+	assert_eq!(s.recorder.attempts.load(Relaxed), 1, "the four reads waited for one submission");
+	assert!(s.recorder.calls.lock().is_empty());
+
+	s.recorder.refuse.store(false, Relaxed);
+	let (a, b, c, d) =
+		tokio::join!(s.rpc.get_blob(read()), s.rpc.get_blob(read()), s.rpc.get_blob(read()), s.rpc.get_blob(read()));
+	for result in [a, b, c, d] {
+		assert_eq!(&result.expect("served once the entry is in the pool").data[..], BODY);
+	}
+	assert_eq!(s.recorder.attempts.load(Relaxed), 2, "again one submission for four reads");
+	assert_eq!(*s.recorder.calls.lock(), vec![RuntimeCall::Ehr(EhrCall::confirm_patient_read { record: RECORD })]);
 }
 
 /// The clock the scenario's handler was started under (reads must be
@@ -720,4 +786,38 @@ async fn over_http_uploads_are_taken_only_where_allowed_and_checked_before_they_
 
 	let (status, _, answer) = exchange(port, "PUT /body/not-a-hash HTTP/1.1", b"x").await;
 	assert_eq!((status, error_code(&answer)), (400, 1007));
+}
+
+/// Upkeep keeps a retired record's body for the whole retirement grace,
+/// counted at the finalized block, keeps a restored one, and keeps another
+/// custodian's; it deletes the body once the grace has passed.
+#[tokio::test]
+async fn upkeep_keeps_a_retired_body_for_the_grace_and_deletes_it_only_after() {
+	let s = Scenario::new(RequestStatus::Ready);
+	let dir = tempfile::tempdir().expect("a temporary folder");
+	let store = Arc::new(BlobStore::open(dir.path(), 1 << 20).await.expect("opens"));
+	store.put_chunk(body_hash(), BODY.len() as u64, 0, BODY.to_vec()).await.expect("the body is stored");
+	let metrics = EhrMetrics::new(None).expect("metrics");
+	let hour = std::time::Duration::from_secs(3600);
+	let mut upkeep = Upkeep::new(s.client.clone(), store.clone(), metrics, Some(account(NODE_ACCOUNT)), hour, 1200);
+	let retire_at = |block: Option<BlockNumber>| {
+		s.change(|w| {
+			w.retirement_grace = 10;
+			w.records.get_mut(&RECORD).expect("record").retired_at = block;
+		})
+	};
+
+	retire_at(Some(BEST - 9));
+	assert_eq!(upkeep.tidy_once().await, Ok(0), "one block of the grace is left at the finalized block");
+	retire_at(None);
+	assert_eq!(upkeep.tidy_once().await, Ok(0), "a restored record keeps its body");
+	s.change(|w| w.records.get_mut(&RECORD).expect("record").custodian = account(OTHER_HOSPITAL));
+	retire_at(Some(1));
+	assert_eq!(upkeep.tidy_once().await, Ok(0), "another custodian's retirement deletes nothing here");
+	assert_eq!(store.size(&body_hash()).await, Some(BODY.len() as u64));
+
+	s.change(|w| w.records.get_mut(&RECORD).expect("record").custodian = account(HOSPITAL));
+	retire_at(Some(BEST - 10));
+	assert_eq!(upkeep.tidy_once().await, Ok(1), "the grace has passed: the body goes");
+	assert_eq!(store.size(&body_hash()).await, None);
 }

@@ -34,6 +34,10 @@ pub const TX_MORTALITY_PERIOD: BlockNumber = ehr_primitives::TX_MORTALITY_BLOCKS
 /// the best block (see [`Submitter::submit`]); it goes ahead after that.
 const POOL_VIEW_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// How often an audit entry's transaction is submitted again when it is
+/// dropped before a block took it ([`Submitter::submit_until_included`]).
+pub const RESUBMISSIONS: u32 = 3;
+
 /// What a signature commits to besides the call: the chain and runtime.
 #[derive(Clone, Copy, Debug)]
 pub struct ChainContext {
@@ -145,6 +149,18 @@ pub struct Submitter<C, P> {
 	next_nonce: Arc<Mutex<Option<(Nonce, BlockNumber)>>>,
 }
 
+impl<C, P> Clone for Submitter<C, P> {
+	fn clone(&self) -> Self {
+		Submitter {
+			client: self.client.clone(),
+			pool: self.pool.clone(),
+			keystore: self.keystore.clone(),
+			account: self.account,
+			next_nonce: self.next_nonce.clone(),
+		}
+	}
+}
+
 impl<C, P> Submitter<C, P>
 where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
@@ -164,6 +180,28 @@ where
 	/// Signs `call`, mortal from the finalized block, puts it in the transaction
 	/// pool and watches it there (see [`Submitter`]).
 	pub async fn submit(&self, call: RuntimeCall) -> Result<(), String> {
+		self.submit_with_resubmissions(call, 0).await
+	}
+
+	/// [`Submitter::submit`], and when the transaction leaves the pool
+	/// before a block took it (dropped, usurped), signs and submits the call
+	/// again, at most [`RESUBMISSIONS`] times: for audit entries, which must
+	/// reach the chain once the read they log was served. A transaction the
+	/// chain refuses (invalid) is not submitted again.
+	pub async fn submit_until_included(&self, call: RuntimeCall) -> Result<(), String> {
+		self.submit_with_resubmissions(call, RESUBMISSIONS).await
+	}
+
+	/// Submits `call` again, in a task of its own, with `left` more tries.
+	fn resubmit(self, call: RuntimeCall, left: u32) -> futures::future::BoxFuture<'static, ()> {
+		Box::pin(async move {
+			if let Err(error) = self.submit_with_resubmissions(call, left).await {
+				log::warn!(target: "ehr-tx", "resubmitting a dropped transaction failed: {error}");
+			}
+		})
+	}
+
+	async fn submit_with_resubmissions(&self, call: RuntimeCall, resubmissions: u32) -> Result<(), String> {
 		// Wait (briefly) until the pool has its view of the best block. The
 		// pool announces a transaction to the network (gossip) once, as it
 		// becomes ready in a view, and the network then looks it up in the
@@ -206,6 +244,7 @@ where
 		let checkpoint = EraCheckpoint { number: info.finalized_number, hash: info.finalized_hash };
 		let keystore = self.keystore.clone();
 		let public = self.account;
+		let again = (resubmissions > 0).then(|| (self.clone(), call.clone()));
 		let extrinsic = signed_mortal_extrinsic(&chain, &checkpoint, call, self.account(), nonce, |payload| {
 			keystore.sr25519_sign(PROXY_ACCOUNT_KEY_TYPE, &public, payload).ok().flatten().map(Signature::from)
 		})
@@ -214,6 +253,7 @@ where
 		match self.pool.submit_and_watch(info.best_hash, TransactionSource::Local, opaque).await {
 			Ok(mut statuses) => {
 				let next_nonce = self.next_nonce.clone();
+				let mut again = again.map(|(submitter, call)| (submitter, call, resubmissions.saturating_sub(1)));
 				tokio::spawn(async move {
 					while let Some(status) = statuses.next().await {
 						match status {
@@ -227,8 +267,14 @@ where
 									"transaction with nonce {nonce} left the pool ({status:?}): taking the chain's nonce again"
 								);
 								*next_nonce.lock() = None;
+								let lost = matches!(status, TransactionStatus::Dropped | TransactionStatus::Usurped(_));
+								if let (true, Some((submitter, call, left))) = (lost, again) {
+									tokio::spawn(submitter.resubmit(call, left));
+								}
 								return;
 							},
+							// In a block: resubmitting could only log twice.
+							TransactionStatus::InBlock(_) => again = None,
 							_ => {},
 						}
 					}
@@ -253,6 +299,12 @@ pub trait SubmitCall: Send + Sync {
 
 	/// Signs `call` and puts it in the transaction pool; an error says why not.
 	fn submit(&self, call: RuntimeCall) -> BoxFuture<'_, Result<(), String>>;
+
+	/// [`SubmitCall::submit`], and puts the call in the pool again if its
+	/// transaction is dropped before a block takes it (audit entries).
+	fn submit_until_included(&self, call: RuntimeCall) -> BoxFuture<'_, Result<(), String>> {
+		self.submit(call)
+	}
 }
 
 impl<C, P> SubmitCall for Submitter<C, P>
@@ -267,6 +319,10 @@ where
 
 	fn submit(&self, call: RuntimeCall) -> BoxFuture<'_, Result<(), String>> {
 		Box::pin(Submitter::submit(self, call))
+	}
+
+	fn submit_until_included(&self, call: RuntimeCall) -> BoxFuture<'_, Result<(), String>> {
+		Box::pin(Submitter::submit_until_included(self, call))
 	}
 }
 

@@ -1,10 +1,13 @@
-//! Blob store upkeep: deletes the bodies of this hospital's retired records
-//! and uploads that no record points to, and never anything else.
+//! Blob store upkeep: deletes the bodies of this hospital's records retired
+//! longer ago than the retirement grace, and uploads that no record points
+//! to, and never anything else.
 //!
 //! - A body is deleted as retired only when the **finalized** chain holds
-//!   its record as retired and this node's hospital is that record's
-//!   custodian. Another hospital's record with the same body hash (a
-//!   front-run) never makes this node delete a body.
+//!   its record as retired, the governed retirement grace (30 days by
+//!   default) has passed since, counted in finalized blocks, and this
+//!   node's hospital is that record's custodian. Until then the record can
+//!   be restored and its body is kept. Another hospital's record with the
+//!   same body hash (a front-run) never makes this node delete a body.
 //! - An upload no record points to (at the finalized block or at the best
 //!   block) is an orphan. Its age is counted in finalized blocks as well as
 //!   in time: it is deleted only once the finalized chain has advanced by
@@ -18,7 +21,12 @@
 //!   restarts.
 //! - Unfinished uploads (`uploads/*.part`) follow the same orphan rule.
 
-use crate::{blob_store::BlobStore, membership::hospital_of, metrics::EhrMetrics};
+use crate::{
+	blob_store::BlobStore,
+	membership::hospital_of,
+	metrics::EhrMetrics,
+	retirement::{body_deletable, retirement_grace},
+};
 use ehr_primitives::EhrApi;
 use ehr_runtime::{opaque::Block, AccountId, BlockNumber};
 use sp_api::ProvideRuntimeApi;
@@ -131,6 +139,7 @@ where
 			Some(account) => hospital_of(&*self.client, finalized, account)?,
 			None => None,
 		};
+		let grace = retirement_grace(&*self.client, finalized)?;
 		let api = self.client.runtime_api();
 		let mut removed = 0;
 		let mut orphans = HashMap::new();
@@ -138,10 +147,16 @@ where
 			match api.record_by_body_hash(finalized, blob.hash).map_err(|e| e.to_string())? {
 				Some((id, record)) => {
 					let ours = hospital.as_ref() == Some(&record.custodian);
-					if record.retired_at.is_some() && ours {
+					if ours && body_deletable(&record, grace, number) {
 						self.store.remove(&blob.hash).await.map_err(|e| e.to_string())?;
 						removed += 1;
-						log::info!(target: LOG_TARGET, "deleted the body of retired record {id} ({:?})", blob.hash);
+						log::info!(
+							target: LOG_TARGET,
+							"deleted the body of record {id} ({:?}): retired, and its retirement grace has passed",
+							blob.hash
+						);
+					} else if ours && record.retired_at.is_some() {
+						log::debug!(target: LOG_TARGET, "record {id} is retired: its body is kept for the grace");
 					} else if !ours {
 						log::debug!(target: LOG_TARGET, "record {id} of another custodian has body {:?}: kept", blob.hash);
 					}

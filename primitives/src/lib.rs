@@ -30,8 +30,9 @@ sp_api::decl_runtime_apis! {
 	/// Read access to pallet-ehr's state. Every method is a pure read of the
 	/// state at the block it is called on; pages are zero-based.
 	///
-	/// Version 2 added [`EhrApi::records_from_sources`].
-	#[api_version(2)]
+	/// Version 2 added [`EhrApi::records_from_sources`], version 3
+	/// [`EhrApi::parameters`].
+	#[api_version(3)]
 	pub trait EhrApi<AccountId, BlockNumber>
 	where
 		AccountId: codec::Codec,
@@ -64,8 +65,10 @@ sp_api::decl_runtime_apis! {
 		fn patient(account: AccountId) -> Option<PatientInfo<AccountId>>;
 		/// A registered provider's key and affiliation.
 		fn provider(account: AccountId) -> Option<ProviderInfo<AccountId>>;
-		/// Whether `grant` is live at this block and covers `record` (and
-		/// neither its patient nor its grantee rotated keys since).
+		/// Whether `grant` is live at this block and covers `record` for
+		/// reading (neither its patient nor its grantee rotated keys since,
+		/// and the record's body is kept: in use, or retired within the
+		/// retirement grace).
 		fn grant_covers(grant: GrantId, record: RecordId) -> bool;
 		/// The block in which `account` last rotated its Umbral keys, if it
 		/// ever did: grants made at or before it by or to `account` no
@@ -74,9 +77,13 @@ sp_api::decl_runtime_apis! {
 		/// For each of `tags` (at most [`MAX_PAGE_SIZE`] are looked at; the
 		/// answer has one entry per tag looked at), the record `custodian`
 		/// created from that source, if any: how an importer finds the
-		/// resource versions its hospital already registered.
-		#[api_version(2)]
+		/// resource versions its hospital already registered (since version 2).
 		fn records_from_sources(custodian: AccountId, tags: Vec<SourceTag>) -> Vec<Option<RecordId>>;
+		/// The governed parameters in force: the reading window, the
+		/// retention and the retirement grace (how long a retired record's
+		/// body is kept and the record can be restored).
+		#[api_version(3)]
+		fn parameters() -> EhrParameters<BlockNumber>;
 	}
 }
 

@@ -48,6 +48,15 @@ pub const MAX_REKEY_RECORDS: u32 = 16;
 /// import of 500 FHIR resources is 8 transactions, each well inside a block
 /// (64 records of the largest envelope are about 140 KiB of call data).
 pub const MAX_CREATE_RECORDS: u32 = 64;
+/// Most records one `restore_records` call restores: as many as a hospital
+/// may retire in one retirement window, so one consortium decision undoes a
+/// window's worth of retirements by a stolen key.
+pub const MAX_RESTORE_RECORDS: u32 = 100;
+/// The account that stands for the consortium in audit entries of its
+/// decisions (a restore the members voted): what FRAME's
+/// `PalletId(*b"ehr/cnsm").into_account_truncating()` makes, `modl` then the
+/// id, zero-padded. No one holds its key. Clients show it as "the consortium".
+pub const CONSORTIUM_ACCOUNT: [u8; 32] = *b"modlehr/cnsm\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0";
 /// Most node accounts a hospital may register for its proxy.
 pub const MAX_PROXY_ACCOUNTS: u32 = 4;
 /// Largest page a paged runtime API call returns.
@@ -148,8 +157,40 @@ pub struct Record<AccountId, BlockNumber> {
 	pub body_size: u64,
 	/// The block the record was created in.
 	pub created_at: BlockNumber,
-	/// The block the record was retired in, if it was.
+	/// The block the record was retired in, if it is retired. A retired
+	/// record can no longer be shared; its body is kept for the governed
+	/// [`EhrParameters::retirement_grace`], during which the patient or the
+	/// consortium can restore it ([`Record::body_kept_until`]).
 	pub retired_at: Option<BlockNumber>,
+}
+
+impl<AccountId, BlockNumber: sp_runtime::Saturating + Copy> Record<AccountId, BlockNumber> {
+	/// For a retired record, the first block at which its custodian may
+	/// delete the body (`retired_at + grace`): until the block before it the
+	/// record can be restored and its body is still served to its patient
+	/// and to requests that were ready. `None` for a record in use.
+	pub fn body_kept_until(&self, grace: BlockNumber) -> Option<BlockNumber> {
+		self.retired_at.map(|retired| retired.saturating_add(grace))
+	}
+}
+
+/// The consortium's governed parameters of pallet-ehr.
+#[derive(
+	Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug, Default,
+)]
+pub struct EhrParameters<BlockNumber> {
+	/// Blocks a ready request stays readable: the custodian serves the body
+	/// and confirms the fetch only until `ready block + reading_window`.
+	pub reading_window: BlockNumber,
+	/// Blocks a finished request (ready and past its reading window, or
+	/// expired) or an ended grant (revoked or expired) is kept before the
+	/// pruner removes it. Audit entries are never pruned.
+	pub retention: BlockNumber,
+	/// Blocks a retired record's body is kept before its custodian may
+	/// delete it: the patient or the consortium can restore the record until
+	/// then, so neither a stolen hospital key nor a stolen patient key
+	/// destroys a body at once.
+	pub retirement_grace: BlockNumber,
 }
 
 /// One record a custodian creates in a `create_records` batch.
@@ -305,6 +346,9 @@ pub enum AuditAction {
 	FetchConfirmed,
 	/// The custodian served the record's body to the patient.
 	PatientRead,
+	/// The patient or the consortium restored a retired record before its
+	/// body could be deleted.
+	RecordRestored,
 }
 
 /// One entry of a patient's on-chain access log.

@@ -259,6 +259,9 @@ impl_runtime_apis! {
 				.map(|tag| pallet_ehr::RecordBySource::<Runtime>::get(&custodian, tag))
 				.collect()
 		}
+		fn parameters() -> pallet_ehr::EhrParameters<BlockNumber> {
+			pallet_ehr::Parameters::<Runtime>::get()
+		}
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]

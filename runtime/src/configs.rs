@@ -310,7 +310,7 @@ pub const MAX_SESSION_KEYS_PROOF: usize = 256;
 /// the block refuse every other signed call (`CALL_NOT_ADMITTED`), so it
 /// takes no block space, not even to fail (docs/admission.md).
 /// - People (patients, providers): share, revoke, request, rotate and
-///   re-key their keys, retire their own records.
+///   re-key their keys, retire and restore their own records.
 /// - Node accounts: their proxy's work (cfrags) and read confirmations.
 /// - Member hospitals: registering people, proxies and records, a proxy's
 ///   work when the hospital's own account is its node account, read
@@ -337,6 +337,7 @@ impl CallPolicy<AccountId, RuntimeCall> for AdmittedCalls {
 						| EhrCall::rotate_keys { .. }
 						| EhrCall::rekey_records { .. }
 						| EhrCall::retire_record { .. }
+						| EhrCall::restore_records { .. }
 				)
 			),
 			AccountClass::HospitalNode => matches!(
@@ -591,10 +592,14 @@ parameter_types! {
 	/// An access request stays open for 100 blocks (5 minutes).
 	pub const RequestTimeout: BlockNumber = 100;
 	/// Until the consortium decides otherwise: a ready request is readable
-	/// for 30 minutes, and finished requests and ended grants are kept for
-	/// 30 days before they are pruned.
-	pub const DefaultEhrParameters: pallet_ehr::EhrParameters<BlockNumber> =
-		pallet_ehr::EhrParameters { reading_window: 30 * MINUTES, retention: 30 * DAYS };
+	/// for 30 minutes, finished requests and ended grants are kept for 30
+	/// days before they are pruned, and a retired record's body is kept for
+	/// 30 days, during which the record can be restored.
+	pub const DefaultEhrParameters: pallet_ehr::EhrParameters<BlockNumber> = pallet_ehr::EhrParameters {
+		reading_window: 30 * MINUTES,
+		retention: 30 * DAYS,
+		retirement_grace: 30 * DAYS,
+	};
 }
 
 impl pallet_ehr::Config for Runtime {
@@ -605,6 +610,10 @@ impl pallet_ehr::Config for Runtime {
 	/// A quarter of a block's requests.
 	type MaxRequestsPerGranteePerBlock = ConstU32<16>;
 	type MaxPrunePerBlock = ConstU32<64>;
+	/// A day: an account retires at most 100 records a day, as many as one
+	/// `restore_records` restores.
+	type RetirementWindow = ConstU32<DAYS>;
+	type MaxRetirementsPerWindow = ConstU32<{ ehr_primitives::MAX_RESTORE_RECORDS }>;
 	type DefaultParameters = DefaultEhrParameters;
 	type OwnershipSignature = super::Signature;
 	type OwnershipSigner = <super::Signature as sp_runtime::traits::Verify>::Signer;

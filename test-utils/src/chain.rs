@@ -134,14 +134,43 @@ impl<'a> Chain<'a> {
 			.map_err(|e| format!("{pallet}.{item}: cannot decode the stored value: {e}"))
 	}
 
+	/// The events of the best block.
+	fn events(&self) -> Result<Vec<ehr_runtime::RuntimeEvent>, String> {
+		let events: Vec<frame_system::EventRecord<ehr_runtime::RuntimeEvent, H256>> =
+			self.storage("System", "Events", &[])?.unwrap_or_default();
+		Ok(events.into_iter().map(|record| record.event).collect())
+	}
+
+	/// The errors extrinsics of the best block failed with.
+	pub fn dispatch_failures(&self) -> Result<Vec<sp_runtime::DispatchError>, String> {
+		Ok(self
+			.events()?
+			.into_iter()
+			.filter_map(|event| match event {
+				ehr_runtime::RuntimeEvent::System(frame_system::Event::ExtrinsicFailed { dispatch_error, .. }) => {
+					Some(dispatch_error)
+				},
+				_ => None,
+			})
+			.collect())
+	}
+
+	/// Waits (at most `timeout`) until an extrinsic of a best block fails
+	/// with `error` (a pallet error compares by pallet and error index).
+	pub fn wait_for_failure(&self, timeout: Duration, error: impl Into<sp_runtime::DispatchError>) {
+		let error = error.into();
+		self.wait(timeout, &format!("an extrinsic to fail with {error:?}"), |c| {
+			Ok(c.dispatch_failures()?.contains(&error).then_some(()))
+		})
+	}
+
 	/// The failed extrinsics' errors among the best block's events, for
 	/// diagnosing a wait that does not end.
 	pub fn failures(&self) -> Result<Vec<String>, String> {
-		let events: Vec<frame_system::EventRecord<ehr_runtime::RuntimeEvent, H256>> =
-			self.storage("System", "Events", &[])?.unwrap_or_default();
-		Ok(events
+		Ok(self
+			.events()?
 			.into_iter()
-			.filter_map(|record| match record.event {
+			.filter_map(|event| match event {
 				ehr_runtime::RuntimeEvent::System(frame_system::Event::ExtrinsicFailed { dispatch_error, .. }) => {
 					Some(format!("{dispatch_error:?}"))
 				},

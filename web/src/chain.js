@@ -77,6 +77,26 @@ export async function recordsOf(api, patient) {
 	return all.map(([id, record]) => ({ id: id.toBigInt(), record })).sort((a, b) => (a.id < b.id ? 1 : -1));
 }
 
+/**
+ * How long a retired record stays restorable: the governed retirement grace
+ * in blocks, and the best block number, `{ grace, best }`.
+ */
+export async function retirementClock(api) {
+	const [parameters, header] = await Promise.all([api.call.ehrApi.parameters(), api.rpc.chain.getHeader()]);
+	return { grace: parameters.retirementGrace.toNumber(), best: header.number.toNumber() };
+}
+
+/**
+ * The account that stands for the consortium in audit entries of the
+ * members' decisions (ehr-primitives' CONSORTIUM_ACCOUNT: `modl`, then
+ * `ehr/cnsm`, zero-padded to 32 bytes).
+ */
+export const CONSORTIUM_ACCOUNT = (() => {
+	const bytes = new Uint8Array(32);
+	bytes.set(new TextEncoder().encode('modlehr/cnsm'));
+	return bytes;
+})();
+
 /** The patient's grants, newest first: `[{ id, grant }]`. */
 export async function grantsOf(api, patient) {
 	const all = await api.call.ehrApi.grantsOfPatient(patient);

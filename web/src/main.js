@@ -33,6 +33,7 @@ const state = {
 	nodeAccounts: new Map(), // proxy node account → hospital name
 	clinicians: new Map(), // provider account → label
 	records: [],
+	retirement: { grace: 0, best: 0 }, // the retirement grace and the best block, for retired records
 	envelopes: new Map(), // record id → envelope
 	recordPage: 0,
 	auditLength: 0,
@@ -86,6 +87,7 @@ async function act(button, what, action) {
 const short = (account) => `${account.slice(0, 6)}…${account.slice(-4)}`;
 function nameOf(account) {
 	if (account === state.account) return 'you';
+	if (u8aToHex(decodeAddress(account)) === u8aToHex(chain.CONSORTIUM_ACCOUNT)) return 'the consortium (a members\' vote)';
 	if (state.names.has(account)) return state.names.get(account);
 	if (state.nodeAccounts.has(account)) return `${state.nodeAccounts.get(account)} (proxy node)`;
 	if (state.clinicians.has(account)) return state.clinicians.get(account);
@@ -251,7 +253,7 @@ function envelopeOf({ id, record }) {
 
 async function loadRecords() {
 	progress('Reading your records…');
-	state.records = await chain.recordsOf(state.api, state.account);
+	[state.records, state.retirement] = await Promise.all([chain.recordsOf(state.api, state.account), chain.retirementClock(state.api)]);
 	renderRecords();
 }
 
@@ -277,12 +279,25 @@ function renderRecords() {
 			open.disabled = true;
 			what = sentence(error);
 		}
-		if (record.retiredAt.isSome) {
-			open.disabled = true;
-			what += ' (retired)';
-		}
 		const td = document.createElement('td');
 		td.append(open);
+		if (record.retiredAt.isSome) {
+			// Retired: withdrawn from sharing, its body kept for the grace,
+			// during which the patient reads it and can undo the retirement.
+			const keptUntil = record.retiredAt.unwrap().toNumber() + state.retirement.grace;
+			if (state.retirement.best < keptUntil) {
+				what += ` (retired; restorable until block ${keptUntil})`;
+				const restore = document.createElement('button');
+				restore.type = 'button';
+				restore.textContent = 'Restore';
+				restore.dataset.restore = String(id);
+				restore.addEventListener('click', () => act(restore, 'Restoring the record…', () => restoreRecord(id)));
+				td.append(' ', restore);
+			} else {
+				open.disabled = true;
+				what += ' (retired)';
+			}
+		}
 		open.addEventListener('click', () => act(open, 'Fetching the record from its hospital…', () => openRecord(entry)));
 		return row(String(id), what, date, file, size(record.bodySize.toNumber()), nameOf(record.custodian.toString()), td);
 	});
@@ -291,6 +306,13 @@ function renderRecords() {
 	$('page-info').textContent = `${state.records.length} records · page ${state.recordPage + 1} of ${pages}`;
 	$('newer').disabled = state.recordPage === 0;
 	$('older').disabled = state.recordPage >= pages - 1;
+}
+
+async function restoreRecord(id) {
+	const tx = state.api.tx.ehr.restoreRecords([id]);
+	await chain.submit(state.api, tx, state.account, state.signer, (text) => progress(text));
+	show(`Restored record ${id}: it can be shared again.`, 'info');
+	await loadRecords();
 }
 
 async function openRecord(entry) {
@@ -486,6 +508,7 @@ const ACTIONS = {
 	RequestExpired: 'request expired',
 	FetchConfirmed: 'served the record to the clinician',
 	PatientRead: 'served the record to you',
+	RecordRestored: 'restored the retired record',
 };
 
 async function auditRow({ index, entry }) {

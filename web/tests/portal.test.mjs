@@ -318,6 +318,24 @@ try {
 	await page.waitForFunction((g) => !document.querySelector(`button[data-grant="${g}"]`), { timeout: 60_000 }, second);
 	await shot('08-refused');
 
+	step('a record the patient retired with `ehr` is marked restorable; Restore in the page brings it back');
+	const otherId = env('OTHER_RECORD_ID');
+	const retired = spawnSync(env('EHR_BIN'), ['--json', 'record', 'retire', otherId], {
+		env: { ...process.env, EHR_KEY_FILE: env('PATIENT_KEY'), EHR_URL: env('RPC_URL') },
+		timeout: 180_000,
+	});
+	assert.equal(retired.status, 0, retired.stderr.toString());
+	await tab('records');
+	// The letter is older than the 24 scans: on the second page.
+	await page.click('#older');
+	await page.waitForSelector(`button[data-restore="${otherId}"]`, { timeout: 60_000 });
+	assert.match(await page.$eval('#record-rows', (e) => e.textContent), /retired; restorable until block \d+/);
+	await shot('09-retired');
+	assert.match(await clickForMessage(`button[data-restore="${otherId}"]`), new RegExp(`Restored record ${otherId}`));
+	await page.waitForFunction((id) => !document.querySelector(`button[data-restore="${id}"]`), { timeout: 60_000 }, otherId);
+	await tab('audit');
+	await page.waitForFunction(() => [...document.querySelectorAll('#audit-rows tr')].some((tr) => tr.dataset.action === 'RecordRestored'), { timeout: 60_000 });
+
 	assert.deepEqual(problems, [], 'the page logged no errors');
 	step('passed');
 } catch (error) {

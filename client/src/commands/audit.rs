@@ -52,6 +52,7 @@ fn describe(action: AuditAction) -> (&'static str, &'static str) {
 		AuditAction::RequestExpired => ("request-expired", "request expired"),
 		AuditAction::FetchConfirmed => ("fetch-confirmed", "served the body"),
 		AuditAction::PatientRead => ("patient-read", "served the body to you"),
+		AuditAction::RecordRestored => ("record-restored", "restored retired record"),
 	}
 }
 
@@ -77,6 +78,8 @@ pub async fn log(context: &Context, args: LogArgs) -> Result<()> {
 			let actor = from_sp(&entry.actor);
 			let actor_name = if entry.actor == me {
 				"you".to_owned()
+			} else if entry.actor == SpAccount::new(ehr_primitives::CONSORTIUM_ACCOUNT) {
+				"the consortium (a members' vote)".to_owned()
 			} else {
 				names.iter().find(|(a, _)| *a == actor).map(|(_, n)| n.clone()).unwrap_or_else(|| ss58(&actor))
 			};

@@ -1,4 +1,4 @@
-//! `ehr record add | list | fetch | retire`.
+//! `ehr record add | list | fetch | retire | restore`.
 
 use crate::{
 	blobs,
@@ -40,10 +40,21 @@ pub enum RecordCommand {
 		#[arg(long)]
 		custodian_url: Option<String>,
 	},
-	/// Retire a record your hospital holds (hospital staff); its body is deleted.
+	/// Retire a record your hospital holds (hospital staff) or one of your
+	/// own (patients): it can no longer be shared, and its body is kept for
+	/// the retirement grace (30 days unless the consortium set another),
+	/// during which `ehr record restore` undoes it; then it is deleted.
 	Retire {
 		/// The record id.
 		record: RecordId,
+	},
+	/// Restore retired records of yours whose retirement grace has not
+	/// passed (patients): they can be shared again. The consortium restores
+	/// anyone's by a two-thirds vote (docs/operator.md).
+	Restore {
+		/// The record ids (from `ehr record list` or `ehr log`), at most 100.
+		#[arg(required = true, num_args = 1..)]
+		records: Vec<RecordId>,
 	},
 }
 
@@ -56,6 +67,11 @@ struct RecordView {
 	custodian_name: String,
 	created_at: u32,
 	body_size: u64,
+	/// The block the record was retired in, if it is retired.
+	retired_at: Option<u32>,
+	/// For a retired record, the first block at which its body may be
+	/// deleted; it can be restored until the block before.
+	body_kept_until: Option<u32>,
 	#[serde(flatten)]
 	metadata: Option<RecordMetadata>,
 }
@@ -84,15 +100,61 @@ pub async fn run(context: &Context, command: RecordCommand) -> Result<()> {
 		RecordCommand::Fetch { record, output, custodian_url } => {
 			fetch(context, record, &output, custodian_url.as_deref()).await
 		},
-		RecordCommand::Retire { record } => {
-			let keys = context.unlock()?;
-			let chain = context.chain().await?;
-			let call = runtime::transactions().ehr().retire_record(record);
-			context.output.waiting(format!("retiring record {record}"), chain.submit(&call, &keys.account)).await?;
-			context.output.print(&serde_json::json!({ "retired": record }), || format!("Retired record {record}."));
-			Ok(())
-		},
+		RecordCommand::Retire { record } => retire(context, record).await,
+		RecordCommand::Restore { records } => restore(context, records).await,
 	}
+}
+
+/// `ehr record retire`: withdraws a record from sharing; says until when its
+/// body is kept and how to undo it.
+async fn retire(context: &Context, record: RecordId) -> Result<()> {
+	let keys = context.unlock()?;
+	let chain = context.chain().await?;
+	let call = runtime::transactions().ehr().retire_record(record);
+	let events =
+		context.output.waiting(format!("retiring record {record}"), chain.submit(&call, &keys.account)).await?;
+	let retired = events
+		.find_first::<runtime::ehr::events::RecordRetired>()
+		.transpose()?
+		.ok_or_else(|| anyhow!("the chain took the transaction but reported no retirement"))?;
+	let kept_until = retired.body_kept_until;
+	context.output.print(&serde_json::json!({ "retired": record, "bodyKeptUntil": kept_until }), || {
+		format!(
+			"Retired record {record}: it can no longer be shared. Its body is kept until block {kept_until}; \
+			 until then the patient can undo this with `ehr record restore {record}` (or the consortium by a vote)."
+		)
+	});
+	Ok(())
+}
+
+/// `ehr record restore`: the patient brings retired records back into use.
+async fn restore(context: &Context, records: Vec<RecordId>) -> Result<()> {
+	let max = ehr_primitives::MAX_RESTORE_RECORDS as usize;
+	if records.len() > max {
+		bail!("at most {max} records are restored at once; run `ehr record restore` again for the rest");
+	}
+	let keys = context.unlock()?;
+	let chain = context.chain().await?;
+	let (grace, now) = (chain.parameters().await?.retirement_grace, chain.best_number().await?);
+	for id in &records {
+		let record = chain.record(*id).await?.ok_or_else(|| anyhow!("there is no record {id}"))?;
+		if record.patient != keys.account_id() {
+			bail!("record {id} is not yours; only its patient, or the consortium by a vote, restores it");
+		}
+		match record.body_kept_until(grace) {
+			None => bail!("record {id} is not retired; there is nothing to restore"),
+			Some(kept_until) if now >= kept_until => bail!(
+				"record {id}'s retirement grace ended at block {kept_until}; its body may be deleted, so it \
+				 cannot be restored (its custodian may hold a backup)"
+			),
+			Some(_) => {},
+		}
+	}
+	let call = runtime::transactions().ehr().restore_records(BoundedVec(records.clone()));
+	context.output.waiting("restoring the records", chain.submit(&call, &keys.account)).await?;
+	let list = records.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(", ");
+	context.output.print(&serde_json::json!({ "restored": records }), || format!("Restored record(s) {list}."));
+	Ok(())
 }
 
 async fn add(context: &Context, file: PathBuf, patient: &str) -> Result<()> {
@@ -168,8 +230,9 @@ async fn fetch(context: &Context, id: RecordId, output: &std::path::Path, custod
 	if record.patient != keys.account_id() {
 		bail!("record {id} is not yours; a clinician reads a record with `ehr request` and `ehr fetch`");
 	}
-	if record.retired_at.is_some() {
-		bail!("record {id} was retired and its body deleted");
+	let (grace, now) = (chain.parameters().await?.retirement_grace, chain.best_number().await?);
+	if let Some(kept_until) = record.body_kept_until(grace).filter(|kept_until| now >= *kept_until) {
+		bail!("record {id} was retired and its retirement grace ended at block {kept_until}; its body may be deleted");
 	}
 	let envelope = open(&record, &keys.umbral)?;
 	let custodian = from_sp(&record.custodian);
@@ -192,6 +255,7 @@ async fn list(context: &Context) -> Result<()> {
 	let me = from_sp(&keys.account_id());
 	patient_info(&chain, &me).await?;
 	let names = chain.hospital_names().await?;
+	let (grace, now) = (chain.parameters().await?.retirement_grace, chain.best_number().await?);
 	let name_of = |account: &AccountId| {
 		names.iter().find(|(a, _)| a == account).map(|(_, n)| n.clone()).unwrap_or_else(|| ss58(account))
 	};
@@ -206,6 +270,8 @@ async fn list(context: &Context) -> Result<()> {
 				custodian_name: name_of(&custodian),
 				created_at: record.created_at,
 				body_size: record.body_size,
+				retired_at: record.retired_at,
+				body_kept_until: record.body_kept_until(grace),
 				metadata: open(&record, &keys.umbral).ok().map(|envelope| envelope.metadata()),
 			}
 		})
@@ -227,8 +293,13 @@ async fn list(context: &Context) -> Result<()> {
 				),
 				None => ("(cannot decrypt)".into(), String::new(), String::new()),
 			};
+			let state = match view.body_kept_until {
+				Some(until) if now < until => format!("  (retired; restorable until block {until})"),
+				Some(_) => "  (retired)".into(),
+				None => String::new(),
+			};
 			text.push_str(&format!(
-				"{:>6}  {:<22}  {:<20}  {:<25}  {:>8}  {}\n",
+				"{:>6}  {:<22}  {:<20}  {:<25}  {:>8}  {}{state}\n",
 				view.id, view.custodian_name, kind, date, view.created_at, file
 			));
 		}

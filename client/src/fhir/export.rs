@@ -121,7 +121,7 @@ fn action_code(action: AuditAction) -> &'static str {
 	match action {
 		AuditAction::RecordCreated | AuditAction::GrantCreated => "C",
 		AuditAction::FetchConfirmed | AuditAction::PatientRead => "R",
-		AuditAction::GrantRevoked => "U",
+		AuditAction::GrantRevoked | AuditAction::RecordRestored => "U",
 		AuditAction::RecordRetired => "D",
 		AuditAction::AccessRequested
 		| AuditAction::CfragAccepted

@@ -165,10 +165,7 @@ fn a_record_travels_from_hospital_a_to_a_clinician_at_hospital_b_under_the_patie
 
 	step("the patient's log shows every step with its actor");
 	let log = patient.ok(&["log"]);
-	let entries = log.as_array().expect("a list");
-	let has = |action: &str, actor: &str| {
-		entries.iter().any(|e| e["action"] == action && e["actorName"].as_str().is_some_and(|a| a.contains(actor)))
-	};
+	let has = |action: &str, actor: &str| logged(&log, action, actor);
 	assert!(has("record-created", "Hospital A"), "record creation by hospital A: {log}");
 	assert!(has("grant-created", "you"), "the patient's grant: {log}");
 	assert!(has("access-requested", &clinician_account), "the clinician's request: {log}");
@@ -215,4 +212,34 @@ fn a_record_travels_from_hospital_a_to_a_clinician_at_hospital_b_under_the_patie
 		&ws(&net.alice),
 	]);
 	assert_eq!(std::fs::read(&again).expect("fetched"), std::fs::read(&fhir_path).expect("original"));
+
+	step("hospital A retires the second record: the patient sees until when it can be undone, reads it, restores it");
+	let other_text = other.to_string();
+	let retired = hospital_a.ok(&["record", "retire", &other_text]);
+	let kept_until = retired["bodyKeptUntil"].as_u64().expect("the block the body is kept until");
+	let listed = patient.ok(&["record", "list"]);
+	let entry = listed.as_array().expect("a list").iter().find(|r| r["id"].as_u64() == Some(other)).expect("listed");
+	assert_eq!(entry["bodyKeptUntil"].as_u64(), Some(kept_until), "ehr record list says until when: {listed}");
+	let kept = dir.path().join("retired-but-kept.txt");
+	patient.ok(&["record", "fetch", &other_text, "-o", kept.to_str().expect("utf-8")]);
+	assert_eq!(std::fs::read(&kept).expect("fetched"), std::fs::read(&other_path).expect("original"), "still readable");
+	let reason = clinician.refused(&["record", "restore", &other_text]);
+	assert!(reason.contains("not yours"), "only the patient restores: {reason}");
+	let restored = patient.ok(&["record", "restore", &other_text]);
+	assert_eq!(restored["restored"], serde_json::json!([other]), "{restored}");
+	let listed = patient.ok(&["record", "list"]);
+	let entry = listed.as_array().expect("a list").iter().find(|r| r["id"].as_u64() == Some(other)).expect("listed");
+	assert!(entry["retiredAt"].is_null(), "in use again: {listed}");
+	let log = patient.ok(&["log"]);
+	assert!(logged(&log, "record-retired", "Hospital A"), "the retirement and who made it: {log}");
+	assert!(logged(&log, "record-restored", "you"), "the restore: {log}");
+}
+
+/// Whether `ehr log`'s JSON `log` holds an entry of `action` whose actor's
+/// name contains `actor`.
+fn logged(log: &serde_json::Value, action: &str, actor: &str) -> bool {
+	log.as_array()
+		.expect("a list")
+		.iter()
+		.any(|e| e["action"] == action && e["actorName"].as_str().is_some_and(|a| a.contains(actor)))
 }

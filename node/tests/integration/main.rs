@@ -12,6 +12,7 @@ mod admission;
 mod bad_input;
 mod budget_load;
 mod consortium;
+mod custody;
 mod deploy;
 mod dev_node;
 mod end_to_end;

@@ -28,27 +28,27 @@ use std::{
 };
 use umbral_pre::{SecretKey, Signer};
 
-const CHAIN_TIMEOUT: Duration = Duration::from_secs(90);
+pub(crate) const CHAIN_TIMEOUT: Duration = Duration::from_secs(90);
 const CHUNK: usize = 1 << 20;
 
-fn step(text: &str) {
+pub(crate) fn step(text: &str) {
 	eprintln!("[node_services] {text}");
 }
 
-fn body(len: usize, seed: u8) -> Vec<u8> {
+pub(crate) fn body(len: usize, seed: u8) -> Vec<u8> {
 	(0..len).map(|i| (((i as u64 * 2_654_435_761) >> 7) as u8).wrapping_add(seed)).collect()
 }
 
-fn hex0x(data: &[u8]) -> String {
+pub(crate) fn hex0x(data: &[u8]) -> String {
 	format!("0x{}", hex::encode(data))
 }
 
-fn now_ms() -> u64 {
+pub(crate) fn now_ms() -> u64 {
 	SystemTime::now().duration_since(UNIX_EPOCH).expect("clock after 1970").as_millis() as u64
 }
 
 /// Uploads `data` to `node` in 1 MiB chunks; returns the body hash.
-fn upload(node: &Node, data: &[u8]) -> H256 {
+pub(crate) fn upload(node: &Node, data: &[u8]) -> H256 {
 	let hash = H256::from(sp_crypto_hashing::blake2_256(data));
 	let mut offset = 0usize;
 	loop {
@@ -66,7 +66,7 @@ fn upload(node: &Node, data: &[u8]) -> H256 {
 
 /// A signed `ehr_getBlob` read, for the nodes of hospital Alice (the
 /// custodian of every record in these tests).
-fn read_params(
+pub(crate) fn read_params(
 	genesis: H256,
 	signer: &sr25519::Pair,
 	request: Option<u64>,
@@ -90,18 +90,24 @@ fn read_params(
 	})
 }
 
-fn get(node: &Node, params: Value) -> Result<Value, String> {
+pub(crate) fn get(node: &Node, params: Value) -> Result<Value, String> {
 	node.rpc("ehr_getBlob", rpc_params![params])
 }
 
 /// Reads a whole body through `ehr_getBlob`, chunk by chunk.
-fn read_all(node: &Node, genesis: H256, signer: &sr25519::Pair, request: Option<u64>, record: Option<u64>) -> Vec<u8> {
+pub(crate) fn read_all(
+	node: &Node,
+	genesis: H256,
+	signer: &sr25519::Pair,
+	request: Option<u64>,
+	record: Option<u64>,
+) -> Vec<u8> {
 	read_up_to(node, genesis, signer, request, record, usize::MAX)
 }
 
 /// Reads the first `limit` bytes of a body (or all of it, if shorter)
 /// through `ehr_getBlob`, chunk by chunk.
-fn read_up_to(
+pub(crate) fn read_up_to(
 	node: &Node,
 	genesis: H256,
 	signer: &sr25519::Pair,
@@ -126,16 +132,16 @@ fn read_up_to(
 	}
 }
 
-fn expect_code(result: Result<Value, String>, code: i32, what: &str) {
+pub(crate) fn expect_code(result: Result<Value, String>, code: i32, what: &str) {
 	match result {
 		Ok(value) => panic!("{what}: expected error {code}, got {value}"),
 		Err(error) => assert!(error.contains(&code.to_string()), "{what}: expected error {code}, got {error}"),
 	}
 }
 
-type RequestOf = AccessRequest<AccountId, BlockNumber>;
+pub(crate) type RequestOf = AccessRequest<AccountId, BlockNumber>;
 
-fn request_of(chain: &Chain, id: u64) -> Result<Option<RequestOf>, String> {
+pub(crate) fn request_of(chain: &Chain, id: u64) -> Result<Option<RequestOf>, String> {
 	chain.call::<Option<RequestOf>>("EhrApi_request", id)
 }
 
@@ -305,22 +311,26 @@ fn proxies_deliver_and_the_custodian_serves_only_authorized_readers() {
 		"after revoke",
 	);
 
-	step("the patient retires the small record: once final, its custodian deletes the body");
+	step("the patient retires the small record: final, it is kept for the retirement grace and still theirs to read");
 	let blobs =
 		|node: &Node| node.rpc("ehr_status", rpc_params![]).map(|s| s["blobCount"].as_u64().unwrap_or(u64::MAX));
 	assert_eq!(blobs(&net.alice), Ok(2));
 	chain.submit(&patient, EhrCall::retire_record { record: small_id }).expect("retire_record");
-	chain.wait(CHAIN_TIMEOUT, "the small body to be deleted", |_| Ok((blobs(&net.alice)? == 1).then_some(())));
-	expect_code(
-		get(&net.alice, read_params(genesis, &patient, None, Some(small_id), 0, 10, now_ms())),
-		1015,
-		"retired",
-	);
+	let small_retired_at = chain.wait(CHAIN_TIMEOUT, "the retirement on chain", |c| {
+		let found: Option<Record<AccountId, BlockNumber>> = c.call("EhrApi_record", small_id)?;
+		Ok(found.and_then(|r| r.retired_at))
+	});
+	chain.wait(CHAIN_TIMEOUT, "the retirement to be final", |_| {
+		Ok((net.alice.finalized_number()? >= u64::from(small_retired_at)).then_some(()))
+	});
+	std::thread::sleep(Duration::from_secs(6));
+	assert_eq!(blobs(&net.alice), Ok(2), "a retired body is kept for the grace (custody::, where it ends)");
+	assert_eq!(read_all(&net.alice, genesis, &patient, None, Some(small_id)), small, "still the patient's to read");
 
 	step("Bob front-runs Alice's upload with a record of his own and retires it: Alice keeps the body");
 	let contested = body(4096, 3);
 	let contested_hash = upload(&net.alice, &contested);
-	assert_eq!(blobs(&net.alice), Ok(2));
+	assert_eq!(blobs(&net.alice), Ok(3));
 	let bob = Sr25519Keyring::Bob.pair();
 	let contested_id =
 		create_record(&chain, &bob, &patient_id, &patient_sk.public_key(), contested_hash, contested.len() as u64);
@@ -334,7 +344,7 @@ fn proxies_deliver_and_the_custodian_serves_only_authorized_readers() {
 	});
 	// Several upkeep passes (every 2 s) over the finalized retirement.
 	std::thread::sleep(Duration::from_secs(8));
-	assert_eq!(blobs(&net.alice), Ok(2), "another hospital's retirement deletes nothing at Alice's node");
+	assert_eq!(blobs(&net.alice), Ok(3), "another hospital's retirement deletes nothing at Alice's node");
 
 	step("a body corrupted on disk is quarantined, not served and not deleted");
 	let name = hex::encode(sp_crypto_hashing::blake2_256(&large));
@@ -349,7 +359,11 @@ fn proxies_deliver_and_the_custodian_serves_only_authorized_readers() {
 	);
 	let status = net.alice.rpc("ehr_status", rpc_params![]).expect("alice's status");
 	assert_eq!(status["blobsQuarantined"].as_u64(), Some(1), "{status}");
-	assert_eq!(status["blobCount"].as_u64(), Some(1), "only the contested body is left in the store: {status}");
+	assert_eq!(
+		status["blobCount"].as_u64(),
+		Some(2),
+		"the retired small body and the contested one are left in the store: {status}"
+	);
 	let kept = stored.parent().and_then(|blobs| blobs.parent()).expect("the blob store").join("quarantine").join(&name);
 	assert_eq!(std::fs::read(kept).expect("the quarantined body"), damaged, "kept for the operator");
 }

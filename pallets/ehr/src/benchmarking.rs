@@ -298,7 +298,11 @@ mod benchmarks {
 	#[benchmark]
 	fn set_parameters() -> Result<(), BenchmarkError> {
 		let origin = T::GovernanceOrigin::try_successful_origin().map_err(|_| BenchmarkError::Weightless)?;
-		let parameters = EhrParameters { reading_window: 100u32.into(), retention: 1000u32.into() };
+		let parameters = EhrParameters {
+			reading_window: 100u32.into(),
+			retention: 1000u32.into(),
+			retirement_grace: 10_000u32.into(),
+		};
 		#[extrinsic_call]
 		_(origin as T::RuntimeOrigin, parameters);
 		assert_eq!(Parameters::<T>::get(), parameters);
@@ -532,6 +536,25 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(s.patient.0.clone()), rekeyed.try_into().expect("bounded"));
 		assert_eq!(Records::<T>::get(s.record).map(|r| r.encrypted_metadata), Some(metadata));
+	}
+
+	/// The patient restores `r` of their retired records.
+	#[benchmark]
+	fn restore_records(r: Linear<1, MAX_RESTORE_RECORDS>) {
+		let mut fx = Fixture::new();
+		let s = scenario::<T>(&mut fx, 1, 1);
+		let ids = records_of_scenario(&s, r);
+		let now = frame_system::Pallet::<T>::block_number();
+		for id in &ids {
+			Records::<T>::mutate(id, |record| {
+				if let Some(record) = record {
+					record.retired_at = Some(now);
+				}
+			});
+		}
+		#[extrinsic_call]
+		_(RawOrigin::Signed(s.patient.0.clone()), ids.clone().try_into().expect("bounded"));
+		assert!(ids.iter().all(|id| Records::<T>::get(id).is_some_and(|r| r.retired_at.is_none())));
 	}
 
 	/// `r` open requests, each naming the most proxies, expire in one block.

@@ -110,8 +110,12 @@ impl<T: Config> Pallet<T> {
 		Self::rotated_since(&grant.patient, &grant.created_at) || Self::rotated_since(&grant.grantee, &grant.created_at)
 	}
 
-	/// Whether grant `id` is live now and covers record `record` (a live
-	/// record of the grant's patient).
+	/// Whether grant `id` is live now and lets its grantee read record
+	/// `record` through a ready request: a record of the grant's patient, in
+	/// its scope, whose body is kept (in use, or retired less than the
+	/// retirement grace ago: a retirement that can still be undone takes
+	/// nothing already shared away). New requests and cfrags on a retired
+	/// record are refused all the same.
 	pub fn grant_covers(id: GrantId, record: RecordId) -> bool {
 		let (Some(grant), Some(entry)) = (Grants::<T>::get(id), Records::<T>::get(record)) else {
 			return false;
@@ -119,7 +123,7 @@ impl<T: Config> Pallet<T> {
 		let now = frame_system::Pallet::<T>::block_number();
 		grant.is_live(&now)
 			&& !Self::keys_rotated_since(&grant)
-			&& entry.retired_at.is_none()
+			&& Self::body_is_kept(&entry, now)
 			&& entry.patient == grant.patient
 			&& grant.scope.covers(record)
 	}

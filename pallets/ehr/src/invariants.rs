@@ -5,7 +5,7 @@ use crate::{pallet::*, types::*};
 #[cfg(any(feature = "try-runtime", test))]
 use ehr_primitives::umbral_codec;
 #[cfg(any(feature = "try-runtime", test))]
-use frame_support::ensure;
+use frame_support::{ensure, traits::Get};
 
 #[cfg(any(feature = "try-runtime", test))]
 impl<T: Config> Pallet<T> {
@@ -14,8 +14,8 @@ impl<T: Config> Pallet<T> {
 	/// records that exist (a finished request may outlive its pruned grant),
 	/// that no request counts a key fragment twice or a fetch more than once,
 	/// that only member hospitals have proxies, each with a key of its own,
-	/// and that the parameters are
-	/// valid. Fails with the first invariant that does not hold.
+	/// that the parameters are valid and that no account retired more
+	/// records in a window than allowed. Fails with the first invariant that does not hold.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let next_record = NextRecordId::<T>::get();
 		for (id, record) in Records::<T>::iter() {
@@ -105,6 +105,11 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		ensure!(Self::parameters_are_valid(&Parameters::<T>::get()), "a parameter of zero blocks");
+		let now = frame_system::Pallet::<T>::block_number();
+		for (_, (start, count)) in RetirementsBy::<T>::iter() {
+			ensure!(count <= T::MaxRetirementsPerWindow::get(), "more retirements in a window than allowed");
+			ensure!(start <= now, "a retirement window that starts in the future");
+		}
 		for (account, hospital) in ProxyAccountOf::<T>::iter() {
 			let proxy = Proxies::<T>::get(&hospital).ok_or("proxy account of no proxy")?;
 			ensure!(proxy.accounts.contains(&account), "proxy account index out of date");

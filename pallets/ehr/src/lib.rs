@@ -35,6 +35,7 @@ mod pruning;
 mod records;
 mod registry;
 mod requests;
+mod retirement;
 pub mod types;
 pub mod weights;
 
@@ -45,6 +46,7 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
+pub use retirement::{Restorer, CONSORTIUM_PALLET_ID};
 pub use types::*;
 pub use weights::WeightInfo;
 
@@ -56,8 +58,9 @@ pub mod pallet {
 	use sp_runtime::traits::{IdentifyAccount, Verify, Zero};
 
 	/// The in-code storage version: 2 added each grant proxy's kfrag id
-	/// ([`migrations::v2`]).
-	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
+	/// ([`migrations::v2`]), 3 the proxy-key index ([`migrations::v3`]), 4
+	/// the retirement grace among the parameters ([`migrations::v4`]).
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(4);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -89,7 +92,18 @@ pub mod pallet {
 		/// (it also stops when the block's spare weight runs out).
 		#[pallet::constant]
 		type MaxPrunePerBlock: Get<u32>;
-		/// The reading window and retention until the consortium sets them.
+		/// Blocks of one retirement window: an account retires at most
+		/// [`Config::MaxRetirementsPerWindow`] records in a window, which
+		/// starts with its first retirement after the previous one ended.
+		#[pallet::constant]
+		type RetirementWindow: Get<BlockNumberFor<Self>>;
+		/// Most records one account (a custodian or a patient) retires in one
+		/// [`Config::RetirementWindow`]: bulk retirement by a stolen key is
+		/// slowed to what the members and patients can follow and undo.
+		#[pallet::constant]
+		type MaxRetirementsPerWindow: Get<u32>;
+		/// The reading window, retention and retirement grace until the
+		/// consortium sets them.
 		#[pallet::constant]
 		type DefaultParameters: Get<EhrParameters<BlockNumberFor<Self>>>;
 		/// The signature a person makes over their [`KeyOwnership`] proof
@@ -208,7 +222,14 @@ pub mod pallet {
 	pub type RequestsOpenedBy<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, (BlockNumberFor<T>, u32), OptionQuery>;
 
-	/// The reading window and retention in force.
+	/// Each account's current retirement window: the block it started in and
+	/// how many records the account retired in it (one entry per account
+	/// that ever retired a record, overwritten when a new window starts).
+	#[pallet::storage]
+	pub type RetirementsBy<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, (BlockNumberFor<T>, u32), OptionQuery>;
+
+	/// The reading window, retention and retirement grace in force.
 	#[pallet::storage]
 	pub type Parameters<T: Config> =
 		StorageValue<_, EhrParameters<BlockNumberFor<T>>, ValueQuery, T::DefaultParameters>;
@@ -243,8 +264,13 @@ pub mod pallet {
 		ProviderRegistered { provider: T::AccountId, hospital: T::AccountId },
 		/// A custodian hospital created a record.
 		RecordCreated { record: RecordId, patient: T::AccountId, custodian: T::AccountId },
-		/// A record was retired; its custodian deletes the body.
-		RecordRetired { record: RecordId, by: T::AccountId },
+		/// A record was retired: it can no longer be shared, and its custodian
+		/// keeps the body until block `body_kept_until`; until then the
+		/// patient or the consortium can restore it.
+		RecordRetired { record: RecordId, by: T::AccountId, body_kept_until: BlockNumberFor<T> },
+		/// A retired record was restored, by its patient (`by`) or by a
+		/// decision of the consortium (`by` is `None`); it is in use again.
+		RecordRestored { record: RecordId, by: Option<T::AccountId> },
 		/// A patient granted access.
 		GrantCreated { grant: GrantId, patient: T::AccountId, grantee: T::AccountId },
 		/// A patient revoked a grant.
@@ -322,7 +348,7 @@ pub mod pallet {
 		/// This hospital already created a record from this source (the same
 		/// resource version); leave it out of the batch.
 		SourceAlreadyRecorded,
-		/// A `create_records` batch lists no record.
+		/// A `create_records` or `restore_records` batch lists no record.
 		NoRecordsInBatch,
 		/// No record has this id.
 		RecordNotFound,
@@ -330,7 +356,20 @@ pub mod pallet {
 		NotCustodianOrPatient,
 		/// The record was already retired.
 		AlreadyRetired,
-		/// The record is retired and can no longer be shared or requested.
+		/// The record is not retired (or is listed twice), so there is nothing to restore.
+		NotRetired,
+		/// The record's retirement grace has passed and its body may be
+		/// deleted; it can no longer be restored. Its custodian may hold a
+		/// backup (docs/operator.md, "Restoring a retired record").
+		GracePeriodOver,
+		/// This account retired the most records one account may retire in a
+		/// retirement window; wait for the window to end. If you did not
+		/// retire them, your key may be stolen: the patient or the
+		/// consortium restores them (`ehr record restore`).
+		TooManyRetirements,
+		/// The record is retired and can no longer be shared or requested;
+		/// until its retirement grace has passed, its patient or the
+		/// consortium can restore it (`ehr record restore`).
 		RecordIsRetired,
 		/// No grant has this id (it never existed or was pruned).
 		GrantNotFound,
@@ -529,11 +568,13 @@ pub mod pallet {
 			Self::do_create_records(custodian, records)
 		}
 
-		/// Retires a record: it can no longer be requested and its custodian
-		/// deletes the body. Callable by the custodian or the patient. Emits
+		/// Retires a record: it can no longer be shared or requested, and its
+		/// custodian keeps the body for the retirement grace, during which
+		/// the patient or the consortium can restore it; then the custodian
+		/// deletes it. Callable by the custodian or the patient. Emits
 		/// `RecordRetired`; fails as [`Pallet::do_retire_record`] says.
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::retire_record())]
+		#[pallet::weight(retire_record_weight::<T>())]
 		pub fn retire_record(origin: OriginFor<T>, record: RecordId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_retire_record(who, record)
@@ -656,6 +697,24 @@ pub mod pallet {
 			Self::do_rekey_records(patient, records)
 		}
 
+		/// Restores retired records whose retirement grace has not passed: they
+		/// are in use again. Callable by the records' patient (signed), or by
+		/// [`Config::GovernanceOrigin`] (two thirds of the members) for any
+		/// record. Emits `RecordRestored` for each; fails as
+		/// [`Pallet::do_restore_records`] says.
+		#[pallet::call_index(15)]
+		#[pallet::weight(restore_records_weight::<T>(records.len() as u32))]
+		pub fn restore_records(
+			origin: OriginFor<T>,
+			records: BoundedVec<RecordId, ConstU32<MAX_RESTORE_RECORDS>>,
+		) -> DispatchResult {
+			let by = match T::GovernanceOrigin::try_origin(origin) {
+				Ok(_) => Restorer::Consortium,
+				Err(origin) => Restorer::Patient(ensure_signed(origin)?),
+			};
+			Self::do_restore_records(by, records)
+		}
+
 		/// Sets the reading window of ready requests and the retention after
 		/// which finished requests and ended grants are pruned. Callable by
 		/// [`Config::GovernanceOrigin`] (two thirds of the members). Emits
@@ -679,12 +738,14 @@ pub mod pallet {
 			})
 		}
 
-		/// Whether both parameters are at least one block.
+		/// Whether every parameter is at least one block.
 		pub(crate) fn parameters_are_valid(parameters: &EhrParameters<BlockNumberFor<T>>) -> bool {
-			!parameters.reading_window.is_zero() && !parameters.retention.is_zero()
+			!parameters.reading_window.is_zero()
+				&& !parameters.retention.is_zero()
+				&& !parameters.retirement_grace.is_zero()
 		}
 
-		/// Sets the parameters. Fails with `InvalidParameters` if either is zero.
+		/// Sets the parameters. Fails with `InvalidParameters` if one is zero.
 		pub(crate) fn do_set_parameters(parameters: EhrParameters<BlockNumberFor<T>>) -> DispatchResult {
 			ensure!(Self::parameters_are_valid(&parameters), Error::<T>::InvalidParameters);
 			Parameters::<T>::put(parameters);
@@ -694,7 +755,6 @@ pub mod pallet {
 	}
 }
 
-/// The number of records a scope lists (0 for all records), for weights.
 /// `register_proxy`'s weight for `accounts` node accounts: the benchmarked
 /// weight, plus the role checks of each account (patient, provider, member:
 /// three reads) and the proxy-key index (one read, two writes), which the
@@ -705,6 +765,25 @@ pub fn register_proxy_weight<T: Config>(accounts: u32) -> frame_support::weights
 		.saturating_add(T::DbWeight::get().reads_writes(u64::from(accounts).saturating_mul(3).saturating_add(1), 2))
 }
 
+/// `retire_record`'s weight: the benchmarked weight plus the retiring
+/// account's retirement window (one read, one write) and the parameters
+/// (one read), which the benchmark predates.
+pub fn retire_record_weight<T: Config>() -> frame_support::weights::Weight {
+	use frame_support::traits::Get;
+	T::WeightInfo::retire_record().saturating_add(T::DbWeight::get().reads_writes(2, 1))
+}
+
+/// `restore_records`' weight for `records` records, until the
+/// `restore_records` benchmark (benchmarking.rs) is part of the generated
+/// weights: restoring a record reads and writes what retiring it does (the
+/// record, and the patient's audit log), so each costs `retire_record`'s
+/// benchmarked weight, plus the parameters read once.
+pub fn restore_records_weight<T: Config>(records: u32) -> frame_support::weights::Weight {
+	use frame_support::traits::Get;
+	T::WeightInfo::retire_record().saturating_mul(u64::from(records.max(1))).saturating_add(T::DbWeight::get().reads(1))
+}
+
+/// The number of records a scope lists (0 for all records), for weights.
 pub fn scope_len(scope: &Scope) -> u32 {
 	match scope {
 		Scope::Records(records) => records.len() as u32,

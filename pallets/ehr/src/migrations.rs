@@ -1,6 +1,6 @@
 //! Storage migrations of pallet-ehr.
 //!
-//! Storage version 3 is current. `RecordBySource`, added with
+//! Storage version 4 is current. `RecordBySource`, added with
 //! `create_records` in spec version 103, is a new map that starts empty and
 //! changes no existing item, so it needs no migration and no version bump.
 
@@ -157,6 +157,62 @@ pub mod v3 {
 		2,
 		3,
 		InnerMigrateV2ToV3<T>,
+		Pallet<T>,
+		<T as frame_system::Config>::DbWeight,
+	>;
+}
+
+/// Storage version 3 to 4: the parameters gain the retirement grace
+/// ([`EhrParameters::retirement_grace`](crate::EhrParameters)), set to the
+/// runtime's default. A chain that never set its parameters stores none and
+/// reads the new defaults; one value is translated, so the step is bounded.
+pub mod v4 {
+	use crate::{pallet::*, types::*};
+	use codec::{Decode, Encode};
+	use frame_support::{pallet_prelude::*, traits::UncheckedOnRuntimeUpgrade, weights::Weight};
+
+	/// The parameters as version 3 stored them.
+	#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug)]
+	pub struct OldParameters<BlockNumber> {
+		/// The reading window.
+		pub reading_window: BlockNumber,
+		/// The retention.
+		pub retention: BlockNumber,
+	}
+
+	/// Version 4's parameters from version 3's, with `retirement_grace`.
+	pub fn upgrade_parameters<BlockNumber>(
+		old: OldParameters<BlockNumber>,
+		retirement_grace: BlockNumber,
+	) -> EhrParameters<BlockNumber> {
+		EhrParameters { reading_window: old.reading_window, retention: old.retention, retirement_grace }
+	}
+
+	/// The unversioned step; run it through [`MigrateV3ToV4`].
+	pub struct InnerMigrateV3ToV4<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateV3ToV4<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let grace = T::DefaultParameters::get().retirement_grace;
+			let translated = Parameters::<T>::translate::<
+				OldParameters<frame_system::pallet_prelude::BlockNumberFor<T>>,
+				_,
+			>(|old| old.map(|old| upgrade_parameters(old, grace)));
+			if translated.is_err() {
+				// Undecodable as version 3: drop it, so the defaults apply.
+				Parameters::<T>::kill();
+				log::warn!(target: "runtime::ehr", "v4: the stored parameters did not decode; the defaults apply");
+			}
+			log::info!(target: "runtime::ehr", "v4: parameters gained the retirement grace");
+			T::DbWeight::get().reads_writes(1, 1)
+		}
+	}
+
+	/// Migrates pallet-ehr from storage version 3 to 4, once.
+	pub type MigrateV3ToV4<T> = frame_support::migrations::VersionedMigration<
+		3,
+		4,
+		InnerMigrateV3ToV4<T>,
 		Pallet<T>,
 		<T as frame_system::Config>::DbWeight,
 	>;

@@ -5,7 +5,10 @@ use crate::types::*;
 use crate::{Grants, NextGrantId, NextRecordId, Records, Requests};
 use core::cell::RefCell;
 use ehr_primitives::{kfrags, umbral_codec};
-use frame_support::{derive_impl, parameter_types, traits::ConstU32};
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{ConstU32, ConstU64},
+};
 use sp_runtime::{
 	testing::{TestSignature, UintAuthorityId},
 	BuildStorage,
@@ -61,8 +64,16 @@ impl frame_support::traits::SortedMembers<u64> for MockHospitals {
 }
 
 parameter_types! {
-	pub const DefaultParameters: EhrParameters<u64> = EhrParameters { reading_window: 5, retention: 20 };
+	pub const DefaultParameters: EhrParameters<u64> =
+		EhrParameters { reading_window: 5, retention: 20, retirement_grace: RETIREMENT_GRACE };
 }
+
+/// Blocks a retired record's body is kept in tests.
+pub const RETIREMENT_GRACE: u64 = 30;
+/// Most records one account retires per [`RETIREMENT_WINDOW`] in tests.
+pub const MAX_RETIREMENTS: u32 = 3;
+/// Blocks of a retirement window in tests.
+pub const RETIREMENT_WINDOW: u64 = 10;
 
 /// The account that stands for the consortium's two-thirds decisions in tests.
 pub const GOVERNANCE: u64 = 7777;
@@ -80,6 +91,8 @@ impl pallet_ehr::Config for Test {
 	type MaxRequestsPerBlock = ConstU32<4>;
 	type MaxRequestsPerGranteePerBlock = ConstU32<2>;
 	type MaxPrunePerBlock = ConstU32<8>;
+	type RetirementWindow = ConstU64<RETIREMENT_WINDOW>;
+	type MaxRetirementsPerWindow = ConstU32<MAX_RETIREMENTS>;
 	type DefaultParameters = DefaultParameters;
 	type OwnershipSignature = TestSignature;
 	type OwnershipSigner = UintAuthorityId;

@@ -1,4 +1,5 @@
-//! Records: the cross-hospital locator entries and their retirement.
+//! Records: the cross-hospital locator entries, their re-keying and their
+//! pages (retirement is in `retirement`).
 
 use crate::{pallet::*, types::*};
 use alloc::vec::Vec;
@@ -61,21 +62,6 @@ impl<T: Config> Pallet<T> {
 		for record in records {
 			Self::do_create_record(custodian.clone(), record)?;
 		}
-		Ok(())
-	}
-
-	/// Retires record `id` on behalf of `who`. Fails with `RecordNotFound`,
-	/// `NotCustodianOrPatient` or `AlreadyRetired`.
-	pub(crate) fn do_retire_record(who: T::AccountId, id: RecordId) -> DispatchResult {
-		Records::<T>::try_mutate(id, |maybe| -> DispatchResult {
-			let record = maybe.as_mut().ok_or(Error::<T>::RecordNotFound)?;
-			ensure!(who == record.custodian || who == record.patient, Error::<T>::NotCustodianOrPatient);
-			ensure!(record.retired_at.is_none(), Error::<T>::AlreadyRetired);
-			record.retired_at = Some(frame_system::Pallet::<T>::block_number());
-			Self::log_access(&record.patient, &who, AuditAction::RecordRetired, Some(id), None, None);
-			Ok(())
-		})?;
-		Self::deposit_event(Event::RecordRetired { record: id, by: who });
 		Ok(())
 	}
 

@@ -182,12 +182,15 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Logs that custodian `hospital` served live record `id` to its patient.
-	/// Fails with `RecordNotFound`, `NotTheCustodian` or `RecordIsRetired`.
+	/// Logs that custodian `hospital` served record `id` to its patient: a
+	/// record in use, or a retired one whose body is still kept (a patient
+	/// reads their records while a retirement can be undone). Fails with
+	/// `RecordNotFound`, `NotTheCustodian` or `RecordIsRetired` (its
+	/// retirement grace has passed).
 	pub(crate) fn do_confirm_patient_read(hospital: T::AccountId, id: RecordId) -> DispatchResult {
 		let record = Records::<T>::get(id).ok_or(Error::<T>::RecordNotFound)?;
 		ensure!(record.custodian == hospital, Error::<T>::NotTheCustodian);
-		ensure!(record.retired_at.is_none(), Error::<T>::RecordIsRetired);
+		ensure!(Self::body_is_kept(&record, frame_system::Pallet::<T>::block_number()), Error::<T>::RecordIsRetired);
 		Self::log_access(&record.patient, &hospital, AuditAction::PatientRead, Some(id), None, None);
 		Self::deposit_event(Event::PatientReadConfirmed { record: id, custodian: hospital });
 		Ok(())

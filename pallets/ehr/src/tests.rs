@@ -3,7 +3,9 @@
 //!
 //! - `flow`: the whole flow, from record to fetch, and the m-of-n threshold;
 //! - `registry`: registering proxies, patients and providers;
-//! - `records`: creating and retiring records;
+//! - `records`: creating records;
+//! - `retirement`: retiring records, the grace that keeps their bodies, and
+//!   restoring them;
 //! - `grants`: granting access and revoking it;
 //! - `requests`: access requests, cfrags, fetch confirmations and expiry;
 //! - `privacy`: nothing in clear reaches storage or events, oversize
@@ -32,6 +34,7 @@ mod privacy;
 mod records;
 mod registry;
 mod requests;
+mod retirement;
 
 /// A scope of exactly `records`.
 fn scope(records: &[RecordId]) -> Scope {

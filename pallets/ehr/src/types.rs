@@ -1,11 +1,9 @@
 //! Types of pallet-ehr: the shared on-chain shapes from ehr-primitives,
 //! specialised to a runtime, and the trait that says who the hospitals are.
 
-use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 pub use ehr_primitives::types::*;
 use frame_support::{traits::ConstU32, BoundedVec};
 use frame_system::pallet_prelude::BlockNumberFor;
-use scale_info::TypeInfo;
 
 /// A record as stored by runtime `T`.
 pub type RecordOf<T> = Record<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
@@ -26,18 +24,6 @@ pub trait HospitalMembership<AccountId> {
 	/// Makes `who` a hospital, for benchmarks only.
 	#[cfg(feature = "runtime-benchmarks")]
 	fn add_hospital_for_benchmarks(who: &AccountId);
-}
-
-/// The consortium's governed parameters of pallet-ehr.
-#[derive(Clone, Copy, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug)]
-pub struct EhrParameters<BlockNumber> {
-	/// Blocks a ready request stays readable: the custodian serves the body
-	/// and confirms the fetch only until `ready block + reading_window`.
-	pub reading_window: BlockNumber,
-	/// Blocks a finished request (ready and past its reading window, or
-	/// expired) or an ended grant (revoked or expired) is kept before the
-	/// pruner removes it. Audit entries are never pruned.
-	pub retention: BlockNumber,
 }
 
 /// A raw storage key where the pruner resumes a round (a `Requests` or

@@ -347,17 +347,23 @@ fn requests_and_grants_are_pruned_after_retention_and_their_audit_stays() {
 }
 
 #[test]
-fn only_the_consortium_sets_the_reading_window_and_retention() {
+fn only_the_consortium_sets_the_reading_window_retention_and_retirement_grace() {
 	build_and_execute(|| {
-		let parameters = EhrParameters { reading_window: 10, retention: 100 };
+		let parameters = EhrParameters { reading_window: 10, retention: 100, retirement_grace: 50 };
 		assert_noop!(
 			Ehr::set_parameters(RuntimeOrigin::signed(HOSPITAL_A), parameters),
 			sp_runtime::DispatchError::BadOrigin
 		);
-		assert_noop!(
-			Ehr::set_parameters(RuntimeOrigin::signed(GOVERNANCE), EhrParameters { reading_window: 0, retention: 1 }),
-			Error::<Test>::InvalidParameters
-		);
+		for zero in [
+			EhrParameters { reading_window: 0, ..parameters },
+			EhrParameters { retention: 0, ..parameters },
+			EhrParameters { retirement_grace: 0, ..parameters },
+		] {
+			assert_noop!(
+				Ehr::set_parameters(RuntimeOrigin::signed(GOVERNANCE), zero),
+				Error::<Test>::InvalidParameters
+			);
+		}
 		assert_ok!(Ehr::set_parameters(RuntimeOrigin::signed(GOVERNANCE), parameters));
 		assert_eq!(crate::Parameters::<Test>::get(), parameters);
 	});

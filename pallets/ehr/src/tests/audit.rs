@@ -40,7 +40,11 @@ fn the_custodian_logs_a_patients_own_read_and_no_one_else_can() {
 		let entry = Ehr::audit_page(&PATIENT, before, 1).pop().expect("the entry");
 		assert_eq!((entry.actor, entry.action, entry.record), (HOSPITAL_A, AuditAction::PatientRead, Some(record)));
 		System::assert_last_event(crate::Event::<Test>::PatientReadConfirmed { record, custodian: HOSPITAL_A }.into());
+		// Retired, the body is kept for the grace and the patient still reads it.
 		assert_ok!(Ehr::retire_record(RuntimeOrigin::signed(PATIENT), record));
+		assert_ok!(Ehr::confirm_patient_read(RuntimeOrigin::signed(node_of(HOSPITAL_A)), record));
+		// Once the grace has passed, the body may be gone: no read is logged.
+		run_to_block(System::block_number() + RETIREMENT_GRACE);
 		assert_noop!(
 			Ehr::confirm_patient_read(RuntimeOrigin::signed(node_of(HOSPITAL_A)), record),
 			Error::<Test>::RecordIsRetired

@@ -1,4 +1,5 @@
-//! Storage migrations: version 1 to 2 (kfrag ids on grant proxies).
+//! Storage migrations: version 1 to 2 (kfrag ids on grant proxies) and 3 to
+//! 4 (the retirement grace among the parameters).
 
 use super::{check_invariants, request};
 use crate::{mock::*, types::*};
@@ -57,6 +58,43 @@ fn migration_to_v2_keeps_old_grants_without_kfrag_ids_and_drops_unusable_ones() 
 		// Running it again does nothing.
 		MigrateV1ToV2::<Test>::on_runtime_upgrade();
 		assert!(crate::Grants::<Test>::get(good).is_some());
+		check_invariants();
+	});
+}
+
+#[test]
+fn migration_to_v4_gives_the_parameters_the_default_retirement_grace() {
+	use crate::migrations::v4::{MigrateV3ToV4, OldParameters};
+	use frame_support::traits::{Get, GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	// Not build_and_execute: it writes version-3 parameters, which try_state cannot read until migrated.
+	new_test_ext().execute_with(|| {
+		let key = crate::Parameters::<Test>::hashed_key();
+		frame_support::storage::unhashed::put(&key, &OldParameters { reading_window: 7u64, retention: 70u64 });
+		StorageVersion::new(3).put::<Ehr>();
+		MigrateV3ToV4::<Test>::on_runtime_upgrade();
+		assert_eq!(Ehr::on_chain_storage_version(), StorageVersion::new(4));
+		let grace = <DefaultParameters as Get<EhrParameters<u64>>>::get().retirement_grace;
+		assert_eq!(
+			crate::Parameters::<Test>::get(),
+			EhrParameters { reading_window: 7, retention: 70, retirement_grace: grace },
+			"the governed values stay, the grace is the default"
+		);
+		// Running it again changes nothing.
+		MigrateV3ToV4::<Test>::on_runtime_upgrade();
+		assert_eq!(crate::Parameters::<Test>::get().reading_window, 7);
+		check_invariants();
+	});
+}
+
+#[test]
+fn migration_to_v4_of_a_chain_that_never_set_parameters_keeps_the_defaults() {
+	use crate::migrations::v4::MigrateV3ToV4;
+	use frame_support::traits::{Get, OnRuntimeUpgrade, StorageVersion};
+	new_test_ext().execute_with(|| {
+		StorageVersion::new(3).put::<Ehr>();
+		MigrateV3ToV4::<Test>::on_runtime_upgrade();
+		assert!(!crate::Parameters::<Test>::exists());
+		assert_eq!(crate::Parameters::<Test>::get(), <DefaultParameters as Get<EhrParameters<u64>>>::get());
 		check_invariants();
 	});
 }

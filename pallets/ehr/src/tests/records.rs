@@ -24,6 +24,9 @@ fn retire_by_custodian_or_patient_only_and_then_not_requestable() {
 			Ehr::request_access(RuntimeOrigin::signed(CLINICIAN), grant, first),
 			Error::<Test>::RecordIsRetired
 		);
+		// Covered for reading only while its body is kept.
+		assert!(Ehr::grant_covers(grant, first));
+		run_to_block(System::block_number() + RETIREMENT_GRACE);
 		assert!(!Ehr::grant_covers(grant, first));
 	});
 }

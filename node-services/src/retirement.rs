@@ -1,0 +1,41 @@
+//! When a retired record's body may go: the governed retirement grace, read
+//! from chain state, decides it for upkeep (which deletes) and for reads
+//! (which serve a retired record's body to its patient until then).
+
+use ehr_primitives::{EhrApi, Record};
+use ehr_runtime::{opaque::Block, AccountId, BlockNumber};
+use sp_api::{ApiExt, ProvideRuntimeApi};
+use sp_core::H256;
+
+/// The retirement grace in force at block `at`, in blocks; `None` when the
+/// runtime there predates it (`EhrApi` version 3), in which case no retired
+/// body is ever treated as deletable.
+pub fn retirement_grace<C>(client: &C, at: H256) -> Result<Option<BlockNumber>, String>
+where
+	C: ProvideRuntimeApi<Block>,
+	C::Api: EhrApi<Block, AccountId, BlockNumber>,
+{
+	let api = client.runtime_api();
+	let version = api
+		.api_version::<dyn EhrApi<Block, AccountId, BlockNumber>>(at)
+		.map_err(|e| format!("cannot read the runtime's EhrApi version: {e}"))?;
+	if version.unwrap_or(0) < 3 {
+		return Ok(None);
+	}
+	let parameters = api.parameters(at).map_err(|e| format!("cannot read the parameters: {e}"))?;
+	Ok(Some(parameters.retirement_grace))
+}
+
+/// Whether `record`'s body may be deleted at block `number` under `grace`:
+/// it is retired, and its retirement grace has passed (with no grace known,
+/// never).
+pub fn body_deletable(
+	record: &Record<AccountId, BlockNumber>,
+	grace: Option<BlockNumber>,
+	number: BlockNumber,
+) -> bool {
+	match grace.and_then(|grace| record.body_kept_until(grace)) {
+		Some(kept_until) => number >= kept_until,
+		None => false,
+	}
+}
