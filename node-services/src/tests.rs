@@ -821,3 +821,22 @@ async fn upkeep_keeps_a_retired_body_for_the_grace_and_deletes_it_only_after() {
 	assert_eq!(upkeep.tidy_once().await, Ok(1), "the grace has passed: the body goes");
 	assert_eq!(store.size(&body_hash()).await, None);
 }
+
+/// The node anchors its transactions to the finalized block while finality
+/// keeps up, and to a recent best-chain block once it lags by half a
+/// transaction's lifetime: either way a transaction signed now is valid at
+/// the best block for at least half its lifetime (AUDIT.md finding 9).
+#[test]
+fn transactions_are_anchored_to_the_finalized_block_unless_finality_stalls() {
+	use crate::tx::{anchor_number, STALL_ANCHOR_DEPTH, STALL_LAG, TX_MORTALITY_PERIOD};
+	assert_eq!(anchor_number(100, 98), 98, "finality keeps up");
+	assert_eq!(anchor_number(100, 100 - STALL_LAG + 1), 100 - STALL_LAG + 1);
+	assert_eq!(anchor_number(100, 100 - STALL_LAG), 100 - STALL_ANCHOR_DEPTH, "finality lags");
+	assert_eq!(anchor_number(1_000, 10), 1_000 - STALL_ANCHOR_DEPTH, "a long stall");
+	assert_eq!(anchor_number(2, 0), 0, "the first blocks");
+	for finalized in 0..=300 {
+		let anchor = anchor_number(300, finalized);
+		assert!(finalized <= anchor && anchor <= 300, "between the finalized and the best block");
+		assert!(300 - anchor <= TX_MORTALITY_PERIOD / 2, "valid at the best block for half a lifetime at least");
+	}
+}

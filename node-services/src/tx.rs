@@ -25,10 +25,37 @@ use std::sync::Arc;
 /// `ehr-node key insert --key-type ehrp --scheme sr25519 --suri ...`.
 pub const PROXY_ACCOUNT_KEY_TYPE: KeyTypeId = KeyTypeId(*b"ehrp");
 
-/// How many blocks a transaction the node signs stays valid, from the best
-/// block it is signed at (its era's birth block): the chain's
-/// [`ehr_primitives::TX_MORTALITY_BLOCKS`], shared with the `ehr` client.
+/// How many blocks a transaction the node signs stays valid, from the
+/// block it is anchored to (its era's birth block, [`anchor_number`]): the
+/// chain's [`ehr_primitives::TX_MORTALITY_BLOCKS`], shared with the `ehr`
+/// client.
 pub const TX_MORTALITY_PERIOD: BlockNumber = ehr_primitives::TX_MORTALITY_BLOCKS;
+
+/// Finality lag, in blocks, from which the node no longer anchors its
+/// transactions to the finalized block: half a transaction's lifetime, so
+/// that a transaction signed then is still valid for as long again.
+pub const STALL_LAG: BlockNumber = TX_MORTALITY_PERIOD / 2;
+
+/// During a finality stall, how far below the best block the node anchors
+/// its transactions: deep enough that a fork of the last few blocks does
+/// not retract the anchor.
+pub const STALL_ANCHOR_DEPTH: BlockNumber = 4;
+
+/// The number of the block a transaction signed now is anchored to (the
+/// birth block of its era), given the best and the finalized block
+/// numbers: the finalized block, an ancestor of every block the pool may
+/// validate the transaction at; but once finality lags the best block by
+/// [`STALL_LAG`] or more (two of four hospitals down, say), the best
+/// chain's block [`STALL_ANCHOR_DEPTH`] below the best, since a
+/// transaction anchored to a finalized block [`TX_MORTALITY_PERIOD`]
+/// blocks back is no longer valid anywhere (../shared/AUDIT.md finding 9).
+pub fn anchor_number(best: BlockNumber, finalized: BlockNumber) -> BlockNumber {
+	if best.saturating_sub(finalized) < STALL_LAG {
+		finalized
+	} else {
+		best.saturating_sub(STALL_ANCHOR_DEPTH).max(finalized)
+	}
+}
 
 /// How long a submission waits for the transaction pool to catch up with
 /// the best block (see [`Submitter::submit`]); it goes ahead after that.
@@ -132,7 +159,8 @@ fn sign_with_era(
 
 /// Signs and submits the node's own transactions with its proxy account
 /// key from the keystore, keeping its nonces in order. The transactions
-/// are mortal ([`TX_MORTALITY_PERIOD`]).
+/// are mortal ([`TX_MORTALITY_PERIOD`]) from their anchor
+/// ([`anchor_number`]), so they stay valid through a finality stall.
 ///
 /// Each transaction is watched in the pool: when one is dropped,
 /// invalidated, usurped or times out before finality, the submitter forgets
@@ -144,8 +172,8 @@ pub struct Submitter<C, P> {
 	pool: Arc<P>,
 	keystore: KeystorePtr,
 	account: sr25519::Public,
-	/// The next nonce to use, and the finalized block number the last
-	/// transaction was signed at.
+	/// The next nonce to use, and the block number the last transaction
+	/// was anchored to.
 	next_nonce: Arc<Mutex<Option<(Nonce, BlockNumber)>>>,
 }
 
@@ -177,8 +205,9 @@ where
 		self.account.into()
 	}
 
-	/// Signs `call`, mortal from the finalized block, puts it in the transaction
-	/// pool and watches it there (see [`Submitter`]).
+	/// Signs `call`, mortal from its anchor ([`anchor_number`]: the finalized
+	/// block unless finality stalls), puts it in the transaction pool and
+	/// watches it there (see [`Submitter`]).
 	pub async fn submit(&self, call: RuntimeCall) -> Result<(), String> {
 		self.submit_with_resubmissions(call, 0).await
 	}
@@ -217,6 +246,18 @@ where
 		let chain_nonce = api
 			.account_nonce(info.best_hash, self.account())
 			.map_err(|e| format!("cannot read the proxy account's nonce: {e}"))?;
+		let anchor = anchor_number(info.best_number, info.finalized_number);
+		let checkpoint = if anchor == info.finalized_number {
+			EraCheckpoint { number: anchor, hash: info.finalized_hash }
+		} else {
+			let hash = self
+				.client
+				.hash(anchor)
+				.map_err(|e| format!("cannot read block {anchor}: {e}"))?
+				.ok_or_else(|| format!("block {anchor} of the best chain is not known"))?;
+			log::debug!(target: "ehr-tx", "finality lags: anchoring the transaction to best-chain block {anchor}");
+			EraCheckpoint { number: anchor, hash }
+		};
 		let nonce = {
 			let mut next = self.next_nonce.lock();
 			let nonce = match *next {
@@ -228,7 +269,7 @@ where
 				},
 				_ => chain_nonce,
 			};
-			*next = Some((nonce.saturating_add(1), info.finalized_number));
+			*next = Some((nonce.saturating_add(1), anchor));
 			nonce
 		};
 		let chain = ChainContext {
@@ -236,12 +277,12 @@ where
 			spec_version: version.spec_version,
 			transaction_version: version.transaction_version,
 		};
-		// The finalized block, not the best: it is an ancestor of every block
-		// the pool may validate the transaction at, so the era's birth block
-		// is always known there (a best block on a fork that loses is not,
-		// and the pool would refuse or later drop the transaction with
-		// `AncientBirthBlock`).
-		let checkpoint = EraCheckpoint { number: info.finalized_number, hash: info.finalized_hash };
+		// The finalized block while finality keeps up: it is an ancestor of
+		// every block the pool may validate the transaction at, so the era's
+		// birth block is always known there (a best block on a fork that
+		// loses is not, and the pool would refuse or later drop the
+		// transaction with `AncientBirthBlock`). During a stall, a recent
+		// block of the best chain ([`anchor_number`]).
 		let keystore = self.keystore.clone();
 		let public = self.account;
 		let again = (resubmissions > 0).then(|| (self.clone(), call.clone()));

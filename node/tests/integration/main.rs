@@ -24,5 +24,6 @@ mod node_services;
 mod partition;
 mod polkadot_js;
 mod portal;
+mod stall;
 mod sync_protocol;
 mod usage_doc;
