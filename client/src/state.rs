@@ -30,6 +30,24 @@ pub type ChainProxy = ProxyInfo<SpAccount>;
 /// An audit entry as `EhrApi` returns it.
 pub type ChainAuditEntry = AuditEntry<SpAccount, u32>;
 
+/// The retirement grace and the best block number, read once for a
+/// command's records ([`Chain::retirement_clock`]).
+#[derive(Clone, Copy, Debug)]
+pub struct RetirementClock {
+	/// Blocks a retired record's body is kept.
+	pub grace: u32,
+	/// The best block number.
+	pub now: u32,
+}
+
+impl RetirementClock {
+	/// Whether `record` is retired and its grace has passed: its body may be
+	/// gone and it can no longer be restored.
+	pub fn body_gone(&self, record: &ChainRecord) -> bool {
+		record.body_deletable_at(self.grace, self.now)
+	}
+}
+
 fn unwrap_all<K, T>(items: Vec<(K, Static<T>)>) -> Vec<(K, T)> {
 	items.into_iter().map(|(key, Static(value))| (key, value)).collect()
 }
@@ -96,6 +114,12 @@ impl Chain {
 	/// retirement grace.
 	pub async fn parameters(&self) -> Result<EhrParameters<u32>> {
 		Ok(self.runtime_api(runtime::runtime_apis().ehr_api().parameters()).await?.0)
+	}
+
+	/// The retirement grace in force and the best block: what decides
+	/// whether a retired record's body is still kept.
+	pub async fn retirement_clock(&self) -> Result<RetirementClock> {
+		Ok(RetirementClock { grace: self.parameters().await?.retirement_grace, now: self.best_number().await? })
 	}
 
 	/// The block at which `account` last rotated its keys, if ever.

@@ -101,8 +101,8 @@ impl AuditTrails {
 		let submission = {
 			let mut trails = self.trails.lock();
 			match trails.get(&trail) {
-				Some(TrailState::Submitted { at, every }) if at.elapsed() < *every => return Ok(()),
 				Some(TrailState::InFlight(submission)) => submission.clone(),
+				Some(logged) if logged.is_current() => return Ok(()),
 				_ => {
 					if trails.len() >= CAPACITY {
 						trails.retain(|_, state| state.is_current());

@@ -34,8 +34,5 @@ pub fn body_deletable(
 	grace: Option<BlockNumber>,
 	number: BlockNumber,
 ) -> bool {
-	match grace.and_then(|grace| record.body_kept_until(grace)) {
-		Some(kept_until) => number >= kept_until,
-		None => false,
-	}
+	grace.is_some_and(|grace| record.body_deletable_at(grace, number))
 }

@@ -285,7 +285,7 @@ where
 		// block of the best chain ([`anchor_number`]).
 		let keystore = self.keystore.clone();
 		let public = self.account;
-		let again = (resubmissions > 0).then(|| (self.clone(), call.clone()));
+		let mut again = (resubmissions > 0).then(|| (self.clone(), call.clone(), resubmissions.saturating_sub(1)));
 		let extrinsic = signed_mortal_extrinsic(&chain, &checkpoint, call, self.account(), nonce, |payload| {
 			keystore.sr25519_sign(PROXY_ACCOUNT_KEY_TYPE, &public, payload).ok().flatten().map(Signature::from)
 		})
@@ -294,7 +294,6 @@ where
 		match self.pool.submit_and_watch(info.best_hash, TransactionSource::Local, opaque).await {
 			Ok(mut statuses) => {
 				let next_nonce = self.next_nonce.clone();
-				let mut again = again.map(|(submitter, call)| (submitter, call, resubmissions.saturating_sub(1)));
 				tokio::spawn(async move {
 					while let Some(status) = statuses.next().await {
 						match status {

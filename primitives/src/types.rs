@@ -172,6 +172,16 @@ impl<AccountId, BlockNumber: sp_runtime::Saturating + Copy> Record<AccountId, Bl
 	pub fn body_kept_until(&self, grace: BlockNumber) -> Option<BlockNumber> {
 		self.retired_at.map(|retired| retired.saturating_add(grace))
 	}
+
+	/// Whether the custodian may delete the body at block `number`: the
+	/// record is retired and its grace has passed (it can no longer be
+	/// restored or read). The one rule the pallet, upkeep and clients apply.
+	pub fn body_deletable_at(&self, grace: BlockNumber, number: BlockNumber) -> bool
+	where
+		BlockNumber: PartialOrd,
+	{
+		self.body_kept_until(grace).is_some_and(|kept_until| number >= kept_until)
+	}
 }
 
 /// The consortium's governed parameters of pallet-ehr.

@@ -251,12 +251,12 @@ async fn rekey(context: &Context, chain: &crate::chain::Chain, keys: &keyfile::K
 	let current = keys.umbral.public_key();
 	let mut pending = Vec::new();
 	let page_size = ehr_primitives::MAX_PAGE_SIZE;
-	let (grace, now) = (chain.parameters().await?.retirement_grace, chain.best_number().await?);
+	let clock = chain.retirement_clock().await?;
 	for page in 0.. {
 		let records = chain.records_of_patient(&from_sp(&me), page, page_size).await?;
 		for (id, record) in &records {
 			// A retired record is re-keyed while it can still be restored.
-			if record.body_kept_until(grace).is_some_and(|kept_until| now >= kept_until) {
+			if clock.body_gone(record) {
 				continue;
 			}
 			let capsule = ehr_primitives::umbral_codec::decode_capsule(&record.capsule)

@@ -135,15 +135,15 @@ async fn restore(context: &Context, records: Vec<RecordId>) -> Result<()> {
 	}
 	let keys = context.unlock()?;
 	let chain = context.chain().await?;
-	let (grace, now) = (chain.parameters().await?.retirement_grace, chain.best_number().await?);
+	let clock = chain.retirement_clock().await?;
 	for id in &records {
 		let record = chain.record(*id).await?.ok_or_else(|| anyhow!("there is no record {id}"))?;
 		if record.patient != keys.account_id() {
 			bail!("record {id} is not yours; only its patient, or the consortium by a vote, restores it");
 		}
-		match record.body_kept_until(grace) {
+		match record.body_kept_until(clock.grace) {
 			None => bail!("record {id} is not retired; there is nothing to restore"),
-			Some(kept_until) if now >= kept_until => bail!(
+			Some(kept_until) if clock.body_gone(&record) => bail!(
 				"record {id}'s retirement grace ended at block {kept_until}; its body may be deleted, so it \
 				 cannot be restored (its custodian may hold a backup)"
 			),
@@ -230,8 +230,8 @@ async fn fetch(context: &Context, id: RecordId, output: &std::path::Path, custod
 	if record.patient != keys.account_id() {
 		bail!("record {id} is not yours; a clinician reads a record with `ehr request` and `ehr fetch`");
 	}
-	let (grace, now) = (chain.parameters().await?.retirement_grace, chain.best_number().await?);
-	if let Some(kept_until) = record.body_kept_until(grace).filter(|kept_until| now >= *kept_until) {
+	let clock = chain.retirement_clock().await?;
+	if let Some(kept_until) = record.body_kept_until(clock.grace).filter(|_| clock.body_gone(&record)) {
 		bail!("record {id} was retired and its retirement grace ended at block {kept_until}; its body may be deleted");
 	}
 	let envelope = open(&record, &keys.umbral)?;
@@ -255,7 +255,7 @@ async fn list(context: &Context) -> Result<()> {
 	let me = from_sp(&keys.account_id());
 	patient_info(&chain, &me).await?;
 	let names = chain.hospital_names().await?;
-	let (grace, now) = (chain.parameters().await?.retirement_grace, chain.best_number().await?);
+	let clock = chain.retirement_clock().await?;
 	let name_of = |account: &AccountId| {
 		names.iter().find(|(a, _)| a == account).map(|(_, n)| n.clone()).unwrap_or_else(|| ss58(account))
 	};
@@ -271,7 +271,7 @@ async fn list(context: &Context) -> Result<()> {
 				created_at: record.created_at,
 				body_size: record.body_size,
 				retired_at: record.retired_at,
-				body_kept_until: record.body_kept_until(grace),
+				body_kept_until: record.body_kept_until(clock.grace),
 				metadata: open(&record, &keys.umbral).ok().map(|envelope| envelope.metadata()),
 			}
 		})
@@ -294,7 +294,7 @@ async fn list(context: &Context) -> Result<()> {
 				None => ("(cannot decrypt)".into(), String::new(), String::new()),
 			};
 			let state = match view.body_kept_until {
-				Some(until) if now < until => format!("  (retired; restorable until block {until})"),
+				Some(until) if clock.now < until => format!("  (retired; restorable until block {until})"),
 				Some(_) => "  (retired)".into(),
 				None => String::new(),
 			};

@@ -83,9 +83,9 @@ impl<T: Config> Pallet<T> {
 		ensure!(!records.is_empty(), Error::<T>::NoRecordsInBatch);
 		let now = frame_system::Pallet::<T>::block_number();
 		let grace = Parameters::<T>::get().retirement_grace;
-		let actor = match &by {
-			Restorer::Patient(patient) => patient.clone(),
-			Restorer::Consortium => Self::consortium_account(),
+		let (actor, restored_by) = match &by {
+			Restorer::Patient(patient) => (patient.clone(), Some(patient.clone())),
+			Restorer::Consortium => (Self::consortium_account(), None),
 		};
 		for id in records {
 			Records::<T>::try_mutate(id, |maybe| -> DispatchResult {
@@ -93,17 +93,13 @@ impl<T: Config> Pallet<T> {
 				if let Restorer::Patient(patient) = &by {
 					ensure!(&record.patient == patient, Error::<T>::RecordNotOfPatient);
 				}
-				let kept_until = record.body_kept_until(grace).ok_or(Error::<T>::NotRetired)?;
-				ensure!(now < kept_until, Error::<T>::GracePeriodOver);
+				ensure!(record.retired_at.is_some(), Error::<T>::NotRetired);
+				ensure!(!record.body_deletable_at(grace, now), Error::<T>::GracePeriodOver);
 				record.retired_at = None;
 				Self::log_access(&record.patient, &actor, AuditAction::RecordRestored, Some(id), None, None);
 				Ok(())
 			})?;
-			let restored_by = match &by {
-				Restorer::Patient(patient) => Some(patient.clone()),
-				Restorer::Consortium => None,
-			};
-			Self::deposit_event(Event::RecordRestored { record: id, by: restored_by });
+			Self::deposit_event(Event::RecordRestored { record: id, by: restored_by.clone() });
 		}
 		Ok(())
 	}
@@ -111,9 +107,6 @@ impl<T: Config> Pallet<T> {
 	/// Whether record `record`'s body is still kept at block `now`: the
 	/// record is in use, or retired less than the retirement grace ago.
 	pub fn body_is_kept(record: &RecordOf<T>, now: BlockNumberFor<T>) -> bool {
-		match record.body_kept_until(Parameters::<T>::get().retirement_grace) {
-			Some(kept_until) => now < kept_until,
-			None => true,
-		}
+		!record.body_deletable_at(Parameters::<T>::get().retirement_grace, now)
 	}
 }
