@@ -4,7 +4,7 @@
 
 use crate::{fixture, BenchState};
 use ehr_node::service::FullClient;
-use ehr_primitives::{kfrags, GrantProxy, NewRecord, Purpose, Scope, MAX_CREATE_RECORDS};
+use ehr_primitives::{kfrags, GrantProxy, NewRecord, ProxyNodeAccount, Purpose, Scope, MAX_CREATE_RECORDS};
 use ehr_runtime::{opaque::Block, Runtime, RuntimeOrigin};
 use rand_chacha::{rand_core::SeedableRng, ChaCha20Rng};
 use sc_client_api::backend::{Backend as _, TrieCacheContext};
@@ -72,6 +72,9 @@ pub fn grow(
 		let (from, to) = (state.patients, state.patients.saturating_add(per_block).min(target.patients));
 		let started = Instant::now();
 		import_block(client, backend, || {
+			// One hospital registers every patient: its daily registration
+			// quota is not what this grows.
+			pallet_ehr::RegistrationsBy::<Runtime>::remove(&hospital);
 			let public_key = fixture::Umbral::bytes(&umbral.patient.public_key())?;
 			let verifying_key = fixture::Umbral::bytes(&umbral.patient_signer.verifying_key())?;
 			for index in from..to {
@@ -184,7 +187,12 @@ fn open_requests(
 		return Err("open requests need records: grow some first".into());
 	}
 	let proxy_key = fixture::Umbral::bytes(&umbral.proxy.public_key())?;
-	let accounts = vec![fixture::account(&fixture::proxy_account())].try_into().unwrap_or_default();
+	let node = fixture::proxy_account();
+	let account = fixture::account(&node);
+	let consent = Ehr::proxy_account_consent(hospital, &account).signing_payload();
+	let accounts = vec![ProxyNodeAccount { consent: Some(fixture::sign(&node, &consent)), account }]
+		.try_into()
+		.unwrap_or_default();
 	Ehr::register_proxy(RuntimeOrigin::signed(hospital.clone()), accounts, proxy_key)
 		.map_err(failed("register_proxy"))?;
 
@@ -240,7 +248,7 @@ fn open_requests(
 		}];
 		let grant = pallet_ehr::NextGrantId::<Runtime>::get();
 		Ehr::grant(
-			RuntimeOrigin::signed(patient),
+			RuntimeOrigin::signed(patient.clone()),
 			grantee.clone(),
 			Scope::AllRecords,
 			1,
@@ -249,6 +257,10 @@ fn open_requests(
 			Purpose::Treatment,
 		)
 		.map_err(failed("grant"))?;
+		// The harness's grantees are all one hospital's people: its share
+		// of a block's request slots is not what this measures.
+		pallet_ehr::RequestsOpenedByHospital::<Runtime>::remove(hospital);
+		pallet_ehr::RequestsOpenedForPatient::<Runtime>::remove(&patient);
 		let request = pallet_ehr::NextRequestId::<Runtime>::get();
 		Ehr::request_access(RuntimeOrigin::signed(grantee), grant, record)
 			.map_err(|e| format!("request_access failed: {:?}", e.error))?;

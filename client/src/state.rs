@@ -9,7 +9,7 @@ use crate::chain::{runtime, AccountId, Chain};
 use anyhow::Result;
 use ehr_primitives::{
 	consortium::HospitalProfile, AccessRequest, AuditEntry, EhrParameters, Grant, GrantId, PatientInfo, ProviderInfo,
-	ProxyInfo, Record, RecordId, RequestId,
+	ProxyInfo, Record, RecordId, RequestId, MAX_PAGE_SIZE,
 };
 use subxt::utils::Static;
 
@@ -29,6 +29,8 @@ pub type ChainProvider = ProviderInfo<SpAccount>;
 pub type ChainProxy = ProxyInfo<SpAccount>;
 /// An audit entry as `EhrApi` returns it.
 pub type ChainAuditEntry = AuditEntry<SpAccount, u32>;
+/// A page of grants as `EhrApi` returns it.
+type GrantPage = runtime::runtime_types::ehr_primitives::types::IdPage<GrantId, Static<ChainGrant>>;
 
 /// The retirement grace and the best block number, read once for a
 /// command's records ([`Chain::retirement_clock`]).
@@ -74,14 +76,34 @@ impl Chain {
 		Ok(self.runtime_api(runtime::runtime_apis().ehr_api().request(id)).await?.map(|Static(r)| r))
 	}
 
-	/// The grants a patient gave.
+	/// The grants a patient gave, every page.
 	pub async fn grants_of_patient(&self, patient: &AccountId) -> Result<Vec<(GrantId, ChainGrant)>> {
-		Ok(unwrap_all(self.runtime_api(runtime::runtime_apis().ehr_api().grants_of_patient(*patient)).await?))
+		self.grant_pages(|after| runtime::runtime_apis().ehr_api().grants_of_patient(*patient, after, MAX_PAGE_SIZE))
+			.await
 	}
 
-	/// The grants someone holds.
+	/// The grants someone holds, every page.
 	pub async fn grants_to_grantee(&self, grantee: &AccountId) -> Result<Vec<(GrantId, ChainGrant)>> {
-		Ok(unwrap_all(self.runtime_api(runtime::runtime_apis().ehr_api().grants_to_grantee(*grantee)).await?))
+		self.grant_pages(|after| runtime::runtime_apis().ehr_api().grants_to_grantee(*grantee, after, MAX_PAGE_SIZE))
+			.await
+	}
+
+	/// Every grant of a listing the chain pages by id: asks for the page
+	/// after the last id looked at until the chain says there is no more.
+	async fn grant_pages<P>(&self, page: impl Fn(Option<GrantId>) -> P) -> Result<Vec<(GrantId, ChainGrant)>>
+	where
+		P: subxt::runtime_apis::Payload<ReturnType = GrantPage>,
+	{
+		let mut all = Vec::new();
+		let mut after = None;
+		loop {
+			let GrantPage { items, next_after } = self.runtime_api(page(after)).await?;
+			all.extend(unwrap_all(items));
+			match next_after {
+				Some(id) => after = Some(id),
+				None => return Ok(all),
+			}
+		}
 	}
 
 	/// One page of a patient's audit log, oldest first.

@@ -197,6 +197,7 @@ where
 				metrics: metrics.clone(),
 				kfrags: Default::default(),
 				capsules: Default::default(),
+				failures: Default::default(),
 			};
 			spawner.spawn("ehr-proxy-worker", Some("ehr"), Box::pin(worker.run()));
 			let registration = proxy_registration::ProxyRegistration {

@@ -1,9 +1,10 @@
-//! Which hospital this node acts for: the member hospital whose registered
-//! proxy lists the node's proxy account, read from chain state.
+//! Which hospital this node acts for (the member hospital whose registered
+//! proxy lists the node's proxy account) and the open requests its proxy
+//! serves, read from chain state.
 
-use ehr_primitives::EhrApi;
+use ehr_primitives::{AccessRequest, EhrApi, RequestId, MAX_PAGE_SIZE};
 use ehr_runtime::{opaque::Block, AccountId, BlockNumber};
-use sp_api::ProvideRuntimeApi;
+use sp_api::{ApiExt, ProvideRuntimeApi};
 use sp_core::H256;
 
 /// The hospital whose proxy `account` is a node account of, at block `at`;
@@ -15,6 +16,38 @@ where
 {
 	let proxies = client.runtime_api().proxies(at).map_err(|e| format!("cannot read the proxies: {e}"))?;
 	Ok(proxies.into_iter().find(|(_, proxy)| proxy.accounts.contains(account)).map(|(hospital, _)| hospital))
+}
+
+/// An open request, with its id, as the proxy worker reads it.
+pub type OpenRequest = (RequestId, AccessRequest<AccountId, BlockNumber>);
+
+/// Every open request that `hospital`'s proxy may serve at block `at`, read
+/// page by page ([`ehr_primitives::IdPage`]), or in one call from a runtime
+/// before `EhrApi` version 4 (which had no pages).
+pub fn open_requests_of<C>(client: &C, at: H256, hospital: &AccountId) -> Result<Vec<OpenRequest>, String>
+where
+	C: ProvideRuntimeApi<Block>,
+	C::Api: EhrApi<Block, AccountId, BlockNumber>,
+{
+	let api = client.runtime_api();
+	let failed = |e: sp_api::ApiError| format!("cannot read the open requests: {e}");
+	let version = api
+		.api_version::<dyn EhrApi<Block, AccountId, BlockNumber>>(at)
+		.map_err(|e| format!("cannot read the runtime's EhrApi version: {e}"))?;
+	if version.unwrap_or(0) < 4 {
+		#[allow(deprecated)]
+		return api.open_requests_for_proxy_before_version_4(at, hospital.clone()).map_err(failed);
+	}
+	let mut all = Vec::new();
+	let mut after = None;
+	loop {
+		let page = api.open_requests_for_proxy(at, hospital.clone(), after, MAX_PAGE_SIZE).map_err(failed)?;
+		all.extend(page.items);
+		match page.next_after {
+			Some(id) => after = Some(id),
+			None => return Ok(all),
+		}
+	}
 }
 
 /// This node's hospital, looked up once per best block rather than on every

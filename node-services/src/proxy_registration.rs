@@ -11,7 +11,7 @@
 //!   never holds a production hospital's key): the node says so once in its
 //!   log, with the command hospital staff run (`ehr proxy register`).
 
-use ehr_primitives::{ConsortiumApi, EhrApi, ProxyInfo};
+use ehr_primitives::{ConsortiumApi, EhrApi, ProxyInfo, ProxyNodeAccount};
 use ehr_runtime::{opaque::Block, AccountId, BlockNumber, EhrCall, RuntimeCall};
 use futures::StreamExt;
 use sc_client_api::BlockchainEvents;
@@ -80,8 +80,12 @@ pub fn decide(
 	if let Some((_, own)) = proxies.iter().find(|(hospital, _)| hospital == me) {
 		accounts.extend(own.accounts.iter().filter(|a| *a != me).cloned());
 	}
-	// This node's account first, so the bound drops others, never it.
-	let accounts = BoundedVec::truncate_from(accounts);
+	// This node's account first, so the bound drops others, never it. None
+	// needs a consent: this node's account is the hospital's own, and the
+	// others are listed for it already.
+	let accounts = BoundedVec::truncate_from(
+		accounts.into_iter().map(|account| ProxyNodeAccount { account, consent: None }).collect::<Vec<_>>(),
+	);
 	Registration::SelfRegister(EhrCall::register_proxy { accounts, public_key }.into())
 }
 
@@ -179,7 +183,8 @@ mod tests {
 	fn registered(decision: Registration) -> (Vec<AccountId>, Vec<u8>) {
 		match decision {
 			Registration::SelfRegister(RuntimeCall::Ehr(EhrCall::register_proxy { accounts, public_key })) => {
-				(accounts.into_inner(), public_key.into_inner())
+				assert!(accounts.iter().all(|node| node.consent.is_none()), "listed accounts need no consent");
+				(accounts.into_iter().map(|node| node.account).collect(), public_key.into_inner())
 			},
 			other => panic!("expected a self-registration, got {other:?}"),
 		}

@@ -7,8 +7,13 @@
 //! so a restarted node does not submit again unless the cfrag failed to
 //! reach the chain within [`RESUBMIT_AFTER_BLOCKS`].
 
-use crate::{journal::Journal, membership::hospital_of, metrics::EhrMetrics, tx::SubmitCall};
-use ehr_primitives::{kfrags, AccessRequest, CfragBytes, EhrApi, GrantId};
+use crate::{
+	journal::Journal,
+	membership::{hospital_of, open_requests_of},
+	metrics::EhrMetrics,
+	tx::SubmitCall,
+};
+use ehr_primitives::{kfrags, AccessRequest, CfragBytes, EhrApi, GrantId, RequestId};
 use ehr_runtime::{opaque::Block, AccountId, BlockNumber, EhrCall};
 use futures::StreamExt;
 use parking_lot::Mutex;
@@ -59,6 +64,71 @@ impl Default for CapsuleCache {
 /// Blocks after which a journaled cfrag that is still not on chain is submitted again.
 pub const RESUBMIT_AFTER_BLOCKS: BlockNumber = 10;
 
+/// Most re-encryptions the worker attempts at one best block: one block's
+/// worth of requests (the runtime's `MaxRequestsPerBlock`). The rest wait
+/// for the next block, oldest request first, so a flood of requests costs
+/// the node a bounded amount of work per block.
+pub const MAX_REENCRYPTIONS_PER_BLOCK: usize = 64;
+
+/// Blocks the worker waits before it tries again a request it could not
+/// serve (the record retired, the grant not covering it, a chain read that
+/// failed).
+pub const RETRY_FAILED_AFTER_BLOCKS: BlockNumber = 10;
+
+/// Requests and grants a [`Failures`] remembers.
+pub const FAILURE_CACHE_SIZE: u32 = 8192;
+
+/// What the worker could not serve, so that it does not try again at every
+/// block: grants whose kfrag sealed to this proxy does not open (or that do
+/// not name this proxy), which never change, and requests that failed
+/// otherwise, tried again after [`RETRY_FAILED_AFTER_BLOCKS`]. A hostile
+/// patient's grants with garbage kfrags therefore cost one attempt each.
+pub struct Failures {
+	grants: Mutex<LruMap<GrantId, (), ByLength>>,
+	requests: Mutex<LruMap<RequestId, BlockNumber, ByLength>>,
+}
+
+impl Default for Failures {
+	fn default() -> Self {
+		Failures {
+			grants: Mutex::new(LruMap::new(ByLength::new(FAILURE_CACHE_SIZE))),
+			requests: Mutex::new(LruMap::new(ByLength::new(FAILURE_CACHE_SIZE))),
+		}
+	}
+}
+
+impl Failures {
+	/// Whether to leave request `id` under `grant` alone at block `number`.
+	pub fn skips(&self, id: RequestId, grant: GrantId, number: BlockNumber) -> bool {
+		if self.grants.lock().get(&grant).is_some() {
+			return true;
+		}
+		matches!(self.requests.lock().get(&id), Some(failed) if number < failed.saturating_add(RETRY_FAILED_AFTER_BLOCKS))
+	}
+
+	/// Remembers that `grant`'s kfrag for this proxy cannot be used.
+	pub fn grant_unusable(&self, grant: GrantId) {
+		self.grants.lock().insert(grant, ());
+	}
+
+	/// Remembers that request `id` failed at block `number`.
+	pub fn request_failed(&self, id: RequestId, number: BlockNumber) {
+		self.requests.lock().insert(id, number);
+	}
+}
+
+/// Runs `work`, which blocks on crypto and chain reads, where it holds no
+/// async executor thread up: in place of the task on a multi-threaded tokio
+/// runtime (the node's), directly anywhere else.
+fn off_the_executor<R>(work: impl FnOnce() -> R) -> R {
+	match tokio::runtime::Handle::try_current() {
+		Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+			tokio::task::block_in_place(work)
+		},
+		_ => work(),
+	}
+}
+
 /// Grants whose verified kfrag a proxy keeps in memory.
 pub const KFRAG_CACHE_SIZE: usize = 4096;
 
@@ -108,6 +178,8 @@ pub struct ProxyWorker<C> {
 	pub kfrags: Mutex<HashMap<GrantId, VerifiedKeyFrag>>,
 	/// Decoded record capsules, so each is decoded and checked once.
 	pub capsules: CapsuleCache,
+	/// What could not be served, so it is not retried at every block.
+	pub failures: Failures,
 }
 
 impl<C> ProxyWorker<C>
@@ -131,30 +203,34 @@ where
 		}
 	}
 
-	/// Re-encrypts and submits every open request of this hospital that
-	/// [`decide`] says to, at best block `at` numbered `number`.
+	/// Re-encrypts and submits the open requests of this hospital that
+	/// [`decide`] says to, at best block `at` numbered `number`: oldest
+	/// first, at most [`MAX_REENCRYPTIONS_PER_BLOCK`] of them, leaving out
+	/// what [`Failures`] says to leave alone.
 	pub async fn on_best_block(&self, at: H256, number: BlockNumber) -> Result<(), String> {
 		let me = self.submitter.account();
 		let Some(hospital) = hospital_of(&*self.client, at, &me)? else {
 			self.metrics.open_requests.set(0);
 			return Ok(());
 		};
-		let open = self
-			.client
-			.runtime_api()
-			.open_requests_for_proxy(at, hospital.clone())
-			.map_err(|e| format!("cannot read the open requests: {e}"))?;
+		let mut open = open_requests_of(&*self.client, at, &hospital)?;
 		self.metrics.open_requests.set(open.len() as u64);
-		for (id, request) in open {
-			if decide(&hospital, &request, self.journal.submitted_at(id), number) != Decision::Reencrypt {
-				continue;
-			}
+		open.sort_unstable_by_key(|(id, _)| *id);
+		let to_serve = open
+			.into_iter()
+			.filter(|(id, request)| {
+				decide(&hospital, request, self.journal.submitted_at(*id), number) == Decision::Reencrypt
+					&& !self.failures.skips(*id, request.grant, number)
+			})
+			.take(MAX_REENCRYPTIONS_PER_BLOCK);
+		for (id, request) in to_serve {
 			let started = Instant::now();
-			let cfrag = match self.reencrypt(at, &hospital, &request) {
+			let cfrag = match off_the_executor(|| self.reencrypt(at, &hospital, &request)) {
 				Ok(cfrag) => cfrag,
 				Err(error) => {
+					self.failures.request_failed(id, number);
 					self.metrics.cfrags.with_label_values(&["failed"]).inc();
-					log::warn!(target: LOG_TARGET, "request {id}: {error}");
+					log::warn!(target: LOG_TARGET, "request {id}: {error}; tried again in {RETRY_FAILED_AFTER_BLOCKS} blocks");
 					continue;
 				},
 			};
@@ -210,15 +286,19 @@ where
 							.public_key
 					},
 				};
+				let unusable = |why: String| {
+					self.failures.grant_unusable(request.grant);
+					format!("{why}; this proxy leaves grant {} alone from now on", request.grant)
+				};
 				let sealed = &grant
 					.proxies
 					.iter()
 					.find(|p| &p.hospital == hospital)
-					.ok_or("this hospital is not a proxy of the grant")?
+					.ok_or_else(|| unusable("this hospital is not a proxy of the grant".into()))?
 					.encrypted_kfrag;
 				let kfrag =
 					kfrags::open(&self.secret, sealed, &patient.verifying_key, &patient.public_key, &grantee_key)
-						.map_err(|e| e.to_string())?;
+						.map_err(|e| unusable(format!("the grant's kfrag for this proxy does not open: {e}")))?;
 				let mut cache = self.kfrags.lock();
 				if cache.len() >= KFRAG_CACHE_SIZE {
 					cache.clear();

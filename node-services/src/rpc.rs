@@ -19,8 +19,10 @@ use crate::{
 	metrics::EhrMetrics,
 	tx::SubmitCall,
 };
-use ehr_primitives::{access, EhrApi, RequestStatus};
-use ehr_rpc_api::{BlobChunk, BlobRead, EhrRpcApiServer, EhrRpcError, EhrStatus, PutBlobResponse};
+use ehr_primitives::{access, EhrApi, ProxyAccountConsent, RequestStatus};
+use ehr_rpc_api::{
+	BlobChunk, BlobRead, EhrRpcApiServer, EhrRpcError, EhrStatus, ProxyAccountConsentResponse, PutBlobResponse,
+};
 use ehr_runtime::{opaque::Block, AccountId, BlockNumber};
 use jsonrpsee::{core::RpcResult, types::error::ErrorObjectOwned, Extensions};
 use parking_lot::Mutex;
@@ -415,6 +417,22 @@ where
 			self.store.read_range(&body_hash, read.offset, read.length).await.map_err(|e| self.count(e.into()))?;
 		self.log_read(trail).await.map_err(|e| self.count(e))?;
 		Ok(BlobChunk { data: data.into(), offset: read.offset, total_size, body_hash })
+	}
+
+	fn proxy_account_consent(&self, ext: &Extensions, hospital: AccountId) -> RpcResult<ProxyAccountConsentResponse> {
+		sc_rpc_api::check_if_safe(ext)?;
+		let submitter = self.submitter.as_ref().ok_or_else(|| self.count(EhrRpcError::NoProxyAccount))?;
+		let genesis_hash = self
+			.client
+			.hash(0)
+			.ok()
+			.flatten()
+			.ok_or_else(|| self.count(EhrRpcError::Internal("the genesis block is unknown".into())))?;
+		let account = submitter.account();
+		let consent = ProxyAccountConsent { genesis_hash, hospital, account: account.clone() };
+		let signature =
+			submitter.sign_statement(&consent.signing_payload()).map_err(|e| self.count(EhrRpcError::Internal(e)))?;
+		Ok(ProxyAccountConsentResponse { account, signature: signature.to_vec().into() })
 	}
 
 	fn status(&self) -> RpcResult<EhrStatus> {

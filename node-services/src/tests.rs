@@ -13,8 +13,8 @@ use crate::{
 	upkeep::Upkeep,
 };
 use ehr_primitives::{
-	kfrags, umbral_codec, AccessRequest, DeliveredCfrag, EhrApi, Grant, GrantId, GrantProxy, PatientInfo, ProxyInfo,
-	Purpose, Record, RecordId, RequestId, RequestStatus, Scope,
+	kfrags, umbral_codec, AccessRequest, DeliveredCfrag, EhrApi, Grant, GrantId, GrantProxy, IdPage, PatientInfo,
+	ProxyInfo, Purpose, Record, RecordId, RequestId, RequestStatus, Scope,
 };
 use ehr_rpc_api::{BlobRead, EhrRpcError};
 use ehr_runtime::{opaque::Block, AccountId, BlockNumber, EhrCall, RuntimeCall};
@@ -62,12 +62,23 @@ sp_api::mock_impl_runtime_apis! {
 		fn request(&self, id: RequestId) -> Option<AccessRequest<AccountId, BlockNumber>> {
 			self.world.requests.get(&id).cloned()
 		}
-		fn open_requests_for_proxy(&self, hospital: AccountId) -> Vec<(RequestId, AccessRequest<AccountId, BlockNumber>)> {
-			self.world.requests.iter()
+		// Pages of at most two ids, so that the tests go through the worker's paging.
+		fn open_requests_for_proxy(
+			&self,
+			hospital: AccountId,
+			after: Option<RequestId>,
+			limit: u32,
+		) -> IdPage<RequestId, AccessRequest<AccountId, BlockNumber>> {
+			let mut ids: Vec<RequestId> = self.world.requests.keys().copied().filter(|id| after.is_none_or(|a| *id > a)).collect();
+			ids.sort_unstable();
+			let looked_at: Vec<RequestId> = ids.iter().copied().take(limit.min(2) as usize).collect();
+			let more = ids.len() > looked_at.len();
+			let items = looked_at.iter()
+				.filter_map(|id| self.world.requests.get(id).map(|r| (*id, r.clone())))
 				.filter(|(_, r)| r.status == RequestStatus::Open)
 				.filter(|(_, r)| self.world.grants.get(&r.grant).is_some_and(|g| g.has_proxy(&hospital)))
-				.map(|(id, r)| (*id, r.clone()))
-				.collect()
+				.collect();
+			IdPage { items, next_after: if more { looked_at.last().copied() } else { None } }
 		}
 		fn proxies(&self) -> Vec<(AccountId, ProxyInfo<AccountId>)> {
 			self.world.proxies.clone()
@@ -346,6 +357,7 @@ impl Scenario {
 			metrics: EhrMetrics::new(None).expect("metrics"),
 			kfrags: Default::default(),
 			capsules: Default::default(),
+			failures: Default::default(),
 		};
 		(worker, dir)
 	}

@@ -345,6 +345,14 @@ pub trait SubmitCall: Send + Sync {
 	fn submit_until_included(&self, call: RuntimeCall) -> BoxFuture<'_, Result<(), String>> {
 		self.submit(call)
 	}
+
+	/// Signs `statement` (a signed statement of this chain, such as a
+	/// [`ehr_primitives::ProxyAccountConsent`] payload) with the account's
+	/// key: the raw 64-byte sr25519 signature, or why not.
+	fn sign_statement(&self, statement: &[u8]) -> Result<[u8; 64], String> {
+		let _ = statement;
+		Err("this submitter holds no key to sign statements with".into())
+	}
 }
 
 impl<C, P> SubmitCall for Submitter<C, P>
@@ -363,6 +371,14 @@ where
 
 	fn submit_until_included(&self, call: RuntimeCall) -> BoxFuture<'_, Result<(), String>> {
 		Box::pin(Submitter::submit_until_included(self, call))
+	}
+
+	fn sign_statement(&self, statement: &[u8]) -> Result<[u8; 64], String> {
+		match self.keystore.sr25519_sign(PROXY_ACCOUNT_KEY_TYPE, &self.account, statement) {
+			Ok(Some(signature)) => Ok(signature.0),
+			Ok(None) => Err("the proxy account's key is no longer in the keystore".into()),
+			Err(error) => Err(format!("the keystore cannot sign: {error}")),
+		}
 	}
 }
 

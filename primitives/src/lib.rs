@@ -31,8 +31,10 @@ sp_api::decl_runtime_apis! {
 	/// state at the block it is called on; pages are zero-based.
 	///
 	/// Version 2 added [`EhrApi::records_from_sources`], version 3
-	/// [`EhrApi::parameters`].
-	#[api_version(3)]
+	/// [`EhrApi::parameters`], and version 4 paged the listings of grants and
+	/// open requests ([`IdPage`]), so that no call reads an unbounded number
+	/// of entries.
+	#[api_version(4)]
 	pub trait EhrApi<AccountId, BlockNumber>
 	where
 		AccountId: codec::Codec,
@@ -47,13 +49,27 @@ sp_api::decl_runtime_apis! {
 		fn record_by_body_hash(body_hash: sp_core::H256) -> Option<(RecordId, Record<AccountId, BlockNumber>)>;
 		/// One grant.
 		fn grant(id: GrantId) -> Option<Grant<AccountId, BlockNumber>>;
-		/// Every grant `patient` has made, live or not.
+		/// The grants `patient` has made, live or not: at most `limit`
+		/// (capped at [`MAX_PAGE_SIZE`]) after grant `after` (`None`: from
+		/// the start).
+		fn grants_of_patient(patient: AccountId, after: Option<GrantId>, limit: u32) -> IdPage<GrantId, Grant<AccountId, BlockNumber>>;
+		/// Every grant `patient` has made (before version 4: unbounded).
+		#[changed_in(4)]
 		fn grants_of_patient(patient: AccountId) -> Vec<(GrantId, Grant<AccountId, BlockNumber>)>;
-		/// Every grant made to `grantee`, live or not.
+		/// The grants made to `grantee`, live or not, paged as
+		/// [`EhrApi::grants_of_patient`].
+		fn grants_to_grantee(grantee: AccountId, after: Option<GrantId>, limit: u32) -> IdPage<GrantId, Grant<AccountId, BlockNumber>>;
+		/// Every grant made to `grantee` (before version 4: unbounded).
+		#[changed_in(4)]
 		fn grants_to_grantee(grantee: AccountId) -> Vec<(GrantId, Grant<AccountId, BlockNumber>)>;
 		/// One access request with the cfrags submitted so far.
 		fn request(id: RequestId) -> Option<AccessRequest<AccountId, BlockNumber>>;
-		/// The open, unexpired requests that name `hospital` as one of their proxies.
+		/// The open, unexpired requests that name `hospital` as one of their
+		/// proxies and that it may serve, looking at `limit` (capped at
+		/// [`MAX_PAGE_SIZE`]) of them after request `after`.
+		fn open_requests_for_proxy(hospital: AccountId, after: Option<RequestId>, limit: u32) -> IdPage<RequestId, AccessRequest<AccountId, BlockNumber>>;
+		/// Every open request naming `hospital` (before version 4: unbounded).
+		#[changed_in(4)]
 		fn open_requests_for_proxy(hospital: AccountId) -> Vec<(RequestId, AccessRequest<AccountId, BlockNumber>)>;
 		/// The patient's audit log, oldest first, `page_size` per page (capped at [`MAX_PAGE_SIZE`]).
 		fn audit_log(patient: AccountId, page: u32, page_size: u32) -> Vec<AuditEntry<AccountId, BlockNumber>>;
@@ -81,8 +97,7 @@ sp_api::decl_runtime_apis! {
 		fn records_from_sources(custodian: AccountId, tags: Vec<SourceTag>) -> Vec<Option<RecordId>>;
 		/// The governed parameters in force: the reading window, the
 		/// retention and the retirement grace (how long a retired record's
-		/// body is kept and the record can be restored).
-		#[api_version(3)]
+		/// body is kept and the record can be restored; since version 3).
 		fn parameters() -> EhrParameters<BlockNumber>;
 	}
 }

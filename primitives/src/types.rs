@@ -403,17 +403,84 @@ pub const KEY_OWNERSHIP_CONTEXT: &[u8] = b"ehr-chain/key-ownership/v1";
 impl<AccountId: Encode, Hash: Encode> KeyOwnership<AccountId, Hash> {
 	/// The bytes the person signs: the context, then the SCALE encoding.
 	pub fn signing_payload(&self) -> alloc::vec::Vec<u8> {
-		let mut payload = KEY_OWNERSHIP_CONTEXT.to_vec();
-		self.encode_to(&mut payload);
-		payload
+		signing_payload(KEY_OWNERSHIP_CONTEXT, self)
 	}
 
 	/// The same payload as wallets sign it with `signRaw` (polkadot-js wraps
 	/// raw messages in `<Bytes>` tags); the runtime accepts either form.
 	pub fn wrapped_signing_payload(&self) -> alloc::vec::Vec<u8> {
-		let mut wrapped = b"<Bytes>".to_vec();
-		wrapped.extend(self.signing_payload());
-		wrapped.extend(b"</Bytes>");
-		wrapped
+		wrapped_in_bytes_tags(self.signing_payload())
 	}
+}
+
+/// One page of a listing the chain keeps by id (a patient's grants, a
+/// grantee's grants, a proxy's open requests): the entries found, and the
+/// id to ask after for the next page (`None`: the listing ends here). The
+/// chain keeps such listings in the order of a hash of the id, so a client
+/// that wants them by id sorts them itself. A page looks at a bounded
+/// number of ids, so it may hold fewer entries than asked for (those that
+/// no longer qualify) and still not be the last.
+#[derive(Clone, PartialEq, Eq, Encode, Decode, TypeInfo, Debug)]
+pub struct IdPage<Id, Item> {
+	/// The entries of this page, with their ids.
+	pub items: alloc::vec::Vec<(Id, Item)>,
+	/// The last id this page looked at, when there may be more.
+	pub next_after: Option<Id>,
+}
+
+/// A node account's consent to act for one hospital as its proxy node, on
+/// one chain: what `register_proxy` needs, signed by the node account, for
+/// every account the hospital does not list already. Without it a member
+/// could list another hospital's new node account (read from its public
+/// `ehr_status`) as its own and have that node serve the wrong hospital.
+/// The node makes it with its `ehrp` key (`ehr_proxyAccountConsent`, an
+/// unsafe RPC method, so only its operator can ask for it).
+#[derive(Clone, PartialEq, Eq, Encode, Decode, Debug)]
+pub struct ProxyAccountConsent<AccountId, Hash> {
+	/// The genesis hash of the chain the node account is registered on.
+	pub genesis_hash: Hash,
+	/// The hospital the node account agrees to act for.
+	pub hospital: AccountId,
+	/// The node account.
+	pub account: AccountId,
+}
+
+/// Domain separator of [`ProxyAccountConsent`] signatures.
+pub const PROXY_ACCOUNT_CONSENT_CONTEXT: &[u8] = b"ehr-chain/proxy-account/v1";
+
+impl<AccountId: Encode, Hash: Encode> ProxyAccountConsent<AccountId, Hash> {
+	/// The bytes the node account signs: the context, then the SCALE encoding.
+	pub fn signing_payload(&self) -> alloc::vec::Vec<u8> {
+		signing_payload(PROXY_ACCOUNT_CONSENT_CONTEXT, self)
+	}
+}
+
+/// One node account in a `register_proxy` call, with its
+/// [`ProxyAccountConsent`] signature. The consent may be left out for the
+/// hospital's own account (the transaction's signature is its consent) and
+/// for an account the hospital's proxy already lists (it consented then).
+#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug)]
+pub struct ProxyNodeAccount<AccountId, Signature> {
+	/// The node account.
+	pub account: AccountId,
+	/// Its signature over its [`ProxyAccountConsent`] for this hospital.
+	pub consent: Option<Signature>,
+}
+
+/// `context` followed by the SCALE encoding of `statement`: what a signed
+/// statement of this chain signs, so that no signature made for one
+/// purpose verifies for another.
+fn signing_payload(context: &[u8], statement: &impl Encode) -> alloc::vec::Vec<u8> {
+	let mut payload = context.to_vec();
+	statement.encode_to(&mut payload);
+	payload
+}
+
+/// `payload` wrapped in `<Bytes>` tags, as polkadot-js wallets sign raw
+/// messages (`signRaw`).
+fn wrapped_in_bytes_tags(payload: alloc::vec::Vec<u8>) -> alloc::vec::Vec<u8> {
+	let mut wrapped = b"<Bytes>".to_vec();
+	wrapped.extend(payload);
+	wrapped.extend(b"</Bytes>");
+	wrapped
 }

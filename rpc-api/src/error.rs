@@ -43,6 +43,8 @@ pub enum EhrRpcError {
 	BadRequest(String),
 	/// 1008: an HTTP upload (`PUT`) where this node takes none.
 	UploadsNotAllowed,
+	/// 1020: this node has no proxy account (no `ehrp` key in its keystore).
+	NoProxyAccount,
 	/// 1099: an internal error (storage or chain state unavailable).
 	Internal(String),
 }
@@ -97,6 +99,12 @@ impl EhrRpcError {
 				 or `auto` on a local interface); upload through the hospital's node"
 					.into(),
 			),
+			EhrRpcError::NoProxyAccount => (
+				1020,
+				"this node has no proxy account: insert an `ehrp` key into its keystore (`ehr-node key insert`), \
+				 restart it, then ask again"
+					.into(),
+			),
 			EhrRpcError::Internal(m) => (1099, format!("internal error: {m}")),
 		}
 	}
@@ -113,7 +121,7 @@ impl EhrRpcError {
 			EhrRpcError::NotAuthorized(_) | EhrRpcError::NotCustodian | EhrRpcError::UploadsNotAllowed => 403,
 			EhrRpcError::NotReady => 409,
 			EhrRpcError::TooManyReads => 429,
-			EhrRpcError::NotConfigured => 503,
+			EhrRpcError::NotConfigured | EhrRpcError::NoProxyAccount => 503,
 			EhrRpcError::BodyCorrupt | EhrRpcError::Internal(_) => 500,
 		}
 	}
@@ -144,12 +152,13 @@ impl EhrRpcError {
 			EhrRpcError::TooManyReads => "too_many_reads",
 			EhrRpcError::BadRequest(_) => "bad_request",
 			EhrRpcError::UploadsNotAllowed => "uploads_not_allowed",
+			EhrRpcError::NoProxyAccount => "no_proxy_account",
 			EhrRpcError::Internal(_) => "internal",
 		}
 	}
 
 	/// One error of each kind, for documentation checks.
-	pub fn examples() -> [EhrRpcError; 19] {
+	pub fn examples() -> [EhrRpcError; 20] {
 		[
 			EhrRpcError::TooLarge(String::new()),
 			EhrRpcError::WrongOffset(0),
@@ -169,6 +178,7 @@ impl EhrRpcError {
 			EhrRpcError::TooManyReads,
 			EhrRpcError::BadRequest(String::new()),
 			EhrRpcError::UploadsNotAllowed,
+			EhrRpcError::NoProxyAccount,
 			EhrRpcError::Internal(String::new()),
 		]
 	}

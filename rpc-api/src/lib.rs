@@ -12,6 +12,9 @@
 //!   body by range, signing each read with their account (see
 //!   [`ehr_primitives::access`]).
 //! - `ehr_status`: the node's proxy, open requests, cfrags and blob store.
+//! - `ehr_proxyAccountConsent`: the node account's signed consent to act
+//!   for a hospital, which `register_proxy` needs. An unsafe method, so
+//!   only the node's operator can have the node consent.
 //!
 //! docs/rpc.md describes every method for people; a test checks that it
 //! names every method and error code defined here.
@@ -27,11 +30,11 @@ use jsonrpsee::{core::RpcResult, proc_macros::rpc};
 use serde::{Deserialize, Serialize};
 use sp_core::{crypto::AccountId32, Bytes, H256};
 
-/// The namespace of every method here: `ehr_putBlob`, `ehr_getBlob`, `ehr_status`.
+/// The namespace of every method here (`ehr_putBlob`, `ehr_getBlob`, ...).
 pub const NAMESPACE: &str = "ehr";
 
 /// The full names of the methods, as they appear on the wire.
-pub const METHODS: [&str; 3] = ["ehr_putBlob", "ehr_getBlob", "ehr_status"];
+pub const METHODS: [&str; 4] = ["ehr_putBlob", "ehr_getBlob", "ehr_status", "ehr_proxyAccountConsent"];
 
 /// Bytes a single `ehr_getBlob` returns at most, whatever `length` asks for.
 pub const MAX_READ_BYTES: u32 = 4 << 20;
@@ -81,6 +84,19 @@ pub struct EhrStatus {
 	pub http_port: Option<u16>,
 }
 
+/// What `ehr_proxyAccountConsent` returns: the node's proxy account and its
+/// sr25519 signature over [`ehr_primitives::ProxyAccountConsent`] for the
+/// hospital asked about, which `register_proxy` takes as the account's
+/// consent.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ProxyAccountConsentResponse {
+	/// The node's proxy account.
+	pub account: AccountId32,
+	/// The 64-byte sr25519 signature of `account` over the consent.
+	pub signature: Bytes,
+}
+
 /// The `ehr_*` methods of a hospital node.
 #[rpc(client, server, namespace = "ehr")]
 pub trait EhrRpcApi {
@@ -99,6 +115,13 @@ pub trait EhrRpcApi {
 	/// The node's EHR services at a glance.
 	#[method(name = "status")]
 	fn status(&self) -> RpcResult<EhrStatus>;
+
+	/// The node account's signed consent to act as `hospital`'s proxy node
+	/// on this chain. Its operator only (unsafe RPC): hospital staff pass it
+	/// to `register_proxy` (`ehr proxy register --node`). Fails with 1020
+	/// when the node has no proxy account.
+	#[method(name = "proxyAccountConsent", with_extensions)]
+	fn proxy_account_consent(&self, hospital: AccountId32) -> RpcResult<ProxyAccountConsentResponse>;
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 
 use alloc::vec::Vec;
 use ehr_primitives::{
-	AccessRequest, AuditEntry, Grant, GrantId, PatientInfo, ProviderInfo, ProxyInfo, Record, RecordId, RequestId,
+	AccessRequest, AuditEntry, Grant, GrantId, IdPage, PatientInfo, ProviderInfo, ProxyInfo, Record, RecordId,
+	RequestId,
 };
 use frame_support::{
 	dispatch::GetDispatchInfo,
@@ -220,17 +221,17 @@ impl_runtime_apis! {
 		fn grant(id: GrantId) -> Option<Grant<AccountId, BlockNumber>> {
 			pallet_ehr::Grants::<Runtime>::get(id)
 		}
-		fn grants_of_patient(patient: AccountId) -> Vec<(GrantId, Grant<AccountId, BlockNumber>)> {
-			Ehr::grants_of_patient(&patient)
+		fn grants_of_patient(patient: AccountId, after: Option<GrantId>, limit: u32) -> IdPage<GrantId, Grant<AccountId, BlockNumber>> {
+			Ehr::grants_of_patient(&patient, after, limit)
 		}
-		fn grants_to_grantee(grantee: AccountId) -> Vec<(GrantId, Grant<AccountId, BlockNumber>)> {
-			Ehr::grants_to_grantee(&grantee)
+		fn grants_to_grantee(grantee: AccountId, after: Option<GrantId>, limit: u32) -> IdPage<GrantId, Grant<AccountId, BlockNumber>> {
+			Ehr::grants_to_grantee(&grantee, after, limit)
 		}
 		fn request(id: RequestId) -> Option<AccessRequest<AccountId, BlockNumber>> {
 			pallet_ehr::Requests::<Runtime>::get(id)
 		}
-		fn open_requests_for_proxy(hospital: AccountId) -> Vec<(RequestId, AccessRequest<AccountId, BlockNumber>)> {
-			Ehr::open_requests_for(&hospital)
+		fn open_requests_for_proxy(hospital: AccountId, after: Option<RequestId>, limit: u32) -> IdPage<RequestId, AccessRequest<AccountId, BlockNumber>> {
+			Ehr::open_requests_for(&hospital, after, limit)
 		}
 		fn audit_log(patient: AccountId, page: u32, page_size: u32) -> Vec<AuditEntry<AccountId, BlockNumber>> {
 			Ehr::audit_page(&patient, page, page_size)

@@ -609,6 +609,14 @@ impl pallet_ehr::Config for Runtime {
 	type MaxRequestsPerBlock = ConstU32<64>;
 	/// A quarter of a block's requests.
 	type MaxRequestsPerGranteePerBlock = ConstU32<16>;
+	/// A quarter of a block's requests for all the people one hospital
+	/// onboarded together, so one hospital's sybils leave three quarters.
+	type MaxRequestsPerHospitalPerBlock = ConstU32<16>;
+	/// A quarter of a block's requests on one patient's records.
+	type MaxRequestsPerPatientPerBlock = ConstU32<16>;
+	/// A day: a hospital registers at most 1,000 people a day.
+	type RegistrationWindow = ConstU32<DAYS>;
+	type MaxRegistrationsPerWindow = ConstU32<1000>;
 	type MaxPrunePerBlock = ConstU32<64>;
 	/// A day: an account retires at most 100 records a day, as many as one
 	/// `restore_records` restores.

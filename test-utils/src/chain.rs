@@ -35,6 +35,9 @@ pub fn context_at(port: u16) -> Result<ChainContext, String> {
 	})
 }
 
+/// A grant as the chain's runtime API returns it.
+pub type ChainGrant = ehr_primitives::Grant<AccountId, ehr_runtime::BlockNumber>;
+
 /// Signs `call` with `signer` at `nonce` for `context` and submits it to
 /// the node answering on 127.0.0.1:`port`; returns the transaction hash.
 /// For load tests that submit from many threads without a [`Chain`].
@@ -180,6 +183,23 @@ impl<'a> Chain<'a> {
 				_ => None,
 			})
 			.collect())
+	}
+
+	/// Every grant `patient` has made, at the best block, page by page
+	/// (`EhrApi_grants_of_patient`), in the chain's order.
+	pub fn grants_of_patient(&self, patient: &AccountId) -> Result<Vec<(ehr_primitives::GrantId, ChainGrant)>, String> {
+		type Page = ehr_primitives::IdPage<ehr_primitives::GrantId, ChainGrant>;
+		let mut all = Vec::new();
+		let mut after = None;
+		loop {
+			let page: Page =
+				self.call("EhrApi_grants_of_patient", (patient.clone(), after, ehr_primitives::MAX_PAGE_SIZE))?;
+			all.extend(page.items);
+			match page.next_after {
+				Some(id) => after = Some(id),
+				None => return Ok(all),
+			}
+		}
 	}
 
 	/// The runtime's spec version at the best block.

@@ -187,7 +187,7 @@ pub fn grant(
 	use sp_core::Pair;
 	type Grants = Vec<(ehr_primitives::GrantId, ehr_primitives::Grant<AccountId, ehr_runtime::BlockNumber>)>;
 	let patient_id: AccountId = patient.public().into();
-	let grants_of = |c: &crate::chain::Chain| c.call::<Grants>("EhrApi_grants_of_patient", patient_id.clone());
+	let grants_of = |c: &crate::chain::Chain| -> Result<Grants, String> { c.grants_of_patient(&patient_id) };
 	let before: Vec<_> = grants_of(chain).expect("the patient's grants").into_iter().map(|(id, _)| id).collect();
 	chain
 		.submit(

@@ -56,6 +56,22 @@ async function allPages(call) {
 	}
 }
 
+/**
+ * Every entry of a runtime API call paged by id (`after`, `limit`, answering
+ * `{ items, nextAfter }`): asks for the page after each page's `nextAfter`
+ * until there is none. The runtime orders entries by a hash of the id, so
+ * callers sort what they get.
+ */
+async function allAfter(call) {
+	const all = [];
+	for (let after = null; ; ) {
+		const page = await call(after, MAX_PAGE);
+		all.push(...page.items);
+		if (page.nextAfter.isNone) return all;
+		after = page.nextAfter.unwrap();
+	}
+}
+
 /** The member hospitals' names by account (SS58 → name). */
 export async function hospitalNames(api) {
 	const names = new Map();
@@ -99,7 +115,7 @@ export const CONSORTIUM_ACCOUNT = (() => {
 
 /** The patient's grants, newest first: `[{ id, grant }]`. */
 export async function grantsOf(api, patient) {
-	const all = await api.call.ehrApi.grantsOfPatient(patient);
+	const all = await allAfter((after, size) => api.call.ehrApi.grantsOfPatient(patient, after, size));
 	return all.map(([id, grant]) => ({ id: id.toBigInt(), grant })).sort((a, b) => (a.id < b.id ? 1 : -1));
 }
 

@@ -1,17 +1,21 @@
 //! `ehr proxy register`: hospital staff register (or update) a node of
 //! their hospital as its Umbral proxy, from what the node reports about
-//! itself (`ehr_status`: its proxy account and proxy public key), signing
-//! with the hospital's key. No polkadot-js needed.
+//! itself (`ehr_status`: its proxy account and proxy public key) and the
+//! node account's signed consent to act for the hospital
+//! (`ehr_proxyAccountConsent`, which the node serves only to its operator),
+//! signing with the hospital's key. No polkadot-js needed.
 
 use crate::{
-	chain::{from_sp, runtime, ss58, Chain},
+	chain::{from_sp, runtime, ss58, to_sp, Chain},
 	Context,
 };
 use anyhow::{anyhow, bail, Result};
 use clap::Subcommand;
 use ehr_primitives::{umbral_codec, MAX_PROXY_ACCOUNTS};
 use ehr_rpc_api::EhrRpcApiClient;
-use runtime::runtime_types::bounded_collections::bounded_vec::BoundedVec;
+use runtime::runtime_types::{
+	bounded_collections::bounded_vec::BoundedVec, ehr_primitives::types::ProxyNodeAccount, sp_runtime::MultiSignature,
+};
 
 /// Proxy commands.
 #[derive(Subcommand)]
@@ -76,8 +80,32 @@ async fn register(context: &Context, node_url: Option<&str>) -> Result<()> {
 	if accounts.len() > MAX_PROXY_ACCOUNTS as usize {
 		bail!("a hospital may register at most {MAX_PROXY_ACCOUNTS} node accounts; remove one first");
 	}
+	// The node account's consent to act for this hospital, unless the
+	// hospital lists it already (or it is the hospital's own account).
+	let listed = proxies.iter().any(|(owner, proxy)| *owner == hospital && proxy.accounts.contains(&account));
+	let mut consent = if listed || from_sp(&account) == hospital {
+		None
+	} else {
+		let answer = node.ehr(|rpc| rpc.proxy_account_consent(to_sp(&hospital))).await.map_err(|error| {
+			anyhow!(
+				"{error}\nthe node signs its consent only for its operator: run this on the node's host against its \
+				 local RPC (for example --node ws://127.0.0.1:9944), or through an SSH tunnel to it"
+			)
+		})?;
+		if answer.account != account {
+			bail!("the node at {} answered for another account than the one it reports", node.url());
+		}
+		let signature: [u8; 64] = answer.signature.0.as_slice().try_into().map_err(|_| {
+			anyhow!("the node at {} sent a consent that is not a 64-byte sr25519 signature", node.url())
+		})?;
+		Some(MultiSignature::Sr25519(signature))
+	};
+	let nodes: Vec<_> = accounts
+		.iter()
+		.map(|a| ProxyNodeAccount { account: from_sp(a), consent: if *a == account { consent.take() } else { None } })
+		.collect();
 	let accounts: Vec<_> = accounts.iter().map(from_sp).collect();
-	let call = runtime::transactions().ehr().register_proxy(BoundedVec(accounts.clone()), BoundedVec(public_key));
+	let call = runtime::transactions().ehr().register_proxy(BoundedVec(nodes), BoundedVec(public_key));
 	context.output.waiting("registering the proxy", chain.submit(&call, &keys.account)).await?;
 	context.output.print(
 		&serde_json::json!({

@@ -24,6 +24,7 @@ mod node_services;
 mod partition;
 mod polkadot_js;
 mod portal;
+mod request_flood;
 mod stall;
 mod sync_protocol;
 mod usage_doc;

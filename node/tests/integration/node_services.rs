@@ -200,8 +200,7 @@ fn proxies_deliver_and_the_custodian_serves_only_authorized_readers() {
 		)
 		.expect("grant");
 	let grant_id = chain.wait(CHAIN_TIMEOUT, "the grant", |c| {
-		let grants: Vec<(u64, Grant<AccountId, BlockNumber>)> =
-			c.call("EhrApi_grants_of_patient", patient_id.clone())?;
+		let grants: Vec<(u64, Grant<AccountId, BlockNumber>)> = c.grants_of_patient(&patient_id)?;
 		Ok(grants.first().map(|(id, _)| *id))
 	});
 	chain.submit(&clinician, EhrCall::request_access { grant: grant_id, record: large_id }).expect("request_access");
@@ -275,8 +274,7 @@ fn proxies_deliver_and_the_custodian_serves_only_authorized_readers() {
 		)
 		.expect("second grant");
 	let stuck_grant = chain.wait(CHAIN_TIMEOUT, "the second grant", |c| {
-		let grants: Vec<(u64, Grant<AccountId, BlockNumber>)> =
-			c.call("EhrApi_grants_of_patient", patient_id.clone())?;
+		let grants: Vec<(u64, Grant<AccountId, BlockNumber>)> = c.grants_of_patient(&patient_id)?;
 		Ok((grants.len() == 2).then(|| grants.iter().map(|(id, _)| *id).max().unwrap_or(1)))
 	});
 	chain.submit(&clinician, EhrCall::request_access { grant: stuck_grant, record: large_id }).expect("second request");
@@ -301,8 +299,7 @@ fn proxies_deliver_and_the_custodian_serves_only_authorized_readers() {
 	step("after the patient revokes, the clinician reads nothing");
 	chain.submit(&patient, EhrCall::revoke { grant: grant_id }).expect("revoke");
 	chain.wait(CHAIN_TIMEOUT, "the revocation on chain", |c| {
-		let grants: Vec<(u64, Grant<AccountId, BlockNumber>)> =
-			c.call("EhrApi_grants_of_patient", patient_id.clone())?;
+		let grants: Vec<(u64, Grant<AccountId, BlockNumber>)> = c.grants_of_patient(&patient_id)?;
 		Ok(grants.iter().find(|(id, g)| *id == grant_id && g.revoked_at.is_some()).map(|_| ()))
 	});
 	expect_code(
@@ -391,6 +388,9 @@ fn uploads_need_unsafe_rpc_and_respect_the_size_limit() {
 	let hash = H256::from(sp_crypto_hashing::blake2_256(&data));
 	let refused = safe.rpc("ehr_putBlob", rpc_params![hash, 100u64, 0u64, hex0x(&data)]);
 	assert!(refused.is_err(), "a public (safe-only) RPC endpoint refuses uploads");
+	let alice = sp_keyring::Sr25519Keyring::Alice.to_account_id().to_ss58check();
+	let consent = safe.rpc("ehr_proxyAccountConsent", rpc_params![alice]);
+	assert!(consent.is_err(), "nor does it sign the node account's consent to a hospital: {consent:?}");
 	let file = tempfile::NamedTempFile::new().expect("a temporary file");
 	std::fs::write(file.path(), &data).expect("writes");
 	let put = Command::new("curl")

@@ -104,7 +104,7 @@ fn polkadot_js_reads_a_patients_data_and_signs_a_revoke_without_type_definitions
 		.unwrap_or_else(|| panic!("check.mjs printed no JSON summary:\n{}", out.stdout));
 	assert_eq!(summary["metadataVersion"], 16, "polkadot-js did not read metadata v16: {summary}");
 	let grants: Vec<(u64, Grant<AccountId, BlockNumber>)> =
-		chain.call("EhrApi_grants_of_patient", patient_id).expect("reading the grants");
+		chain.grants_of_patient(&patient_id).expect("reading the grants");
 	assert!(
 		grants.iter().any(|(id, g)| *id == grant && g.revoked_at.is_some()),
 		"the grant polkadot-js revoked is not marked revoked"

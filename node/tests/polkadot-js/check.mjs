@@ -57,7 +57,7 @@ async function main() {
 
   // The patient's own data, through the runtime API.
   const records = await api.call.ehrApi.recordsOfPatient(patient.address, 0, 50);
-  const grants = await api.call.ehrApi.grantsOfPatient(patient.address);
+  const grants = (await api.call.ehrApi.grantsOfPatient(patient.address, null, 256)).items;
   const logBefore = (await api.call.ehrApi.auditLogLen(patient.address)).toNumber();
   const log = await api.call.ehrApi.auditLog(patient.address, 0, 50);
   check(records.length > 0, 'the patient has no records');

@@ -117,6 +117,20 @@ fn register_provider<T: Config>(hospital: &T::AccountId, seed: u32, keys: &Party
 	who
 }
 
+/// Node account `seed` (seeds from [`NODE_SEEDS`] on, apart from people's)
+/// with its signed consent to act for `hospital`.
+fn consenting_node<T: Config>(
+	hospital: &T::AccountId,
+	seed: u32,
+) -> ProxyNodeAccount<T::AccountId, T::OwnershipSignature> {
+	let (account, signer) = person::<T>(NODE_SEEDS + seed);
+	let payload = Ehr::<T>::proxy_account_consent(hospital, &account).signing_payload();
+	ProxyNodeAccount { consent: Some(T::BenchmarkHelper::sign(&signer, &payload)), account }
+}
+
+/// The first signer seed of node accounts.
+const NODE_SEEDS: u32 = 100_000;
+
 fn hospital<T: Config>(index: u32) -> T::AccountId {
 	let who = account::<T>("hospital", index);
 	T::Hospitals::add_hospital_for_benchmarks(&who);
@@ -129,15 +143,12 @@ fn proxies<T: Config>(fx: &mut Fixture, n: u32) -> Vec<(T::AccountId, T::Account
 	(0..n)
 		.map(|i| {
 			let h = hospital::<T>(i);
-			let node = account::<T>("node", i);
+			let node = consenting_node::<T>(&h, i);
+			let account = node.account.clone();
 			let keys = fx.party();
-			Ehr::<T>::do_register_proxy(
-				h.clone(),
-				vec![node.clone()].try_into().expect("one account"),
-				Fixture::public(&keys),
-			)
-			.expect("proxy registers");
-			(h, node, keys)
+			Ehr::<T>::do_register_proxy(h.clone(), vec![node].try_into().expect("one account"), Fixture::public(&keys))
+				.expect("proxy registers");
+			(h, account, keys)
 		})
 		.collect()
 }
@@ -246,11 +257,12 @@ mod benchmarks {
 	fn register_proxy(a: Linear<1, MAX_PROXY_ACCOUNTS>) {
 		let mut fx = Fixture::new();
 		let h = hospital::<T>(0);
-		// Worst case: replacing a registration with the most accounts.
-		let old: Vec<T::AccountId> = (0..MAX_PROXY_ACCOUNTS).map(|i| account::<T>("old", i)).collect();
+		// Worst case: replacing a registration with the most accounts by
+		// as many new ones, each with a consent to check.
+		let old: Vec<_> = (0..MAX_PROXY_ACCOUNTS).map(|i| consenting_node::<T>(&h, MAX_PROXY_ACCOUNTS + i)).collect();
 		Ehr::<T>::do_register_proxy(h.clone(), old.try_into().expect("bounded"), Fixture::public(&fx.party()))
 			.expect("registers");
-		let accounts: Vec<T::AccountId> = (0..a).map(|i| account::<T>("node", i)).collect();
+		let accounts: Vec<_> = (0..a).map(|i| consenting_node::<T>(&h, i)).collect();
 		let key = Fixture::public(&fx.party());
 		#[extrinsic_call]
 		_(RawOrigin::Signed(h.clone()), accounts.try_into().expect("bounded"), key);
@@ -574,8 +586,10 @@ mod benchmarks {
 		)
 		.expect("grant is made");
 		for _ in 0..r {
-			// The per-grantee cap is not what this measures.
+			// The request quotas are not what this measures.
 			RequestsOpenedBy::<T>::remove(&s.grantee.0);
+			let _ = RequestsOpenedByHospital::<T>::clear(u32::MAX, None);
+			RequestsOpenedForPatient::<T>::remove(&s.patient.0);
 			Ehr::<T>::do_request_access(s.grantee.0.clone(), 0, s.record).expect("request opens");
 		}
 		let due: BlockNumberFor<T> = frame_system::Pallet::<T>::block_number()

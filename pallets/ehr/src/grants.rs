@@ -1,7 +1,6 @@
 //! Grants: the patient's consent, with scope, threshold, proxies, expiry and purpose.
 
 use crate::{pallet::*, types::*};
-use alloc::vec::Vec;
 use frame_support::{ensure, pallet_prelude::*};
 use frame_system::pallet_prelude::BlockNumberFor;
 
@@ -129,12 +128,20 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Every grant `patient` made.
-	pub fn grants_of_patient(patient: &T::AccountId) -> Vec<(GrantId, GrantOf<T>)> {
-		GrantsByPatient::<T>::iter_key_prefix(patient).filter_map(|id| Grants::<T>::get(id).map(|g| (id, g))).collect()
+	pub fn grants_of_patient(
+		patient: &T::AccountId,
+		after: Option<GrantId>,
+		limit: u32,
+	) -> IdPage<GrantId, GrantOf<T>> {
+		Self::id_page::<GrantsByPatient<T>, _>(patient, after, limit, Grants::<T>::get)
 	}
 
 	/// Every grant made to `grantee`.
-	pub fn grants_to_grantee(grantee: &T::AccountId) -> Vec<(GrantId, GrantOf<T>)> {
-		GrantsByGrantee::<T>::iter_key_prefix(grantee).filter_map(|id| Grants::<T>::get(id).map(|g| (id, g))).collect()
+	pub fn grants_to_grantee(
+		grantee: &T::AccountId,
+		after: Option<GrantId>,
+		limit: u32,
+	) -> IdPage<GrantId, GrantOf<T>> {
+		Self::id_page::<GrantsByGrantee<T>, _>(grantee, after, limit, Grants::<T>::get)
 	}
 }

@@ -14,8 +14,8 @@ impl<T: Config> Pallet<T> {
 	/// records that exist (a finished request may outlive its pruned grant),
 	/// that no request counts a key fragment twice or a fetch more than once,
 	/// that only member hospitals have proxies, each with a key of its own,
-	/// that the parameters are valid and that no account retired more
-	/// records in a window than allowed. Fails with the first invariant that does not hold.
+	/// that the parameters are valid and that no quota (retirements,
+	/// registrations, request slots) was used more than allowed. Fails with the first invariant that does not hold.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let next_record = NextRecordId::<T>::get();
 		for (id, record) in Records::<T>::iter() {
@@ -106,10 +106,15 @@ impl<T: Config> Pallet<T> {
 		}
 		ensure!(Self::parameters_are_valid(&Parameters::<T>::get()), "a parameter of zero blocks");
 		let now = frame_system::Pallet::<T>::block_number();
-		for (_, (start, count)) in RetirementsBy::<T>::iter() {
-			ensure!(count <= T::MaxRetirementsPerWindow::get(), "more retirements in a window than allowed");
-			ensure!(start <= now, "a retirement window that starts in the future");
+		fn within<B: PartialOrd>(mut entries: impl Iterator<Item = (B, u32)>, max: u32, now: &B) -> bool {
+			entries.all(|(start, count)| count <= max && &start <= now)
 		}
+		let quotas_hold = within(RetirementsBy::<T>::iter_values(), T::MaxRetirementsPerWindow::get(), &now)
+			&& within(RegistrationsBy::<T>::iter_values(), T::MaxRegistrationsPerWindow::get(), &now)
+			&& within(RequestsOpenedBy::<T>::iter_values(), T::MaxRequestsPerGranteePerBlock::get(), &now)
+			&& within(RequestsOpenedByHospital::<T>::iter_values(), T::MaxRequestsPerHospitalPerBlock::get(), &now)
+			&& within(RequestsOpenedForPatient::<T>::iter_values(), T::MaxRequestsPerPatientPerBlock::get(), &now);
+		ensure!(quotas_hold, "a quota used more than allowed, or a quota window that starts in the future");
 		for (account, hospital) in ProxyAccountOf::<T>::iter() {
 			let proxy = Proxies::<T>::get(&hospital).ok_or("proxy account of no proxy")?;
 			ensure!(proxy.accounts.contains(&account), "proxy account index out of date");

@@ -28,10 +28,13 @@ extern crate alloc;
 pub use pallet::*;
 
 mod audit;
+mod call_weights;
 mod grants;
 mod invariants;
 pub mod migrations;
+mod pages;
 mod pruning;
+mod quotas;
 mod records;
 mod registry;
 mod requests;
@@ -46,6 +49,7 @@ mod mock;
 #[cfg(test)]
 mod tests;
 
+pub use call_weights::*;
 pub use retirement::{Restorer, CONSORTIUM_PALLET_ID};
 pub use types::*;
 pub use weights::WeightInfo;
@@ -88,6 +92,23 @@ pub mod pallet {
 		/// single sender can use up [`Config::MaxRequestsPerBlock`].
 		#[pallet::constant]
 		type MaxRequestsPerGranteePerBlock: Get<u32>;
+		/// Most access requests that the people one hospital onboarded may
+		/// open together in one block: a hospital's sybil grantees take at
+		/// most this share of [`Config::MaxRequestsPerBlock`].
+		#[pallet::constant]
+		type MaxRequestsPerHospitalPerBlock: Get<u32>;
+		/// Most access requests on one patient's records in one block.
+		#[pallet::constant]
+		type MaxRequestsPerPatientPerBlock: Get<u32>;
+		/// Blocks of one registration window: a hospital registers at most
+		/// [`Config::MaxRegistrationsPerWindow`] people in a window.
+		#[pallet::constant]
+		type RegistrationWindow: Get<BlockNumberFor<Self>>;
+		/// Most people (patients and providers) one hospital registers in one
+		/// [`Config::RegistrationWindow`], which bounds the sybils a member,
+		/// or its stolen key, can make.
+		#[pallet::constant]
+		type MaxRegistrationsPerWindow: Get<u32>;
 		/// Most stored requests and grants the pruner looks at in one block
 		/// (it also stops when the block's spare weight runs out).
 		#[pallet::constant]
@@ -220,6 +241,24 @@ pub mod pallet {
 	/// (one entry per grantee, overwritten each block it requests in).
 	#[pallet::storage]
 	pub type RequestsOpenedBy<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, (BlockNumberFor<T>, u32), OptionQuery>;
+
+	/// How many requests the people each hospital onboarded opened in the
+	/// block named with the count (one entry per hospital).
+	#[pallet::storage]
+	pub type RequestsOpenedByHospital<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, (BlockNumberFor<T>, u32), OptionQuery>;
+
+	/// How many requests were opened on each patient's records in the block
+	/// named with the count (one entry per patient whose records were read).
+	#[pallet::storage]
+	pub type RequestsOpenedForPatient<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, (BlockNumberFor<T>, u32), OptionQuery>;
+
+	/// Each hospital's current registration window: the block it started in
+	/// and how many people the hospital registered in it.
+	#[pallet::storage]
+	pub type RegistrationsBy<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, (BlockNumberFor<T>, u32), OptionQuery>;
 
 	/// Each account's current retirement window: the block it started in and
@@ -451,6 +490,20 @@ pub mod pallet {
 		InvalidParameters,
 		/// An id or counter would overflow.
 		Overflow,
+		/// A node account new to the hospital's proxy did not sign its consent
+		/// to act for this hospital ([`ProxyAccountConsent`]); get it from the
+		/// node with `ehr proxy register --node <its RPC URL>`.
+		InvalidProxyAccountConsent,
+		/// The hospital registered its most people for this window
+		/// ([`Config::MaxRegistrationsPerWindow`]); register the rest later.
+		TooManyRegistrations,
+		/// People onboarded by the grantee's hospital opened this block's share
+		/// of request slots ([`Config::MaxRequestsPerHospitalPerBlock`]); retry
+		/// in the next block.
+		TooManyRequestsFromHospital,
+		/// This block's requests on the patient's records are at their bound
+		/// ([`Config::MaxRequestsPerPatientPerBlock`]); retry in the next block.
+		TooManyRequestsForPatient,
 	}
 
 	#[pallet::hooks]
@@ -485,14 +538,16 @@ pub mod pallet {
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
 		/// Registers (or replaces) the caller hospital's proxy: the node
-		/// accounts that submit cfrags and confirm fetches, and the Umbral
-		/// public key patients encrypt kfrags to. Callable by a hospital.
+		/// accounts that submit cfrags and confirm fetches, each with its
+		/// consent to act for this hospital unless already listed (or the
+		/// hospital's own account), and the Umbral public key patients
+		/// encrypt kfrags to. Callable by a hospital.
 		/// Emits `ProxyRegistered`; fails as [`Pallet::do_register_proxy`] says.
 		#[pallet::call_index(0)]
 		#[pallet::weight(register_proxy_weight::<T>(accounts.len() as u32))]
 		pub fn register_proxy(
 			origin: OriginFor<T>,
-			accounts: BoundedVec<T::AccountId, ConstU32<MAX_PROXY_ACCOUNTS>>,
+			accounts: BoundedVec<ProxyNodeAccount<T::AccountId, T::OwnershipSignature>, ConstU32<MAX_PROXY_ACCOUNTS>>,
 			public_key: PublicKeyBytes,
 		) -> DispatchResult {
 			let hospital = Self::ensure_hospital(origin)?;
@@ -505,7 +560,7 @@ pub mod pallet {
 		/// account). Callable by a hospital. Emits `PatientRegistered`; fails
 		/// as [`Pallet::do_register_patient`] says.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::register_patient())]
+		#[pallet::weight(register_person_weight::<T>(T::WeightInfo::register_patient()))]
 		pub fn register_patient(
 			origin: OriginFor<T>,
 			patient: T::AccountId,
@@ -522,7 +577,7 @@ pub mod pallet {
 		/// registering hospital as affiliation. Callable by a hospital. Emits
 		/// `ProviderRegistered`; fails as [`Pallet::do_register_provider`] says.
 		#[pallet::call_index(2)]
-		#[pallet::weight(T::WeightInfo::register_provider())]
+		#[pallet::weight(register_person_weight::<T>(T::WeightInfo::register_provider()))]
 		pub fn register_provider(
 			origin: OriginFor<T>,
 			provider: T::AccountId,
@@ -616,11 +671,11 @@ pub mod pallet {
 		/// the grant's actual proxy count. Emits `AccessRequested`; fails as
 		/// [`Pallet::do_request_access`] says.
 		#[pallet::call_index(7)]
-		#[pallet::weight(T::WeightInfo::request_access(MAX_PROXIES))]
+		#[pallet::weight(request_access_weight::<T>(MAX_PROXIES))]
 		pub fn request_access(origin: OriginFor<T>, grant: GrantId, record: RecordId) -> DispatchResultWithPostInfo {
 			let grantee = ensure_signed(origin)?;
 			let proxies = Self::do_request_access(grantee, grant, record)?;
-			Ok(Some(T::WeightInfo::request_access(proxies)).into())
+			Ok(Some(request_access_weight::<T>(proxies)).into())
 		}
 
 		/// Delivers a cfrag for an open request; the runtime verifies it
@@ -752,41 +807,5 @@ pub mod pallet {
 			Self::deposit_event(Event::ParametersSet { parameters });
 			Ok(())
 		}
-	}
-}
-
-/// `register_proxy`'s weight for `accounts` node accounts: the benchmarked
-/// weight, plus the role checks of each account (patient, provider, member:
-/// three reads) and the proxy-key index (one read, two writes), which the
-/// benchmark predates.
-pub fn register_proxy_weight<T: Config>(accounts: u32) -> frame_support::weights::Weight {
-	use frame_support::traits::Get;
-	T::WeightInfo::register_proxy(accounts)
-		.saturating_add(T::DbWeight::get().reads_writes(u64::from(accounts).saturating_mul(3).saturating_add(1), 2))
-}
-
-/// `retire_record`'s weight: the benchmarked weight plus the retiring
-/// account's retirement window (one read, one write) and the parameters
-/// (one read), which the benchmark predates.
-pub fn retire_record_weight<T: Config>() -> frame_support::weights::Weight {
-	use frame_support::traits::Get;
-	T::WeightInfo::retire_record().saturating_add(T::DbWeight::get().reads_writes(2, 1))
-}
-
-/// `restore_records`' weight for `records` records, until the
-/// `restore_records` benchmark (benchmarking.rs) is part of the generated
-/// weights: restoring a record reads and writes what retiring it does (the
-/// record, and the patient's audit log), so each costs `retire_record`'s
-/// benchmarked weight, plus the parameters read once.
-pub fn restore_records_weight<T: Config>(records: u32) -> frame_support::weights::Weight {
-	use frame_support::traits::Get;
-	T::WeightInfo::retire_record().saturating_mul(u64::from(records.max(1))).saturating_add(T::DbWeight::get().reads(1))
-}
-
-/// The number of records a scope lists (0 for all records), for weights.
-pub fn scope_len(scope: &Scope) -> u32 {
-	match scope {
-		Scope::Records(records) => records.len() as u32,
-		Scope::AllRecords => 0,
 	}
 }

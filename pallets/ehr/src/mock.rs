@@ -8,6 +8,7 @@ use ehr_primitives::{kfrags, umbral_codec};
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstU32, ConstU64},
+	BoundedVec,
 };
 use sp_runtime::{
 	testing::{TestSignature, UintAuthorityId},
@@ -75,6 +76,11 @@ pub const MAX_RETIREMENTS: u32 = 3;
 /// Blocks of a retirement window in tests.
 pub const RETIREMENT_WINDOW: u64 = 10;
 
+/// Most people one hospital registers per [`REGISTRATION_WINDOW`] in tests.
+pub const MAX_REGISTRATIONS: u32 = 8;
+/// Blocks of a registration window in tests.
+pub const REGISTRATION_WINDOW: u64 = 10;
+
 /// The account that stands for the consortium's two-thirds decisions in tests.
 pub const GOVERNANCE: u64 = 7777;
 
@@ -90,6 +96,10 @@ impl pallet_ehr::Config for Test {
 	type RequestTimeout = RequestTimeout;
 	type MaxRequestsPerBlock = ConstU32<4>;
 	type MaxRequestsPerGranteePerBlock = ConstU32<2>;
+	type MaxRequestsPerHospitalPerBlock = ConstU32<2>;
+	type MaxRequestsPerPatientPerBlock = ConstU32<3>;
+	type RegistrationWindow = ConstU64<REGISTRATION_WINDOW>;
+	type MaxRegistrationsPerWindow = ConstU32<MAX_REGISTRATIONS>;
 	type MaxPrunePerBlock = ConstU32<8>;
 	type RetirementWindow = ConstU64<RETIREMENT_WINDOW>;
 	type MaxRetirementsPerWindow = ConstU32<MAX_RETIREMENTS>;
@@ -125,6 +135,22 @@ pub fn ownership_proof(who: u64, public_key: &PublicKeyBytes, verifying_key: Opt
 	TestSignature(who, Ehr::key_ownership(&who, public_key, verifying_key).signing_payload())
 }
 
+/// Node accounts `accounts` for `hospital`'s proxy, each with its signed
+/// consent to act for that hospital.
+pub fn consenting_nodes(
+	hospital: u64,
+	accounts: &[u64],
+) -> BoundedVec<ProxyNodeAccount<u64, TestSignature>, ConstU32<MAX_PROXY_ACCOUNTS>> {
+	let nodes: Vec<_> = accounts
+		.iter()
+		.map(|&account| ProxyNodeAccount {
+			account,
+			consent: Some(TestSignature(account, Ehr::proxy_account_consent(&hospital, &account).signing_payload())),
+		})
+		.collect();
+	nodes.try_into().expect("at most MAX_PROXY_ACCOUNTS")
+}
+
 pub const HOSPITAL_A: u64 = 1;
 pub const HOSPITAL_B: u64 = 2;
 pub const HOSPITAL_C: u64 = 3;
@@ -137,6 +163,8 @@ pub const PATIENT: u64 = 100;
 pub const OTHER_PATIENT: u64 = 101;
 pub const CLINICIAN: u64 = 200;
 pub const OTHER_CLINICIAN: u64 = 201;
+/// A clinician onboarded by hospital C.
+pub const VISITING_CLINICIAN: u64 = 202;
 pub const STRANGER: u64 = 999;
 
 /// Builds genesis storage for the mock runtime.
@@ -208,11 +236,12 @@ pub struct World {
 	pub other_patient: Keys,
 	pub clinician: Keys,
 	pub other_clinician: Keys,
+	pub visiting_clinician: Keys,
 }
 
 impl World {
-	/// Registers proxies for hospitals A, B and C, two patients and two
-	/// clinicians (one affiliated with B).
+	/// Registers proxies for hospitals A, B and C, two patients (by A), two
+	/// clinicians by B (one affiliated with B) and one by C.
 	pub fn setup() -> Self {
 		let world = World {
 			proxies: vec![(HOSPITAL_A, Keys::new()), (HOSPITAL_B, Keys::new()), (HOSPITAL_C, Keys::new())],
@@ -220,11 +249,12 @@ impl World {
 			other_patient: Keys::new(),
 			clinician: Keys::new(),
 			other_clinician: Keys::new(),
+			visiting_clinician: Keys::new(),
 		};
 		for (hospital, keys) in &world.proxies {
 			Ehr::register_proxy(
 				RuntimeOrigin::signed(*hospital),
-				vec![node_of(*hospital)].try_into().unwrap(),
+				consenting_nodes(*hospital, &[node_of(*hospital)]),
 				keys.public_bytes(),
 			)
 			.expect("proxy registers");
@@ -234,6 +264,8 @@ impl World {
 		}
 		register_provider(HOSPITAL_B, CLINICIAN, &world.clinician, Some(HOSPITAL_B)).expect("clinician registers");
 		register_provider(HOSPITAL_B, OTHER_CLINICIAN, &world.other_clinician, None).expect("clinician registers");
+		register_provider(HOSPITAL_C, VISITING_CLINICIAN, &world.visiting_clinician, None)
+			.expect("clinician registers");
 		world
 	}
 
@@ -247,6 +279,7 @@ impl World {
 			OTHER_PATIENT => &self.other_patient,
 			CLINICIAN => &self.clinician,
 			OTHER_CLINICIAN => &self.other_clinician,
+			VISITING_CLINICIAN => &self.visiting_clinician,
 			_ => panic!("no keys for {who}"),
 		}
 	}

@@ -67,34 +67,65 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// The consent a node account signs to act for `hospital` on this chain.
+	pub fn proxy_account_consent(
+		hospital: &T::AccountId,
+		account: &T::AccountId,
+	) -> ProxyAccountConsent<T::AccountId, T::Hash> {
+		ProxyAccountConsent {
+			genesis_hash: frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero()),
+			hospital: hospital.clone(),
+			account: account.clone(),
+		}
+	}
+
 	/// Registers or replaces `hospital`'s proxy. Node accounts it keeps stay
 	/// as they are (their nonces never reset); accounts it drops can no
 	/// longer act for it. Fails with `NoProxyAccounts`, `InvalidPublicKey`,
 	/// `ProxyAccountTaken` (an account listed twice or registered to another
 	/// hospital), `ProxyAccountIsRegistered` (a patient's, provider's or
 	/// other member's account, whose transactions would then count against
-	/// this hospital's window) or `ProxyKeyTaken` (another hospital's proxy
-	/// key).
+	/// this hospital's window), `InvalidProxyAccountConsent` (an account new
+	/// to this hospital's proxy, other than the hospital's own, without its
+	/// signed [`ProxyAccountConsent`]: a member listing another hospital's
+	/// fresh node account) or `ProxyKeyTaken` (another hospital's proxy key).
 	pub(crate) fn do_register_proxy(
 		hospital: T::AccountId,
-		accounts: BoundedVec<T::AccountId, ConstU32<MAX_PROXY_ACCOUNTS>>,
+		nodes: BoundedVec<ProxyNodeAccount<T::AccountId, T::OwnershipSignature>, ConstU32<MAX_PROXY_ACCOUNTS>>,
 		public_key: PublicKeyBytes,
 	) -> DispatchResult {
-		ensure!(!accounts.is_empty(), Error::<T>::NoProxyAccounts);
+		ensure!(!nodes.is_empty(), Error::<T>::NoProxyAccounts);
 		Self::ensure_public_key(&public_key)?;
 		ensure!(ProxyByKey::<T>::get(&public_key).is_none_or(|owner| owner == hospital), Error::<T>::ProxyKeyTaken);
-		for (i, account) in accounts.iter().enumerate() {
-			ensure!(!accounts.iter().skip(i.saturating_add(1)).any(|a| a == account), Error::<T>::ProxyAccountTaken);
-			if let Some(owner) = ProxyAccountOf::<T>::get(account) {
-				ensure!(owner == hospital, Error::<T>::ProxyAccountTaken);
-			}
+		for (i, node) in nodes.iter().enumerate() {
+			let account = &node.account;
+			ensure!(
+				!nodes.iter().skip(i.saturating_add(1)).any(|other| &other.account == account),
+				Error::<T>::ProxyAccountTaken
+			);
+			let listed = match ProxyAccountOf::<T>::get(account) {
+				Some(owner) => {
+					ensure!(owner == hospital, Error::<T>::ProxyAccountTaken);
+					true
+				},
+				None => false,
+			};
 			ensure!(
 				!Patients::<T>::contains_key(account)
 					&& !Providers::<T>::contains_key(account)
 					&& (account == &hospital || !T::Hospitals::is_hospital(account)),
 				Error::<T>::ProxyAccountIsRegistered
 			);
+			if !listed && account != &hospital {
+				let consent = Self::proxy_account_consent(&hospital, account).signing_payload();
+				ensure!(
+					node.consent.as_ref().is_some_and(|signature| signature.verify(consent.as_slice(), account)),
+					Error::<T>::InvalidProxyAccountConsent
+				);
+			}
 		}
+		let accounts: BoundedVec<T::AccountId, ConstU32<MAX_PROXY_ACCOUNTS>> =
+			BoundedVec::truncate_from(nodes.into_iter().map(|node| node.account).collect());
 		if let Some(previous) = Proxies::<T>::get(&hospital) {
 			for dropped in previous.accounts.iter().filter(|a| !accounts.contains(a)) {
 				ProxyAccountOf::<T>::remove(dropped);
@@ -129,7 +160,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Onboards a patient with their own keys. Fails with `AlreadyRegistered`,
-	/// `InvalidPublicKey` or `InvalidOwnershipProof`.
+	/// `InvalidPublicKey`, `InvalidOwnershipProof` or `TooManyRegistrations`.
 	pub(crate) fn do_register_patient(
 		hospital: T::AccountId,
 		patient: T::AccountId,
@@ -141,6 +172,7 @@ impl<T: Config> Pallet<T> {
 		Self::ensure_public_key(&public_key)?;
 		Self::ensure_public_key(&verifying_key)?;
 		Self::ensure_ownership_proof(&patient, &public_key, Some(&verifying_key), &proof)?;
+		Self::count_registration(&hospital)?;
 		Patients::<T>::insert(&patient, PatientInfo { public_key, verifying_key, onboarded_by: hospital.clone() });
 		Self::admit_account(&patient);
 		Self::deposit_event(Event::PatientRegistered { patient, hospital });
@@ -149,7 +181,8 @@ impl<T: Config> Pallet<T> {
 
 	/// Onboards a provider with their own key; the affiliation, if any, must
 	/// be the registering hospital. Fails with `AlreadyRegistered`,
-	/// `AffiliationNotTheRegistrar`, `InvalidPublicKey` or `InvalidOwnershipProof`.
+	/// `AffiliationNotTheRegistrar`, `InvalidPublicKey`, `InvalidOwnershipProof`
+	/// or `TooManyRegistrations`.
 	pub(crate) fn do_register_provider(
 		hospital: T::AccountId,
 		provider: T::AccountId,
@@ -161,6 +194,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(affiliation.as_ref().is_none_or(|a| a == &hospital), Error::<T>::AffiliationNotTheRegistrar);
 		Self::ensure_public_key(&public_key)?;
 		Self::ensure_ownership_proof(&provider, &public_key, None, &proof)?;
+		Self::count_registration(&hospital)?;
 		Providers::<T>::insert(&provider, ProviderInfo { public_key, affiliation, onboarded_by: hospital.clone() });
 		Self::admit_account(&provider);
 		Self::deposit_event(Event::ProviderRegistered { provider, hospital });

@@ -2,7 +2,6 @@
 //! cfrags, expired when not ready in time, and confirmed by the custodian.
 
 use crate::{pallet::*, types::*};
-use alloc::vec::Vec;
 use ehr_primitives::{
 	host::{ehr_crypto, CFRAG_INCORRECT_REENCRYPTION, CFRAG_VALID, CFRAG_WRONG_KEY_FRAG},
 	umbral_codec,
@@ -17,7 +16,8 @@ impl<T: Config> Pallet<T> {
 	/// `GrantNotFound`, `NotTheGrantee`, `GrantIsRevoked`, `GrantExpired`,
 	/// `GrantKeysRotated`, `RecordNotFound`, `RecordNotInScope`,
 	/// `RecordIsRetired`, `TooManyRequestsFromGrantee`,
-	/// `TooManyRequestsInBlock` or `Overflow`.
+	/// `TooManyRequestsFromHospital`, `TooManyRequestsForPatient`,
+	/// `GranteeNotRegistered`, `TooManyRequestsInBlock` or `Overflow`.
 	pub(crate) fn do_request_access(
 		grantee: T::AccountId,
 		grant_id: GrantId,
@@ -32,17 +32,12 @@ impl<T: Config> Pallet<T> {
 		ensure!(record.retired_at.is_none(), Error::<T>::RecordIsRetired);
 
 		let now = frame_system::Pallet::<T>::block_number();
-		let opened = match RequestsOpenedBy::<T>::get(&grantee) {
-			Some((block, count)) if block == now => count,
-			_ => 0,
-		};
-		ensure!(opened < T::MaxRequestsPerGranteePerBlock::get(), Error::<T>::TooManyRequestsFromGrantee);
+		Self::count_request(&grantee, &grant.patient, now)?;
 		let expires_at = now.saturating_add(T::RequestTimeout::get());
 		let id = NextRequestId::<T>::get();
 		let next_id = id.checked_add(1).ok_or(Error::<T>::Overflow)?;
 		RequestExpiries::<T>::try_mutate(expires_at.saturating_add(One::one()), |due| due.try_push(id))
 			.map_err(|_| Error::<T>::TooManyRequestsInBlock)?;
-		RequestsOpenedBy::<T>::insert(&grantee, (now, opened.saturating_add(1)));
 
 		for proxy in grant.proxies.iter() {
 			OpenRequestsByProxy::<T>::insert(&proxy.hospital, id, ());
@@ -225,13 +220,18 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The open requests naming `hospital` whose grant is still live and
-	/// whose record is still covered: the proxy worker's queue.
-	pub fn open_requests_for(hospital: &T::AccountId) -> Vec<(RequestId, AccessRequestOf<T>)> {
+	/// whose record is still covered, among `limit` after `after`: a page
+	/// of the proxy worker's queue.
+	pub fn open_requests_for(
+		hospital: &T::AccountId,
+		after: Option<RequestId>,
+		limit: u32,
+	) -> IdPage<RequestId, AccessRequestOf<T>> {
 		let now = frame_system::Pallet::<T>::block_number();
-		OpenRequestsByProxy::<T>::iter_key_prefix(hospital)
-			.filter_map(|id| Requests::<T>::get(id).map(|r| (id, r)))
-			.filter(|(_, r)| r.status == RequestStatus::Open && now <= r.expires_at)
-			.filter(|(_, r)| Self::grant_covers(r.grant, r.record))
-			.collect()
+		Self::id_page::<OpenRequestsByProxy<T>, _>(hospital, after, limit, |id| {
+			Requests::<T>::get(id)
+				.filter(|r| r.status == RequestStatus::Open && now <= r.expires_at)
+				.filter(|r| Self::grant_covers(r.grant, r.record))
+		})
 	}
 }

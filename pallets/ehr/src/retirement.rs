@@ -55,19 +55,16 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Counts one retirement of `who` at block `now` in its current window
-	/// (a window starts with the first retirement after the previous one
-	/// ended). Fails with `TooManyRetirements` when the window is full.
+	/// Counts one retirement of `who` at block `now` in its current window.
+	/// Fails with `TooManyRetirements` when the window is full.
 	fn count_retirement(who: &T::AccountId, now: BlockNumberFor<T>) -> DispatchResult {
-		RetirementsBy::<T>::try_mutate(who, |entry| {
-			let (start, count) = match *entry {
-				Some((start, count)) if now < start.saturating_add(T::RetirementWindow::get()) => (start, count),
-				_ => (now, 0),
-			};
-			ensure!(count < T::MaxRetirementsPerWindow::get(), Error::<T>::TooManyRetirements);
-			*entry = Some((start, count.saturating_add(1)));
-			Ok(())
-		})
+		Self::take_quota::<RetirementsBy<T>>(
+			who,
+			now,
+			T::RetirementWindow::get(),
+			T::MaxRetirementsPerWindow::get(),
+			Error::<T>::TooManyRetirements,
+		)
 	}
 
 	/// Restores every record of `records` for `by`: each is in use again,

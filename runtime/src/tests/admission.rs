@@ -205,7 +205,7 @@ fn a_node_account_makes_only_its_proxys_calls() {
 			enc(&umbral_pre::SecretKey::random().public_key()).try_into().expect("fits");
 		assert_ok!(Ehr::register_proxy(
 			RuntimeOrigin::signed(Alice.to_account_id()),
-			vec![AccountId::from(node.public())].try_into().expect("one"),
+			super::consenting_nodes(&Alice.to_account_id(), std::slice::from_ref(&node)),
 			proxy_key
 		));
 		assert_eq!(pool(&signed(&node, remark(10), 0)), refused(admission_error::CALL_NOT_ADMITTED));

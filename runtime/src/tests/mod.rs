@@ -18,6 +18,27 @@ use sp_runtime::{traits::Dispatchable, DispatchError};
 
 mod admission;
 
+/// `hospital`'s proxy node accounts `nodes`, each with its signed consent
+/// to act for `hospital`.
+pub(super) fn consenting_nodes(
+	hospital: &AccountId,
+	nodes: &[sp_core::sr25519::Pair],
+) -> frame_support::BoundedVec<
+	ehr_primitives::ProxyNodeAccount<AccountId, crate::Signature>,
+	frame_support::traits::ConstU32<{ ehr_primitives::MAX_PROXY_ACCOUNTS }>,
+> {
+	use sp_core::Pair;
+	let nodes: Vec<_> = nodes
+		.iter()
+		.map(|pair| {
+			let account = AccountId::from(pair.public());
+			let consent = Ehr::proxy_account_consent(hospital, &account).signing_payload();
+			ehr_primitives::ProxyNodeAccount { consent: Some(pair.sign(&consent).into()), account }
+		})
+		.collect();
+	nodes.try_into().expect("at most MAX_PROXY_ACCOUNTS")
+}
+
 /// `patch` laid over `base`, object by object (how a chain spec applies a preset).
 fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
 	match (base, patch) {
@@ -123,7 +144,7 @@ fn a_removed_member_keeps_no_session_keys_and_no_proxy() {
 			.expect("fits");
 		assert_ok!(Ehr::register_proxy(
 			RuntimeOrigin::signed(dave.clone()),
-			vec![node.clone()].try_into().expect("one account"),
+			consenting_nodes(&dave, &[Eve.pair()]),
 			proxy_key
 		));
 		assert!(pallet_session::NextKeys::<Runtime>::contains_key(&dave));
@@ -156,7 +177,7 @@ fn a_hospitals_node_accounts_count_against_the_hospital() {
 			.expect("fits");
 		assert_ok!(Ehr::register_proxy(
 			RuntimeOrigin::signed(alice.clone()),
-			nodes.clone().try_into().expect("two accounts"),
+			consenting_nodes(&alice, &[Eve.pair(), Ferdie.pair()]),
 			proxy_key
 		));
 		for node in &nodes {
@@ -217,7 +238,7 @@ fn storage_growth_of_one_patient_year() {
 			// Each hospital's node account is its own account in this measurement.
 			assert_ok!(Ehr::register_proxy(
 				RuntimeOrigin::signed(hospital.to_account_id()),
-				vec![hospital.to_account_id()].try_into().expect("one account"),
+				consenting_nodes(&hospital.to_account_id(), &[hospital.pair()]),
 				enc(&secret.public_key()).try_into().expect("fits")
 			));
 		}
@@ -379,14 +400,10 @@ fn a_replayed_old_transaction_is_refused_even_after_re_registration() {
 		let node_id: AccountId = node.public().into();
 		let proxy_key: ehr_primitives::PublicKeyBytes =
 			enc(&umbral_pre::SecretKey::random().public_key()).try_into().expect("fits");
-		let register = |accounts: Vec<AccountId>| {
-			Ehr::register_proxy(
-				RuntimeOrigin::signed(dave.clone()),
-				accounts.try_into().expect("bounded"),
-				proxy_key.clone(),
-			)
+		let register = |nodes: Vec<sp_core::sr25519::Pair>| {
+			Ehr::register_proxy(RuntimeOrigin::signed(dave.clone()), consenting_nodes(&dave, &nodes), proxy_key.clone())
 		};
-		assert_ok!(register(vec![node_id.clone()]));
+		assert_ok!(register(vec![node.clone()]));
 
 		// The node account's transaction lands once (and fails: there is no
 		// such request, but it is in the block and its nonce is used).
@@ -396,8 +413,8 @@ fn a_replayed_old_transaction_is_refused_even_after_re_registration() {
 		assert_eq!(crate::Executive::apply_extrinsic(old.clone()).map(|_| ()), stale);
 		// The hospital drops the node account and registers it again: its nonce
 		// was kept, so the old transaction is still refused.
-		assert_ok!(register(vec![Eve.to_account_id()]));
-		assert_ok!(register(vec![node_id.clone(), Eve.to_account_id()]));
+		assert_ok!(register(vec![Eve.pair()]));
+		assert_ok!(register(vec![node.clone(), Eve.pair()]));
 		assert_eq!(System::account_nonce(&node_id), 1);
 		assert_eq!(crate::Executive::apply_extrinsic(old.clone()).map(|_| ()), stale);
 		// The hospital is voted out and in again: same.

@@ -218,18 +218,18 @@ fn re_registering_a_proxy_never_resets_a_node_accounts_nonce() {
 		// Kept, dropped, and added back: the nonce stays.
 		assert_ok!(Ehr::register_proxy(
 			RuntimeOrigin::signed(HOSPITAL_A),
-			vec![node, spare].try_into().unwrap(),
+			consenting_nodes(HOSPITAL_A, &[node, spare]),
 			key.clone()
 		));
 		assert_eq!(frame_system::Pallet::<Test>::account_nonce(node), 2);
 		assert_ok!(Ehr::register_proxy(
 			RuntimeOrigin::signed(HOSPITAL_A),
-			vec![spare].try_into().unwrap(),
+			consenting_nodes(HOSPITAL_A, &[spare]),
 			key.clone()
 		));
 		assert_eq!(frame_system::Pallet::<Test>::account_nonce(node), 2);
 		assert_eq!(crate::ProxyAccountOf::<Test>::get(node), None, "a dropped account no longer acts");
-		assert_ok!(Ehr::register_proxy(RuntimeOrigin::signed(HOSPITAL_A), vec![node].try_into().unwrap(), key));
+		assert_ok!(Ehr::register_proxy(RuntimeOrigin::signed(HOSPITAL_A), consenting_nodes(HOSPITAL_A, &[node]), key));
 		assert_eq!(frame_system::Pallet::<Test>::account_nonce(node), 2);
 		assert_eq!(frame_system::Pallet::<Test>::providers(&node), 1);
 	});
@@ -251,7 +251,7 @@ fn a_departed_hospital_is_no_longer_a_proxy() {
 			Ehr::submit_cfrag(RuntimeOrigin::signed(node_of(HOSPITAL_C)), req, cfrag),
 			Error::<Test>::NotAProxyAccount
 		);
-		assert!(Ehr::open_requests_for(&HOSPITAL_C).is_empty());
+		assert!(Ehr::open_requests_for(&HOSPITAL_C, None, MAX_PAGE_SIZE).items.is_empty());
 		let proxies = world.grant_proxies(PATIENT, CLINICIAN, 1, &[HOSPITAL_C]);
 		assert_noop!(
 			Ehr::grant(
@@ -276,7 +276,7 @@ fn one_grantee_cannot_use_up_a_blocks_requests() {
 		let world = World::setup();
 		let record = world.create_record(HOSPITAL_A, PATIENT, b"flood");
 		let grant = world.grant(PATIENT, CLINICIAN, Scope::AllRecords, 1, &[HOSPITAL_A], None);
-		let other = world.grant(PATIENT, OTHER_CLINICIAN, Scope::AllRecords, 1, &[HOSPITAL_A], None);
+		let other = world.grant(PATIENT, VISITING_CLINICIAN, Scope::AllRecords, 1, &[HOSPITAL_A], None);
 		for _ in 0..2 {
 			assert_ok!(Ehr::request_access(RuntimeOrigin::signed(CLINICIAN), grant, record));
 		}
@@ -285,7 +285,7 @@ fn one_grantee_cannot_use_up_a_blocks_requests() {
 			Error::<Test>::TooManyRequestsFromGrantee
 		);
 		// Another grantee still gets in, and the flooder again in the next block.
-		assert_ok!(Ehr::request_access(RuntimeOrigin::signed(OTHER_CLINICIAN), other, record));
+		assert_ok!(Ehr::request_access(RuntimeOrigin::signed(VISITING_CLINICIAN), other, record));
 		run_to_block(2);
 		assert_ok!(Ehr::request_access(RuntimeOrigin::signed(CLINICIAN), grant, record));
 	});

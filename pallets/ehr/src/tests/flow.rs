@@ -11,7 +11,7 @@ fn whole_flow_delivers_the_envelope_to_the_grantee() {
 		let record = world.create_record(HOSPITAL_A, PATIENT, b"envelope: body key and metadata");
 		let grant = world.grant(PATIENT, CLINICIAN, scope(&[record]), 2, &[HOSPITAL_A, HOSPITAL_B, HOSPITAL_C], None);
 		let req = request(&world, grant, record);
-		assert_eq!(Ehr::open_requests_for(&HOSPITAL_B).len(), 1);
+		assert_eq!(Ehr::open_requests_for(&HOSPITAL_B, None, MAX_PAGE_SIZE).items.len(), 1);
 
 		assert_ok!(world.deliver(HOSPITAL_A, req));
 		assert_eq!(Requests::<Test>::get(req).unwrap().status, RequestStatus::Open);
@@ -19,7 +19,7 @@ fn whole_flow_delivers_the_envelope_to_the_grantee() {
 		let ready = Requests::<Test>::get(req).unwrap();
 		assert_eq!(ready.status, RequestStatus::Ready);
 		assert_eq!(ready.cfrags.len(), 2);
-		assert!(Ehr::open_requests_for(&HOSPITAL_B).is_empty());
+		assert!(Ehr::open_requests_for(&HOSPITAL_B, None, MAX_PAGE_SIZE).items.is_empty());
 		assert_eq!(world.open(req), b"envelope: body key and metadata".to_vec());
 
 		// The proxy that came late is refused: the request is no longer open.

@@ -19,7 +19,7 @@ proptest! {
 			let grant = world.grant(PATIENT, CLINICIAN, Scope::AllRecords, 1, &[HOSPITAL_A], None);
 			let req = request(&world, grant, record);
 			let key: PublicKeyBytes = bytes.iter().take(34).cloned().collect::<Vec<_>>().try_into().unwrap();
-			let _ = Ehr::register_proxy(RuntimeOrigin::signed(HOSPITAL_D), vec![node_of(HOSPITAL_D)].try_into().unwrap(), key.clone());
+			let _ = Ehr::register_proxy(RuntimeOrigin::signed(HOSPITAL_D), consenting_nodes(HOSPITAL_D, &[node_of(HOSPITAL_D)]), key.clone());
 			let proof = ownership_proof(700, &key, Some(&key));
 			let _ = Ehr::register_patient(RuntimeOrigin::signed(HOSPITAL_A), 700, key.clone(), key.clone(), proof);
 			let proof = ownership_proof(701, &key, None);

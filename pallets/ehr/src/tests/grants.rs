@@ -73,8 +73,8 @@ fn grant_checks_every_argument() {
 			Error::<Test>::RecordNotFound
 		);
 		assert_ok!(g(PATIENT, CLINICIAN, scope(&[record]), 1, proxies(1, &[HOSPITAL_A]), Some(5)));
-		assert_eq!(Ehr::grants_of_patient(&PATIENT).len(), 1);
-		assert_eq!(Ehr::grants_to_grantee(&CLINICIAN).len(), 1);
+		assert_eq!(Ehr::grants_of_patient(&PATIENT, None, MAX_PAGE_SIZE).items.len(), 1);
+		assert_eq!(Ehr::grants_to_grantee(&CLINICIAN, None, MAX_PAGE_SIZE).items.len(), 1);
 	});
 }
 
@@ -98,7 +98,10 @@ fn revoke_stops_requests_and_cfrags() {
 			Ehr::request_access(RuntimeOrigin::signed(CLINICIAN), grant, record),
 			Error::<Test>::GrantIsRevoked
 		);
-		assert!(Ehr::open_requests_for(&HOSPITAL_A).is_empty(), "proxies see no work for a revoked grant");
+		assert!(
+			Ehr::open_requests_for(&HOSPITAL_A, None, MAX_PAGE_SIZE).items.is_empty(),
+			"proxies see no work for a revoked grant"
+		);
 		assert!(ehr_events().contains(&Event::GrantRevoked { grant, patient: PATIENT }));
 	});
 }

@@ -11,7 +11,11 @@ fn only_hospitals_register_and_create_records() {
 		assert_noop!(register_patient(STRANGER, 500, &keys), Error::<Test>::NotAHospital);
 		assert_noop!(register_provider(STRANGER, 500, &keys, None), Error::<Test>::NotAHospital);
 		assert_noop!(
-			Ehr::register_proxy(RuntimeOrigin::signed(STRANGER), vec![501].try_into().unwrap(), keys.public_bytes()),
+			Ehr::register_proxy(
+				RuntimeOrigin::signed(STRANGER),
+				consenting_nodes(STRANGER, &[501]),
+				keys.public_bytes()
+			),
 			Error::<Test>::NotAHospital
 		);
 		let capsule = Records::<Test>::get(world.create_record(HOSPITAL_A, PATIENT, b"x")).unwrap().capsule;
@@ -64,7 +68,7 @@ fn registration_checks_keys_duplicates_and_affiliation() {
 		assert_noop!(
 			Ehr::register_proxy(
 				RuntimeOrigin::signed(HOSPITAL_D),
-				vec![node_of(HOSPITAL_A)].try_into().unwrap(),
+				consenting_nodes(HOSPITAL_D, &[node_of(HOSPITAL_A)]),
 				keys.public_bytes()
 			),
 			Error::<Test>::ProxyAccountTaken
@@ -89,7 +93,7 @@ fn a_hospital_cannot_list_a_person_or_another_member_or_copy_a_proxy_key() {
 	build_and_execute(|| {
 		let world = World::setup();
 		let register = |accounts: Vec<u64>, key: PublicKeyBytes| {
-			Ehr::register_proxy(RuntimeOrigin::signed(HOSPITAL_D), accounts.try_into().unwrap(), key)
+			Ehr::register_proxy(RuntimeOrigin::signed(HOSPITAL_D), consenting_nodes(HOSPITAL_D, &accounts), key)
 		};
 		let own_key = Keys::new().public_bytes();
 		for victim in [PATIENT, CLINICIAN, HOSPITAL_B] {
@@ -127,5 +131,50 @@ fn migration_to_v3_indexes_every_proxy_key() {
 		for hospital in [HOSPITAL_A, HOSPITAL_B, HOSPITAL_C] {
 			assert_eq!(crate::ProxyByKey::<Test>::get(world.proxy_keys(hospital).public_bytes()), Some(hospital));
 		}
+	});
+}
+
+/// Audit finding 2, attack A: hospital V's new node shows its proxy account
+/// on its public `ehr_status`, and member M lists that account as its own
+/// before V's staff register it, so V's node would serve M. The chain now
+/// needs the node account's own consent to act for the hospital listing it.
+#[test]
+fn a_member_cannot_list_another_hospitals_node_account_without_its_consent() {
+	use sp_runtime::testing::TestSignature;
+	build_and_execute(|| {
+		let world = World::setup();
+		let (squatter, victim, fresh) = (HOSPITAL_D, HOSPITAL_B, 600);
+		let key = Keys::new().public_bytes();
+		let register = |hospital: u64, consent: Option<TestSignature>| {
+			let nodes = vec![ProxyNodeAccount { account: fresh, consent }];
+			Ehr::register_proxy(RuntimeOrigin::signed(hospital), nodes.try_into().unwrap(), key.clone())
+		};
+		let consent_for =
+			|hospital: u64| TestSignature(fresh, Ehr::proxy_account_consent(&hospital, &fresh).signing_payload());
+		// No consent; the node's consent to its own hospital, replayed; a
+		// consent for the squatter signed by another account.
+		assert_noop!(register(squatter, None), Error::<Test>::InvalidProxyAccountConsent);
+		assert_noop!(register(squatter, Some(consent_for(victim))), Error::<Test>::InvalidProxyAccountConsent);
+		let forged = TestSignature(squatter, Ehr::proxy_account_consent(&squatter, &fresh).signing_payload());
+		assert_noop!(register(squatter, Some(forged)), Error::<Test>::InvalidProxyAccountConsent);
+		assert_eq!(crate::ProxyAccountOf::<Test>::get(fresh), None);
+
+		// The victim registers its node with the node's consent, and keeps it
+		// listed later without asking again; its own account needs none.
+		let victim_key = world.proxy_keys(victim).public_bytes();
+		let victim_nodes = consenting_nodes(victim, &[fresh, node_of(victim)]);
+		assert_ok!(Ehr::register_proxy(RuntimeOrigin::signed(victim), victim_nodes, victim_key.clone()));
+		assert_eq!(crate::ProxyAccountOf::<Test>::get(fresh), Some(victim));
+		let unsigned = |accounts: &[u64]| -> BoundedVec<_, _> {
+			accounts
+				.iter()
+				.map(|&account| ProxyNodeAccount { account, consent: None })
+				.collect::<Vec<_>>()
+				.try_into()
+				.unwrap()
+		};
+		assert_ok!(Ehr::register_proxy(RuntimeOrigin::signed(victim), unsigned(&[fresh, victim]), victim_key));
+		// The squatter, even with a consent the node gave the victim, gets nothing.
+		assert_noop!(register(squatter, Some(consent_for(victim))), Error::<Test>::ProxyAccountTaken);
 	});
 }

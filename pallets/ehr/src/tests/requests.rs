@@ -83,18 +83,26 @@ fn too_many_requests_in_one_block_are_refused() {
 	build_and_execute(|| {
 		let world = World::setup();
 		let record = world.create_record(HOSPITAL_A, PATIENT, b"busy");
-		let grant = world.grant(PATIENT, CLINICIAN, Scope::AllRecords, 1, &[HOSPITAL_A], None);
-		let other = world.grant(PATIENT, OTHER_CLINICIAN, Scope::AllRecords, 1, &[HOSPITAL_A], None);
-		let third = world.grant(PATIENT, OTHER_PATIENT, Scope::AllRecords, 1, &[HOSPITAL_A], None);
-		for (grantee, grant) in [(CLINICIAN, grant), (OTHER_CLINICIAN, other)] {
-			for _ in 0..2 {
-				assert_ok!(Ehr::request_access(RuntimeOrigin::signed(grantee), grant, record));
-			}
+		let other_record = world.create_record(HOSPITAL_A, OTHER_PATIENT, b"busy too");
+		let to_clinician = world.grant(PATIENT, CLINICIAN, Scope::AllRecords, 1, &[HOSPITAL_A], None);
+		let to_other_patient = world.grant(PATIENT, OTHER_PATIENT, Scope::AllRecords, 1, &[HOSPITAL_A], None);
+		let to_patient = world.grant(OTHER_PATIENT, PATIENT, Scope::AllRecords, 1, &[HOSPITAL_A], None);
+		let to_visitor = world.grant(OTHER_PATIENT, VISITING_CLINICIAN, Scope::AllRecords, 1, &[HOSPITAL_A], None);
+		// Four requests, within every grantee's, hospital's and patient's share, fill the block.
+		for (grantee, grant, record) in [
+			(CLINICIAN, to_clinician, record),
+			(CLINICIAN, to_clinician, record),
+			(OTHER_PATIENT, to_other_patient, record),
+			(PATIENT, to_patient, other_record),
+		] {
+			assert_ok!(Ehr::request_access(RuntimeOrigin::signed(grantee), grant, record));
 		}
 		assert_noop!(
-			Ehr::request_access(RuntimeOrigin::signed(OTHER_PATIENT), third, record),
+			Ehr::request_access(RuntimeOrigin::signed(VISITING_CLINICIAN), to_visitor, other_record),
 			Error::<Test>::TooManyRequestsInBlock
 		);
+		run_to_block(System::block_number() + 1);
+		assert_ok!(Ehr::request_access(RuntimeOrigin::signed(VISITING_CLINICIAN), to_visitor, other_record));
 	});
 }
 
@@ -137,9 +145,9 @@ fn cfrags_are_verified_on_chain() {
 		// Garbage bytes.
 		assert_noop!(Ehr::submit_cfrag(node_a.clone(), req, bounded(vec![0xAB; 369])), Error::<Test>::MalformedCfrag);
 		// A cfrag made from a kfrag for another grantee.
-		let stolen_grant = world.grant(PATIENT, OTHER_CLINICIAN, Scope::AllRecords, 1, &[HOSPITAL_A], None);
+		let stolen_grant = world.grant(PATIENT, VISITING_CLINICIAN, Scope::AllRecords, 1, &[HOSPITAL_A], None);
 		let stolen_req = crate::NextRequestId::<Test>::get();
-		assert_ok!(Ehr::request_access(RuntimeOrigin::signed(OTHER_CLINICIAN), stolen_grant, record));
+		assert_ok!(Ehr::request_access(RuntimeOrigin::signed(VISITING_CLINICIAN), stolen_grant, record));
 		assert_noop!(
 			Ehr::submit_cfrag(node_a.clone(), req, world.cfrag_for(HOSPITAL_A, stolen_req)),
 			Error::<Test>::CfragWrongKeyFrag
