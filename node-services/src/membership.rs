@@ -2,7 +2,7 @@
 //! proxy lists the node's proxy account) and the open requests its proxy
 //! serves, read from chain state.
 
-use ehr_primitives::{AccessRequest, EhrApi, RequestId, MAX_PAGE_SIZE};
+use ehr_primitives::{AccessRequest, EhrApi, IdPage, RequestId, MAX_PAGE_SIZE};
 use ehr_runtime::{opaque::Block, AccountId, BlockNumber};
 use sp_api::{ApiExt, ProvideRuntimeApi};
 use sp_core::H256;
@@ -38,16 +38,7 @@ where
 		#[allow(deprecated)]
 		return api.open_requests_for_proxy_before_version_4(at, hospital.clone()).map_err(failed);
 	}
-	let mut all = Vec::new();
-	let mut after = None;
-	loop {
-		let page = api.open_requests_for_proxy(at, hospital.clone(), after, MAX_PAGE_SIZE).map_err(failed)?;
-		all.extend(page.items);
-		match page.next_after {
-			Some(id) => after = Some(id),
-			None => return Ok(all),
-		}
-	}
+	IdPage::collect_all(|after| api.open_requests_for_proxy(at, hospital.clone(), after, MAX_PAGE_SIZE).map_err(failed))
 }
 
 /// This node's hospital, looked up once per best block rather than on every

@@ -422,12 +422,7 @@ where
 	fn proxy_account_consent(&self, ext: &Extensions, hospital: AccountId) -> RpcResult<ProxyAccountConsentResponse> {
 		sc_rpc_api::check_if_safe(ext)?;
 		let submitter = self.submitter.as_ref().ok_or_else(|| self.count(EhrRpcError::NoProxyAccount))?;
-		let genesis_hash = self
-			.client
-			.hash(0)
-			.ok()
-			.flatten()
-			.ok_or_else(|| self.count(EhrRpcError::Internal("the genesis block is unknown".into())))?;
+		let genesis_hash = self.client.info().genesis_hash;
 		let account = submitter.account();
 		let consent = ProxyAccountConsent { genesis_hash, hospital, account: account.clone() };
 		let signature =

@@ -428,6 +428,25 @@ pub struct IdPage<Id, Item> {
 	pub next_after: Option<Id>,
 }
 
+impl<Id: Copy, Item> IdPage<Id, Item> {
+	/// Every entry of a listing, asking `fetch` for the page after each
+	/// page's `next_after` (first `None`) until there is none.
+	pub fn collect_all<E>(
+		mut fetch: impl FnMut(Option<Id>) -> Result<Self, E>,
+	) -> Result<alloc::vec::Vec<(Id, Item)>, E> {
+		let mut all = alloc::vec::Vec::new();
+		let mut after = None;
+		loop {
+			let page = fetch(after)?;
+			all.extend(page.items);
+			match page.next_after {
+				Some(id) => after = Some(id),
+				None => return Ok(all),
+			}
+		}
+	}
+}
+
 /// A node account's consent to act for one hospital as its proxy node, on
 /// one chain: what `register_proxy` needs, signed by the node account, for
 /// every account the hospital does not list already. Without it a member

@@ -188,18 +188,9 @@ impl<'a> Chain<'a> {
 	/// Every grant `patient` has made, at the best block, page by page
 	/// (`EhrApi_grants_of_patient`), in the chain's order.
 	pub fn grants_of_patient(&self, patient: &AccountId) -> Result<Vec<(ehr_primitives::GrantId, ChainGrant)>, String> {
-		type Page = ehr_primitives::IdPage<ehr_primitives::GrantId, ChainGrant>;
-		let mut all = Vec::new();
-		let mut after = None;
-		loop {
-			let page: Page =
-				self.call("EhrApi_grants_of_patient", (patient.clone(), after, ehr_primitives::MAX_PAGE_SIZE))?;
-			all.extend(page.items);
-			match page.next_after {
-				Some(id) => after = Some(id),
-				None => return Ok(all),
-			}
-		}
+		ehr_primitives::IdPage::collect_all(|after| {
+			self.call("EhrApi_grants_of_patient", (patient.clone(), after, ehr_primitives::MAX_PAGE_SIZE))
+		})
 	}
 
 	/// The runtime's spec version at the best block.
