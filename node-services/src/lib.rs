@@ -28,6 +28,7 @@
 pub mod audit_trail;
 pub mod blob_store;
 pub mod body_storage;
+pub mod ehr_api;
 pub mod files;
 pub mod http;
 pub mod journal;

@@ -4,7 +4,7 @@
 
 use ehr_primitives::{AccessRequest, EhrApi, IdPage, RequestId, MAX_PAGE_SIZE};
 use ehr_runtime::{opaque::Block, AccountId, BlockNumber};
-use sp_api::{ApiExt, ProvideRuntimeApi};
+use sp_api::ProvideRuntimeApi;
 use sp_core::H256;
 
 /// The hospital whose proxy `account` is a node account of, at block `at`;
@@ -29,12 +29,10 @@ where
 	C: ProvideRuntimeApi<Block>,
 	C::Api: EhrApi<Block, AccountId, BlockNumber>,
 {
+	let version = crate::ehr_api::ehr_api_version(client, at)?;
 	let api = client.runtime_api();
 	let failed = |e: sp_api::ApiError| format!("cannot read the open requests: {e}");
-	let version = api
-		.api_version::<dyn EhrApi<Block, AccountId, BlockNumber>>(at)
-		.map_err(|e| format!("cannot read the runtime's EhrApi version: {e}"))?;
-	if version.unwrap_or(0) < 4 {
+	if version < 4 {
 		#[allow(deprecated)]
 		return api.open_requests_for_proxy_before_version_4(at, hospital.clone()).map_err(failed);
 	}

@@ -4,7 +4,7 @@
 
 use ehr_primitives::{EhrApi, Record};
 use ehr_runtime::{opaque::Block, AccountId, BlockNumber};
-use sp_api::{ApiExt, ProvideRuntimeApi};
+use sp_api::ProvideRuntimeApi;
 use sp_core::H256;
 
 /// The retirement grace in force at block `at`, in blocks; `None` when the
@@ -15,14 +15,10 @@ where
 	C: ProvideRuntimeApi<Block>,
 	C::Api: EhrApi<Block, AccountId, BlockNumber>,
 {
-	let api = client.runtime_api();
-	let version = api
-		.api_version::<dyn EhrApi<Block, AccountId, BlockNumber>>(at)
-		.map_err(|e| format!("cannot read the runtime's EhrApi version: {e}"))?;
-	if version.unwrap_or(0) < 3 {
+	if crate::ehr_api::ehr_api_version(client, at)? < 3 {
 		return Ok(None);
 	}
-	let parameters = api.parameters(at).map_err(|e| format!("cannot read the parameters: {e}"))?;
+	let parameters = client.runtime_api().parameters(at).map_err(|e| format!("cannot read the parameters: {e}"))?;
 	Ok(Some(parameters.retirement_grace))
 }
 

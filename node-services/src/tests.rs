@@ -53,8 +53,12 @@ sp_api::mock_impl_runtime_apis! {
 		fn record(&self, id: RecordId) -> Option<Record<AccountId, BlockNumber>> {
 			self.world.records.get(&id).cloned()
 		}
-		fn record_by_body_hash(&self, hash: H256) -> Option<(RecordId, Record<AccountId, BlockNumber>)> {
-			self.world.records.iter().find(|(_, r)| r.body_hash == hash).map(|(id, r)| (*id, r.clone()))
+		fn record_by_body_hash(&self, hash: H256, custodian: Option<AccountId>) -> Option<(RecordId, Record<AccountId, BlockNumber>)> {
+			self.world
+				.records
+				.iter()
+				.find(|(_, r)| r.body_hash == hash && custodian.as_ref().is_none_or(|c| &r.custodian == c))
+				.map(|(id, r)| (*id, r.clone()))
 		}
 		fn grant(&self, id: GrantId) -> Option<Grant<AccountId, BlockNumber>> {
 			self.world.grants.get(&id).cloned()

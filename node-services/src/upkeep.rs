@@ -6,8 +6,9 @@
 //!   its record as retired, the governed retirement grace (30 days by
 //!   default) has passed since, counted in finalized blocks, and this
 //!   node's hospital is that record's custodian. Until then the record can
-//!   be restored and its body is kept. Another hospital's record with the
-//!   same body hash (a front-run) never makes this node delete a body.
+//!   be restored and its body is kept. Each custodian's records are
+//!   indexed by body hash apart, so another hospital's record with the same
+//!   bytes is never taken for this hospital's, and it keeps the body too.
 //! - An upload no record points to (at the finalized block or at the best
 //!   block) is an orphan. Its age is counted in finalized blocks as well as
 //!   in time: it is deleted only once the finalized chain has advanced by
@@ -23,6 +24,7 @@
 
 use crate::{
 	blob_store::BlobStore,
+	ehr_api::{ehr_api_version, record_with_body},
 	membership::hospital_of,
 	metrics::EhrMetrics,
 	retirement::{body_deletable, retirement_grace},
@@ -104,12 +106,6 @@ where
 		}
 	}
 
-	/// Whether a record points at `hash` at block `at`. One runtime-API
-	/// instance per call: sp-api refuses to call one instance at two blocks.
-	fn referenced_at(&self, hash: H256, at: H256) -> Result<bool, String> {
-		Ok(self.client.runtime_api().record_by_body_hash(at, hash).map_err(|e| e.to_string())?.is_some())
-	}
-
 	/// Whether the orphan `hash`, last changed at `modified`, has waited out
 	/// both TTLs at finalized block `number`; if not, its clock (started now
 	/// if new) is kept in `next` for the following pass.
@@ -140,14 +136,23 @@ where
 			None => None,
 		};
 		let grace = retirement_grace(&*self.client, finalized)?;
-		let api = self.client.runtime_api();
+		let client = &*self.client;
+		let (finalized_version, best_version) = (ehr_api_version(client, finalized)?, ehr_api_version(client, best)?);
+		// Any custodian's record, at the finalized or the best block, keeps a body.
+		let referenced = |hash: H256| -> Result<bool, String> {
+			Ok(record_with_body(client, finalized, finalized_version, hash, None)?.is_some()
+				|| record_with_body(client, best, best_version, hash, None)?.is_some())
+		};
 		let mut removed = 0;
 		let mut orphans = HashMap::new();
 		for blob in self.store.list().await.map_err(|e| e.to_string())? {
-			match api.record_by_body_hash(finalized, blob.hash).map_err(|e| e.to_string())? {
+			let ours = match &hospital {
+				Some(hospital) => record_with_body(client, finalized, finalized_version, blob.hash, Some(hospital))?,
+				None => None,
+			};
+			match ours {
 				Some((id, record)) => {
-					let ours = hospital.as_ref() == Some(&record.custodian);
-					if ours && body_deletable(&record, grace, number) {
+					if body_deletable(&record, grace, number) {
 						self.store.remove(&blob.hash).await.map_err(|e| e.to_string())?;
 						removed += 1;
 						log::info!(
@@ -155,14 +160,15 @@ where
 							"deleted the body of record {id} ({:?}): retired, and its retirement grace has passed",
 							blob.hash
 						);
-					} else if ours && record.retired_at.is_some() {
+					} else if record.retired_at.is_some() {
 						log::debug!(target: LOG_TARGET, "record {id} is retired: its body is kept for the grace");
-					} else if !ours {
-						log::debug!(target: LOG_TARGET, "record {id} of another custodian has body {:?}: kept", blob.hash);
 					}
 				},
-				// Not at the finalized block; a record in the best chain keeps it too.
-				None if self.referenced_at(blob.hash, best)? => {},
+				// Another custodian's record with the same bytes, or a record
+				// not finalized yet, keeps it too.
+				None if referenced(blob.hash)? => {
+					log::debug!(target: LOG_TARGET, "body {:?} is not this hospital's record's, but a record points to it: kept", blob.hash);
+				},
 				None => {
 					if self.orphan_expired(&self.complete_orphans, &mut orphans, blob.hash, blob.modified, number) {
 						self.store.remove(&blob.hash).await.map_err(|e| e.to_string())?;
@@ -177,7 +183,7 @@ where
 
 		let mut partial = HashMap::new();
 		for (hash, modified) in self.store.list_uploads().map_err(|e| e.to_string())? {
-			if self.referenced_at(hash, finalized)? || self.referenced_at(hash, best)? {
+			if referenced(hash)? {
 				continue;
 			}
 			if self.orphan_expired(&self.partial_orphans, &mut partial, hash, modified, number) {

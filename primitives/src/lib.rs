@@ -33,8 +33,10 @@ sp_api::decl_runtime_apis! {
 	/// Version 2 added [`EhrApi::records_from_sources`], version 3
 	/// [`EhrApi::parameters`], and version 4 paged the listings of grants and
 	/// open requests ([`IdPage`]), so that no call reads an unbounded number
-	/// of entries.
-	#[api_version(4)]
+	/// of entries; version 5 finds a body's record by custodian
+	/// ([`EhrApi::record_by_body_hash`]), since each custodian's records are
+	/// indexed by body hash apart.
+	#[api_version(5)]
 	pub trait EhrApi<AccountId, BlockNumber>
 	where
 		AccountId: codec::Codec,
@@ -45,7 +47,13 @@ sp_api::decl_runtime_apis! {
 		fn records_of_patient(patient: AccountId, page: u32, page_size: u32) -> Vec<(RecordId, Record<AccountId, BlockNumber>)>;
 		/// One record.
 		fn record(id: RecordId) -> Option<Record<AccountId, BlockNumber>>;
-		/// The record whose encrypted body has this blake2-256 hash.
+		/// The record `custodian` made for the encrypted body with this
+		/// blake2-256 hash; with `custodian` `None`, a record of any
+		/// custodian with that body (whether any record points at it).
+		fn record_by_body_hash(body_hash: sp_core::H256, custodian: Option<AccountId>) -> Option<(RecordId, Record<AccountId, BlockNumber>)>;
+		/// The record whose encrypted body has this hash (before version 5,
+		/// when one record chain-wide could have a body hash).
+		#[changed_in(5)]
 		fn record_by_body_hash(body_hash: sp_core::H256) -> Option<(RecordId, Record<AccountId, BlockNumber>)>;
 		/// One grant.
 		fn grant(id: GrantId) -> Option<Grant<AccountId, BlockNumber>>;

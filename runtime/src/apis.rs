@@ -214,9 +214,8 @@ impl_runtime_apis! {
 		fn record(id: RecordId) -> Option<Record<AccountId, BlockNumber>> {
 			pallet_ehr::Records::<Runtime>::get(id)
 		}
-		fn record_by_body_hash(body_hash: sp_core::H256) -> Option<(RecordId, Record<AccountId, BlockNumber>)> {
-			let id = pallet_ehr::RecordByBodyHash::<Runtime>::get(body_hash)?;
-			pallet_ehr::Records::<Runtime>::get(id).map(|record| (id, record))
+		fn record_by_body_hash(body_hash: sp_core::H256, custodian: Option<AccountId>) -> Option<(RecordId, Record<AccountId, BlockNumber>)> {
+			Ehr::record_with_body(body_hash, custodian.as_ref())
 		}
 		fn grant(id: GrantId) -> Option<Grant<AccountId, BlockNumber>> {
 			pallet_ehr::Grants::<Runtime>::get(id)

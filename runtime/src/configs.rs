@@ -76,6 +76,8 @@ impl frame_system::Config for Runtime {
 	type AccountData = ();
 	type SS58Prefix = SS58Prefix;
 	type MaxConsumers = ConstU32<16>;
+	/// Multi-block migrations (crate::migrations) run through pallet-migrations.
+	type MultiBlockMigrator = crate::MultiBlockMigrations;
 }
 
 impl pallet_aura::Config for Runtime {

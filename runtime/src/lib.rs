@@ -29,6 +29,7 @@ mod benchmarks;
 pub mod configs;
 pub mod db_weights;
 pub mod genesis_config_presets;
+pub mod migrations;
 #[cfg(test)]
 mod tests;
 
@@ -74,7 +75,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("ehr-chain"),
 	impl_name: alloc::borrow::Cow::Borrowed("ehr-chain"),
 	authoring_version: 1,
-	spec_version: 109,
+	spec_version: 110,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,
@@ -89,7 +90,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("ehr-chain"),
 	impl_name: alloc::borrow::Cow::Borrowed("ehr-chain"),
 	authoring_version: 1,
-	spec_version: 110,
+	spec_version: 111,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 2,
@@ -151,15 +152,6 @@ pub type UncheckedExtrinsic = generic::UncheckedExtrinsic<Address, RuntimeCall, 
 /// The payload being signed in transactions.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-/// Storage migrations run at the next runtime upgrade.
-#[allow(unused_parens)]
-type Migrations = (
-	pallet_ehr::migrations::v2::MigrateV1ToV2<Runtime>,
-	pallet_ehr::migrations::v3::MigrateV2ToV3<Runtime>,
-	pallet_ehr::migrations::v4::MigrateV3ToV4<Runtime>,
-	pallet_consortium::migrations::v2::MigrateV1ToV2<Runtime>,
-);
-
 /// Dispatches to the pallets.
 pub type Executive = frame_executive::Executive<
 	Runtime,
@@ -167,7 +159,7 @@ pub type Executive = frame_executive::Executive<
 	frame_system::ChainContext<Runtime>,
 	Runtime,
 	AllPalletsWithSystem,
-	Migrations,
+	migrations::SingleBlockMigrations,
 >;
 
 #[frame_support::runtime]
@@ -219,4 +211,7 @@ mod runtime {
 
 	#[runtime::pallet_index(10)]
 	pub type Ehr = pallet_ehr;
+
+	#[runtime::pallet_index(11)]
+	pub type MultiBlockMigrations = pallet_migrations;
 }

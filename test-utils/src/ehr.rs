@@ -168,7 +168,7 @@ pub fn create_record(
 		.expect("create_record is accepted");
 	chain.wait(std::time::Duration::from_secs(90), "the record on chain", |c| {
 		let found: Option<(ehr_primitives::RecordId, ehr_primitives::Record<AccountId, ehr_runtime::BlockNumber>)> =
-			c.call("EhrApi_record_by_body_hash", body_hash)?;
+			c.call("EhrApi_record_by_body_hash", (body_hash, Some(AccountId::from(sp_core::Pair::public(custodian)))))?;
 		Ok(found.map(|(id, _)| id))
 	})
 }

@@ -74,7 +74,7 @@ fn polkadot_js_reads_a_patients_data_and_signs_a_revoke_without_type_definitions
 		.expect("create_record");
 	let record = chain.wait(CHAIN_TIMEOUT, "the record", |c| {
 		let found: Option<(RecordId, Record<AccountId, BlockNumber>)> =
-			c.call("EhrApi_record_by_body_hash", body_hash)?;
+			c.call("EhrApi_record_by_body_hash", (body_hash, Some(alice.to_account_id())))?;
 		Ok(found.map(|(id, _)| id))
 	});
 	let kfrags = sealed_kfrags(&patient_sk, &patient_signer, &clinician_sk.public_key(), 1, &proxies, None);

@@ -26,15 +26,21 @@ use sp_runtime::{
 	DispatchResult,
 };
 
-/// The priority of a transaction in the pool by its signer's kind: a node
-/// account's protocol work (cfrags, read confirmations) first, then
-/// hospitals, then people, so a full pool drops people's transactions first.
-pub fn priority_of(class: AccountClass) -> TransactionPriority {
-	match class {
+/// The priority of a transaction in the pool: first by its signer's kind
+/// (a node account's protocol work, cfrags and read confirmations, first,
+/// then hospitals, then people, so a full pool drops people's transactions
+/// first), then, within a kind, by the units its signer's window has left
+/// once it is counted (`left_after`). So an account that has used little of
+/// its window comes before one spending all of it, and a cheap transaction
+/// before a costly one: a block its author fills in order takes an honest
+/// patient's revoke before a flood of the largest calls (docs/admission.md).
+pub fn priority_of(class: AccountClass, left_after: u32) -> TransactionPriority {
+	let kind: TransactionPriority = match class {
 		AccountClass::HospitalNode => 3 << 40,
 		AccountClass::Hospital => 2 << 40,
 		AccountClass::Person => 1 << 40,
-	}
+	};
+	kind.saturating_add(TransactionPriority::from(left_after))
 }
 
 /// How many signers may share one window: a hospital and its node accounts.
@@ -110,13 +116,14 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Checks that `who` is registered and its window has room for a
-	/// transaction that costs `cost` units. Fails with `Custom(UNREGISTERED)`
-	/// or `Custom(RATE_LIMITED)`.
-	pub fn check_admission(who: &T::AccountId, cost: u32) -> Result<(), TransactionValidityError> {
-		if Self::remaining_allowance(who)? < cost.max(1) {
-			return Err(InvalidTransaction::Custom(admission_error::RATE_LIMITED).into());
-		}
-		Ok(())
+	/// transaction that costs `cost` units; returns the units the window
+	/// would have left after it. Fails with `Custom(UNREGISTERED)` or
+	/// `Custom(RATE_LIMITED)`.
+	pub fn check_admission(who: &T::AccountId, cost: u32) -> Result<u32, TransactionValidityError> {
+		let remaining = Self::remaining_allowance(who)?;
+		remaining
+			.checked_sub(cost.max(1))
+			.ok_or_else(|| InvalidTransaction::Custom(admission_error::RATE_LIMITED).into())
 	}
 
 	/// Checks admission again and counts `cost` units of a transaction of
@@ -169,8 +176,9 @@ impl<T: Config> Pallet<T> {
 /// block, refuse it with `InvalidTransaction::Custom`
 /// [`admission_error::UNREGISTERED`], [`admission_error::CALL_NOT_ADMITTED`],
 /// [`admission_error::TOO_LARGE`] or [`admission_error::RATE_LIMITED`].
-/// The pool orders admitted transactions by the signer's kind
-/// ([`priority_of`]). Unsigned and inherent transactions pass through.
+/// The pool orders admitted transactions by the signer's kind, then by
+/// what its window has left ([`priority_of`]). Unsigned and inherent
+/// transactions pass through.
 #[derive(Encode, Decode, DecodeWithMemTracking, DefaultNoBound, Clone, Eq, PartialEq, TypeInfo)]
 #[scale_info(skip_type_params(T))]
 pub struct CheckRegistered<T>(PhantomData<T>);
@@ -216,8 +224,8 @@ where
 			return Ok((ValidTransaction::default(), None, origin));
 		};
 		let (class, cost) = Pallet::<T>::transaction_cost(&who, call, len, info.total_weight().ref_time())?;
-		Pallet::<T>::check_admission(&who, cost)?;
-		let validity = ValidTransaction { priority: priority_of(class), ..ValidTransaction::default() };
+		let left_after = Pallet::<T>::check_admission(&who, cost)?;
+		let validity = ValidTransaction { priority: priority_of(class, left_after), ..ValidTransaction::default() };
 		Ok((validity, Some((who, cost)), origin))
 	}
 

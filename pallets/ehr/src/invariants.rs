@@ -21,7 +21,10 @@ impl<T: Config> Pallet<T> {
 		for (id, record) in Records::<T>::iter() {
 			ensure!(id < next_record, "record id not below NextRecordId");
 			ensure!(Patients::<T>::contains_key(&record.patient), "record of an unregistered patient");
-			ensure!(RecordByBodyHash::<T>::get(record.body_hash) == Some(id), "body hash index out of date");
+			ensure!(
+				RecordsByBodyHash::<T>::get(record.body_hash, &record.custodian) == Some(id),
+				"body hash index out of date"
+			);
 		}
 		for (custodian, _, id) in RecordBySource::<T>::iter() {
 			let record = Records::<T>::get(id).ok_or("RecordBySource points at no record")?;
@@ -35,7 +38,7 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		ensure!(
-			RecordByBodyHash::<T>::iter().count() == Records::<T>::iter().count(),
+			RecordsByBodyHash::<T>::iter().count() == Records::<T>::iter().count(),
 			"every record's body hash is indexed exactly once"
 		);
 		ensure!(

@@ -63,8 +63,10 @@ pub mod pallet {
 
 	/// The in-code storage version: 2 added each grant proxy's kfrag id
 	/// ([`migrations::v2`]), 3 the proxy-key index ([`migrations::v3`]), 4
-	/// the retirement grace among the parameters ([`migrations::v4`]).
-	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(4);
+	/// the retirement grace among the parameters ([`migrations::v4`]), 5 the
+	/// body-hash index keyed by custodian ([`migrations::v5`], a multi-block
+	/// migration).
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(5);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -169,10 +171,14 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Records<T: Config> = StorageMap<_, Twox64Concat, RecordId, RecordOf<T>>;
 
-	/// The record whose encrypted body has this blake2-256 hash: how a
-	/// custodian's blob store finds the record a stored body belongs to.
+	/// The record each custodian made for the encrypted body with this
+	/// blake2-256 hash: how a custodian's blob store finds the record a
+	/// stored body belongs to. Keyed by custodian too, so that the same
+	/// bytes at two hospitals are two records and no hospital can claim
+	/// another's body hash first (docs/admission.md).
 	#[pallet::storage]
-	pub type RecordByBodyHash<T: Config> = StorageMap<_, Identity, sp_core::H256, RecordId>;
+	pub type RecordsByBodyHash<T: Config> =
+		StorageDoubleMap<_, Identity, sp_core::H256, Blake2_128Concat, T::AccountId, RecordId>;
 
 	/// The record each custodian created from a source, by the source's
 	/// keyed tag ([`SourceTag`]): how an importer finds the resource versions
@@ -382,7 +388,8 @@ pub mod pallet {
 		InvalidCapsule,
 		/// The encrypted metadata is empty.
 		EmptyMetadata,
-		/// Another record already has a body with this hash; every body is encrypted with a fresh key.
+		/// This custodian already has a record with a body of this hash; every body is encrypted
+		/// with a fresh key, so upload the new one and use its hash.
 		DuplicateBody,
 		/// This hospital already created a record from this source (the same
 		/// resource version); leave it out of the batch.

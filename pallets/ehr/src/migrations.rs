@@ -1,6 +1,7 @@
 //! Storage migrations of pallet-ehr.
 //!
-//! Storage version 4 is current. `RecordBySource`, added with
+//! Storage version 5 is current; versions 2 to 4 run in the upgrade's
+//! block, version 5 over several blocks through pallet-migrations. `RecordBySource`, added with
 //! `create_records` in spec version 103, is a new map that starts empty and
 //! changes no existing item, so it needs no migration and no version bump.
 
@@ -216,4 +217,115 @@ pub mod v4 {
 		Pallet<T>,
 		<T as frame_system::Config>::DbWeight,
 	>;
+}
+
+/// Storage version 4 to 5, over as many blocks as it takes
+/// (pallet-migrations): the body-hash index is keyed by custodian too
+/// ([`RecordsByBodyHash`](crate::RecordsByBodyHash)), so that one hospital
+/// cannot claim another's body hash (AUDIT.md finding 7). Each step moves
+/// one entry of version 4's chain-wide `RecordByBodyHash` under its record's
+/// custodian and removes it; an entry whose record is gone is dropped. The
+/// chain includes no transaction while the migration runs, and
+/// [`Pallet::record_with_body`](crate::Pallet) reads the old entries until
+/// they are moved, so the node's blob store upkeep never sees a body as
+/// unreferenced half-way.
+pub mod v5 {
+	use crate::pallet::*;
+	use frame_support::{
+		migrations::{MigrationId, SteppedMigration, SteppedMigrationError},
+		pallet_prelude::*,
+		storage_alias,
+		traits::GetStorageVersion,
+		weights::WeightMeter,
+	};
+
+	/// The identifier pallet-migrations keeps for this migration.
+	pub const MIGRATION_ID: &[u8; 16] = b"pallet-ehr/bodyh";
+
+	/// Version 4's index: the one record, chain-wide, with a body hash.
+	#[storage_alias]
+	pub type RecordByBodyHash<T: Config> = StorageMap<Pallet<T>, Identity, sp_core::H256, crate::types::RecordId>;
+
+	/// The record version 4's index gives for `body_hash`, while the
+	/// migration has not moved it yet.
+	pub fn unmoved_record<T: Config>(body_hash: sp_core::H256) -> Option<crate::types::RecordId> {
+		RecordByBodyHash::<T>::get(body_hash)
+	}
+
+	/// Moves version 4's body-hash index under each record's custodian.
+	pub struct MigrateV4ToV5<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> MigrateV4ToV5<T> {
+		/// What moving one entry costs at most: the entry and its record
+		/// read, the new entry written and the old one removed.
+		pub fn step_weight() -> Weight {
+			T::DbWeight::get().reads_writes(2, 2)
+		}
+	}
+
+	impl<T: Config> SteppedMigration for MigrateV4ToV5<T> {
+		/// The last body hash moved.
+		type Cursor = sp_core::H256;
+		type Identifier = MigrationId<16>;
+
+		fn id() -> Self::Identifier {
+			MigrationId { pallet_id: *MIGRATION_ID, version_from: 4, version_to: 5 }
+		}
+
+		fn step(
+			mut cursor: Option<Self::Cursor>,
+			meter: &mut WeightMeter,
+		) -> Result<Option<Self::Cursor>, SteppedMigrationError> {
+			let version_check = T::DbWeight::get().reads(1);
+			let required = Self::step_weight().saturating_add(version_check);
+			if meter.remaining().any_lt(required) {
+				return Err(SteppedMigrationError::InsufficientWeight { required });
+			}
+			meter.consume(version_check);
+			if Pallet::<T>::on_chain_storage_version() != 4 {
+				// A chain that started at version 5 or later, or that ran this already.
+				return Ok(None);
+			}
+			loop {
+				if meter.try_consume(Self::step_weight()).is_err() {
+					return Ok(cursor);
+				}
+				let mut entries = match cursor {
+					Some(last) => RecordByBodyHash::<T>::iter_from(RecordByBodyHash::<T>::hashed_key_for(last)),
+					None => RecordByBodyHash::<T>::iter(),
+				};
+				let Some((body_hash, id)) = entries.next() else {
+					StorageVersion::new(5).put::<Pallet<T>>();
+					log::info!(target: "runtime::ehr", "v5: the body-hash index is keyed by custodian");
+					return Ok(None);
+				};
+				match Records::<T>::get(id) {
+					Some(record) if record.body_hash == body_hash => {
+						RecordsByBodyHash::<T>::insert(body_hash, &record.custodian, id)
+					},
+					_ => {
+						log::warn!(target: "runtime::ehr", "v5: dropped the index entry of {body_hash:?}: record {id} does not have that body")
+					},
+				}
+				RecordByBodyHash::<T>::remove(body_hash);
+				cursor = Some(body_hash);
+			}
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<alloc::vec::Vec<u8>, sp_runtime::TryRuntimeError> {
+			use codec::Encode;
+			let entries = RecordByBodyHash::<T>::iter_keys().count() + RecordsByBodyHash::<T>::iter_keys().count();
+			Ok((entries as u64).encode())
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(state: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+			use codec::Decode;
+			let before = u64::decode(&mut &state[..]).map_err(|_| "v5: bad pre-upgrade state")?;
+			ensure!(RecordByBodyHash::<T>::iter_keys().next().is_none(), "v5: entries left in the old index");
+			ensure!(RecordsByBodyHash::<T>::iter_keys().count() as u64 <= before, "v5: index entries appeared");
+			Pallet::<T>::do_try_state()
+		}
+	}
 }

@@ -15,7 +15,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(Patients::<T>::contains_key(&patient), Error::<T>::PatientNotRegistered);
 		ensure!(ehr_primitives::host::ehr_crypto::capsule_is_valid(&capsule), Error::<T>::InvalidCapsule);
 		ensure!(!encrypted_metadata.is_empty(), Error::<T>::EmptyMetadata);
-		ensure!(!RecordByBodyHash::<T>::contains_key(body_hash), Error::<T>::DuplicateBody);
+		ensure!(!RecordsByBodyHash::<T>::contains_key(body_hash, &custodian), Error::<T>::DuplicateBody);
 		if let Some(tag) = source {
 			ensure!(!RecordBySource::<T>::contains_key(&custodian, tag), Error::<T>::SourceAlreadyRecorded);
 		}
@@ -36,7 +36,7 @@ impl<T: Config> Pallet<T> {
 			retired_at: None,
 		};
 		Records::<T>::insert(id, record);
-		RecordByBodyHash::<T>::insert(body_hash, id);
+		RecordsByBodyHash::<T>::insert(body_hash, &custodian, id);
 		if let Some(tag) = source {
 			RecordBySource::<T>::insert(&custodian, tag, id);
 		}
@@ -106,5 +106,24 @@ impl<T: Config> Pallet<T> {
 			.map_while(|i| PatientRecords::<T>::get(patient, i))
 			.filter_map(|id| Records::<T>::get(id).map(|record| (id, record)))
 			.collect()
+	}
+
+	/// The record `custodian` made for the body with hash `body_hash`, or
+	/// with `custodian` `None` a record of any custodian with that body
+	/// (the one of the lowest-keyed custodian). Until the version-5
+	/// migration has moved the entry ([`crate::migrations::v5`]), the
+	/// chain-wide version-4 index answers, so a reader never sees a
+	/// referenced body as unreferenced half-way through the migration.
+	pub fn record_with_body(
+		body_hash: sp_core::H256,
+		custodian: Option<&T::AccountId>,
+	) -> Option<(RecordId, RecordOf<T>)> {
+		let indexed = match custodian {
+			Some(custodian) => RecordsByBodyHash::<T>::get(body_hash, custodian),
+			None => RecordsByBodyHash::<T>::iter_prefix_values(body_hash).next(),
+		};
+		let id = indexed.or_else(|| crate::migrations::v5::unmoved_record::<T>(body_hash))?;
+		let record = Records::<T>::get(id)?;
+		custodian.is_none_or(|custodian| &record.custodian == custodian).then_some((id, record))
 	}
 }

@@ -17,6 +17,7 @@ use sp_keyring::Sr25519Keyring::{Alice, Bob, Charlie, Dave, Eve};
 use sp_runtime::{traits::Dispatchable, DispatchError};
 
 mod admission;
+mod migrations;
 
 /// `hospital`'s proxy node accounts `nodes`, each with its signed consent
 /// to act for `hospital`.

@@ -285,3 +285,40 @@ fn the_pool_holds_no_more_units_of_one_account_than_its_window_has_left() {
 		assert_eq!(pool_accepts_costing(HOSPITAL_A, 100, 1), beyond);
 	});
 }
+
+/// Within a kind of account, the pool serves first whoever has the most of
+/// its window left after the transaction: a cheap call before a costly one,
+/// and a patient's first call of a window before its last; the kinds keep
+/// their order whatever is left.
+#[test]
+fn the_pool_serves_the_least_spent_window_first() {
+	build_and_execute(|| {
+		let priority = |who: u64, len: usize| {
+			CheckRegistered::<Test>::new()
+				.validate_only(
+					Some(who).into(),
+					&empty_remark(),
+					&DispatchInfo::default(),
+					len,
+					TransactionSource::External,
+					0,
+				)
+				.map(|(validity, _, _)| validity.priority)
+		};
+		let within_kind = |priority: u64| priority & ((1 << 40) - 1);
+		// A patient's window holds 3 units, a unit per KiB.
+		let (cheap, costly) = (priority(PATIENT, 10).expect("valid"), priority(PATIENT, 2000).expect("valid"));
+		assert_eq!((within_kind(cheap), within_kind(costly)), (2, 1), "what the window has left after each");
+		assert!(cheap > costly, "a cheap call comes before a costly one");
+		assert_ok!(admit_sized(PATIENT, empty_remark(), 10, 0));
+		assert_ok!(admit_sized(PATIENT, empty_remark(), 10, 0));
+		let last = priority(PATIENT, 10).expect("valid");
+		assert_eq!(within_kind(last), 0, "the last unit of a window: the lowest priority of its kind");
+		assert!(last < cheap, "the window's last call comes after its first");
+		// A hospital with its window all but spent still comes before any person.
+		assert_ok!(admit_sized(HOSPITAL_A, empty_remark(), 10, 99_000_000));
+		let hospital = priority(HOSPITAL_A, 10).expect("valid");
+		assert_eq!(within_kind(hospital), 0);
+		assert!(hospital > cheap);
+	});
+}

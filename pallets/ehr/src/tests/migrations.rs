@@ -1,5 +1,7 @@
-//! Storage migrations: version 1 to 2 (kfrag ids on grant proxies) and 3 to
-//! 4 (the retirement grace among the parameters).
+//! Storage migrations: version 1 to 2 (kfrag ids on grant proxies), 3 to 4
+//! (the retirement grace among the parameters) and 4 to 5 (the body-hash
+//! index by custodian; its stepping on the runtime's weights is a runtime
+//! test).
 
 use super::{check_invariants, request};
 use crate::{mock::*, types::*};
@@ -95,6 +97,65 @@ fn migration_to_v4_of_a_chain_that_never_set_parameters_keeps_the_defaults() {
 		MigrateV3ToV4::<Test>::on_runtime_upgrade();
 		assert!(!crate::Parameters::<Test>::exists());
 		assert_eq!(crate::Parameters::<Test>::get(), <DefaultParameters as Get<EhrParameters<u64>>>::get());
+		check_invariants();
+	});
+}
+
+#[test]
+fn migration_to_v5_moves_each_body_hash_under_its_records_custodian() {
+	use crate::{
+		migrations::v5::{MigrateV4ToV5, RecordByBodyHash as Version4Index},
+		Records, RecordsByBodyHash,
+	};
+	use frame_support::{
+		migrations::SteppedMigration,
+		traits::{GetStorageVersion, StorageVersion},
+		weights::WeightMeter,
+	};
+	// Not build_and_execute: try_state cannot hold until the index is moved.
+	new_test_ext().execute_with(|| {
+		let world = World::setup();
+		let ids = [world.create_record(HOSPITAL_A, PATIENT, b"a's"), world.create_record(HOSPITAL_B, PATIENT, b"b's")];
+		let records = ids.map(|id| Records::<Test>::get(id).unwrap());
+		// Back to version 4's layout, with one entry whose record is gone.
+		for (id, record) in ids.iter().zip(&records) {
+			RecordsByBodyHash::<Test>::remove(record.body_hash, record.custodian);
+			Version4Index::<Test>::insert(record.body_hash, id);
+		}
+		let dangling = sp_core::H256::repeat_byte(7);
+		Version4Index::<Test>::insert(dangling, 999);
+		StorageVersion::new(4).put::<Ehr>();
+		// Before the move, the old index answers, by custodian.
+		assert_eq!(Ehr::record_with_body(records[0].body_hash, Some(&HOSPITAL_A)).map(|(id, _)| id), Some(ids[0]));
+		assert_eq!(Ehr::record_with_body(records[1].body_hash, Some(&HOSPITAL_A)), None);
+
+		let mut cursor = None;
+		for step in 0.. {
+			assert!(step < 10, "the migration ends");
+			cursor = MigrateV4ToV5::<Test>::step(cursor, &mut WeightMeter::new()).expect("a step succeeds");
+			if cursor.is_none() {
+				break;
+			}
+		}
+		assert_eq!(Ehr::on_chain_storage_version(), StorageVersion::new(5));
+		assert!(Version4Index::<Test>::iter_keys().next().is_none(), "the old index is empty");
+		for (id, record) in ids.iter().zip(&records) {
+			assert_eq!(RecordsByBodyHash::<Test>::get(record.body_hash, record.custodian), Some(*id));
+		}
+		assert_eq!(RecordsByBodyHash::<Test>::iter_keys().count(), 2, "the dangling entry is dropped");
+		check_invariants();
+		// Once at version 5 a step does nothing.
+		assert_eq!(MigrateV4ToV5::<Test>::step(None, &mut WeightMeter::new()), Ok(None));
+		// The same bytes can now be another custodian's record too.
+		let again = &records[0];
+		assert_ok!(Ehr::create_record(
+			RuntimeOrigin::signed(HOSPITAL_C),
+			PATIENT,
+			again.capsule.clone(),
+			again.encrypted_metadata.clone(),
+			again.body_hash,
+			again.body_size
+		));
 		check_invariants();
 	});
 }

@@ -65,15 +65,15 @@ fn malformed_record_inputs_are_refused() {
 }
 
 #[test]
-fn a_body_hash_belongs_to_one_record() {
+fn a_body_hash_belongs_to_one_record_of_each_custodian() {
 	build_and_execute(|| {
 		let world = World::setup();
 		let record = world.create_record(HOSPITAL_A, PATIENT, b"first");
 		let existing = Records::<Test>::get(record).unwrap();
-		assert_eq!(crate::RecordByBodyHash::<Test>::get(existing.body_hash), Some(record));
+		assert_eq!(crate::RecordsByBodyHash::<Test>::get(existing.body_hash, HOSPITAL_A), Some(record));
 		assert_noop!(
 			Ehr::create_record(
-				RuntimeOrigin::signed(HOSPITAL_B),
+				RuntimeOrigin::signed(HOSPITAL_A),
 				PATIENT,
 				existing.capsule,
 				existing.encrypted_metadata,
@@ -82,6 +82,40 @@ fn a_body_hash_belongs_to_one_record() {
 			),
 			Error::<Test>::DuplicateBody
 		);
+	});
+}
+
+/// AUDIT.md finding 7: hospital B sees hospital A's pending batch and, in its
+/// own slot, records one of A's body hashes first. A's batch still lands;
+/// each hospital's record is found under its own custodianship.
+#[test]
+fn another_hospital_cannot_claim_a_body_hash_first() {
+	build_and_execute(|| {
+		let world = World::setup();
+		let records = batch(vec![
+			world.new_record(PATIENT, b"one of a's", Some(1)),
+			world.new_record(PATIENT, b"two of a's", Some(2)),
+		]);
+		let squatted = records[1].clone();
+		assert_ok!(Ehr::create_record(
+			RuntimeOrigin::signed(HOSPITAL_B),
+			PATIENT,
+			squatted.capsule.clone(),
+			squatted.encrypted_metadata.clone(),
+			squatted.body_hash,
+			squatted.body_size
+		));
+		let squat = crate::NextRecordId::<Test>::get() - 1;
+		let first = crate::NextRecordId::<Test>::get();
+		assert_ok!(Ehr::create_records(RuntimeOrigin::signed(HOSPITAL_A), records));
+		let a_record = first + 1;
+		assert_eq!(Ehr::record_with_body(squatted.body_hash, Some(&HOSPITAL_A)).map(|(id, _)| id), Some(a_record));
+		assert_eq!(Ehr::record_with_body(squatted.body_hash, Some(&HOSPITAL_B)).map(|(id, _)| id), Some(squat));
+		assert_eq!(Records::<Test>::get(a_record).unwrap().custodian, HOSPITAL_A);
+		// A custodian with no record of that body finds none, even though others have one.
+		assert_eq!(Ehr::record_with_body(squatted.body_hash, Some(&HOSPITAL_C)), None);
+		assert!(Ehr::record_with_body(squatted.body_hash, None).is_some());
+		assert_eq!(Ehr::record_with_body(sp_core::H256::repeat_byte(9), None), None);
 	});
 }
 
