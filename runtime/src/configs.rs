@@ -619,6 +619,8 @@ impl pallet_ehr::Config for Runtime {
 	/// A day: a hospital registers at most 1,000 people a day.
 	type RegistrationWindow = ConstU32<DAYS>;
 	type MaxRegistrationsPerWindow = ConstU32<1000>;
+	/// 100 imports of 500 resources a day for visiting patients.
+	type MaxRecordsForOthersPerWindow = ConstU32<50_000>;
 	type MaxPrunePerBlock = ConstU32<64>;
 	/// A day: an account retires at most 100 records a day, as many as one
 	/// `restore_records` restores.

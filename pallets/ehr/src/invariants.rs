@@ -114,6 +114,7 @@ impl<T: Config> Pallet<T> {
 		}
 		let quotas_hold = within(RetirementsBy::<T>::iter_values(), T::MaxRetirementsPerWindow::get(), &now)
 			&& within(RegistrationsBy::<T>::iter_values(), T::MaxRegistrationsPerWindow::get(), &now)
+			&& within(RecordsForOthersBy::<T>::iter_values(), T::MaxRecordsForOthersPerWindow::get(), &now)
 			&& within(RequestsOpenedBy::<T>::iter_values(), T::MaxRequestsPerGranteePerBlock::get(), &now)
 			&& within(RequestsOpenedByHospital::<T>::iter_values(), T::MaxRequestsPerHospitalPerBlock::get(), &now)
 			&& within(RequestsOpenedForPatient::<T>::iter_values(), T::MaxRequestsPerPatientPerBlock::get(), &now);

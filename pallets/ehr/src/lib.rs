@@ -111,6 +111,13 @@ pub mod pallet {
 		/// or its stolen key, can make.
 		#[pallet::constant]
 		type MaxRegistrationsPerWindow: Get<u32>;
+		/// Most records one hospital creates in one
+		/// [`Config::RegistrationWindow`] for patients it did not register:
+		/// records for its own patients are bounded by its admission window
+		/// alone, records for anyone else's also by this, so a member (or its
+		/// stolen key) cannot fill other hospitals' patients' lists.
+		#[pallet::constant]
+		type MaxRecordsForOthersPerWindow: Get<u32>;
 		/// Most stored requests and grants the pruner looks at in one block
 		/// (it also stops when the block's spare weight runs out).
 		#[pallet::constant]
@@ -265,6 +272,13 @@ pub mod pallet {
 	/// and how many people the hospital registered in it.
 	#[pallet::storage]
 	pub type RegistrationsBy<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, (BlockNumberFor<T>, u32), OptionQuery>;
+
+	/// Each hospital's current window of records for patients it did not
+	/// register: the block it started in and how many such records the
+	/// hospital created in it.
+	#[pallet::storage]
+	pub type RecordsForOthersBy<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, (BlockNumberFor<T>, u32), OptionQuery>;
 
 	/// Each account's current retirement window: the block it started in and
@@ -511,6 +525,10 @@ pub mod pallet {
 		/// This block's requests on the patient's records are at their bound
 		/// ([`Config::MaxRequestsPerPatientPerBlock`]); retry in the next block.
 		TooManyRequestsForPatient,
+		/// The hospital created as many records for patients it did not
+		/// register as a day allows ([`Config::MaxRecordsForOthersPerWindow`]);
+		/// ask the patient's registering hospital, or wait for the next window.
+		TooManyRecordsForOthers,
 	}
 
 	#[pallet::hooks]
@@ -600,7 +618,7 @@ pub mod pallet {
 		/// its custodian and keeps the encrypted body. Callable by a hospital.
 		/// Emits `RecordCreated`; fails as [`Pallet::do_create_record`] says.
 		#[pallet::call_index(3)]
-		#[pallet::weight(T::WeightInfo::create_record())]
+		#[pallet::weight(call_weights::create_records_weight::<T>(T::WeightInfo::create_record()))]
 		pub fn create_record(
 			origin: OriginFor<T>,
 			patient: T::AccountId,
@@ -621,7 +639,7 @@ pub mod pallet {
 		/// hospital. Emits `RecordCreated` for each record; fails as
 		/// [`Pallet::do_create_records`] says.
 		#[pallet::call_index(14)]
-		#[pallet::weight(T::WeightInfo::create_records(records.len() as u32))]
+		#[pallet::weight(call_weights::create_records_weight::<T>(T::WeightInfo::create_records(records.len() as u32)))]
 		pub fn create_records(
 			origin: OriginFor<T>,
 			records: BoundedVec<NewRecord<T::AccountId>, ConstU32<MAX_CREATE_RECORDS>>,

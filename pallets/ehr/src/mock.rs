@@ -78,6 +78,9 @@ pub const RETIREMENT_WINDOW: u64 = 10;
 
 /// Most people one hospital registers per [`REGISTRATION_WINDOW`] in tests.
 pub const MAX_REGISTRATIONS: u32 = 8;
+/// Records a hospital may create in a registration window for patients
+/// another hospital registered.
+pub const MAX_RECORDS_FOR_OTHERS: u32 = 12;
 /// Blocks of a registration window in tests.
 pub const REGISTRATION_WINDOW: u64 = 10;
 
@@ -100,6 +103,7 @@ impl pallet_ehr::Config for Test {
 	type MaxRequestsPerPatientPerBlock = ConstU32<3>;
 	type RegistrationWindow = ConstU64<REGISTRATION_WINDOW>;
 	type MaxRegistrationsPerWindow = ConstU32<MAX_REGISTRATIONS>;
+	type MaxRecordsForOthersPerWindow = ConstU32<MAX_RECORDS_FOR_OTHERS>;
 	type MaxPrunePerBlock = ConstU32<8>;
 	type RetirementWindow = ConstU64<RETIREMENT_WINDOW>;
 	type MaxRetirementsPerWindow = ConstU32<MAX_RETIREMENTS>;

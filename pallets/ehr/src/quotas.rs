@@ -13,6 +13,9 @@
 //!   [`Config::MaxRequestsPerHospitalPerBlock`], and requests on one
 //!   patient's records at most [`Config::MaxRequestsPerPatientPerBlock`], so
 //!   one hospital's sybil grantees cannot take every slot of a block.
+//! - Records for patients another hospital registered, per hospital
+//!   ([`Config::MaxRecordsForOthersPerWindow`], one registration window):
+//!   a member cannot fill everyone's patients' lists.
 //! - Retirements per account ([`Config::MaxRetirementsPerWindow`], in
 //!   retirement.rs).
 
@@ -55,6 +58,19 @@ impl<T: Config> Pallet<T> {
 			T::RegistrationWindow::get(),
 			T::MaxRegistrationsPerWindow::get(),
 			Error::<T>::TooManyRegistrations,
+		)
+	}
+
+	/// Counts one record `custodian` creates for a patient another hospital
+	/// registered. Fails with `TooManyRecordsForOthers` when the custodian's
+	/// window is full.
+	pub(crate) fn count_record_for_others(custodian: &T::AccountId) -> DispatchResult {
+		Self::take_quota::<RecordsForOthersBy<T>>(
+			custodian,
+			frame_system::Pallet::<T>::block_number(),
+			T::RegistrationWindow::get(),
+			T::MaxRecordsForOthersPerWindow::get(),
+			Error::<T>::TooManyRecordsForOthers,
 		)
 	}
 

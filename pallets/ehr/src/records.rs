@@ -9,15 +9,21 @@ impl<T: Config> Pallet<T> {
 	/// Records a new locator entry with `custodian` as custodian, and its
 	/// source under the custodian's tag if it names one. Fails with
 	/// `PatientNotRegistered`, `InvalidCapsule`, `EmptyMetadata`,
-	/// `DuplicateBody`, `SourceAlreadyRecorded` or `Overflow`.
+	/// `DuplicateBody`, `SourceAlreadyRecorded`, `TooManyRecordsForOthers`
+	/// (a patient another hospital registered, beyond
+	/// [`Config::MaxRecordsForOthersPerWindow`]) or `Overflow`.
 	pub(crate) fn do_create_record(custodian: T::AccountId, new: NewRecord<T::AccountId>) -> DispatchResult {
 		let NewRecord { patient, capsule, encrypted_metadata, body_hash, body_size, source } = new;
-		ensure!(Patients::<T>::contains_key(&patient), Error::<T>::PatientNotRegistered);
+		let registered_by = Patients::<T>::get(&patient).ok_or(Error::<T>::PatientNotRegistered)?.onboarded_by;
 		ensure!(ehr_primitives::host::ehr_crypto::capsule_is_valid(&capsule), Error::<T>::InvalidCapsule);
 		ensure!(!encrypted_metadata.is_empty(), Error::<T>::EmptyMetadata);
 		ensure!(!RecordsByBodyHash::<T>::contains_key(body_hash, &custodian), Error::<T>::DuplicateBody);
 		if let Some(tag) = source {
 			ensure!(!RecordBySource::<T>::contains_key(&custodian, tag), Error::<T>::SourceAlreadyRecorded);
+		}
+
+		if registered_by != custodian {
+			Self::count_record_for_others(&custodian)?;
 		}
 
 		let id = NextRecordId::<T>::get();

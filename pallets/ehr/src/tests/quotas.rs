@@ -82,3 +82,44 @@ fn a_hospital_registers_a_bounded_number_of_people_per_window() {
 		assert_ok!(register_provider(HOSPITAL_C, next, &keys, None));
 	});
 }
+
+/// A member (or its stolen key) creating records for patients another
+/// hospital registered is bounded per window; records for the patients it
+/// registered itself are not, and the window opens again later.
+#[test]
+fn records_for_another_hospitals_patients_are_bounded_per_window() {
+	build_and_execute(|| {
+		let world = World::setup();
+		// Hospital A registered PATIENT; B creates records for them up to its bound.
+		for i in 0..MAX_RECORDS_FOR_OTHERS {
+			world.create_record(HOSPITAL_B, PATIENT, format!("b's record {i}").as_bytes());
+		}
+		let next = world.new_record(PATIENT, b"one too many", None);
+		let before = crate::NextRecordId::<Test>::get();
+		assert_noop!(
+			Ehr::create_records(RuntimeOrigin::signed(HOSPITAL_B), vec![next.clone()].try_into().unwrap()),
+			Error::<Test>::TooManyRecordsForOthers
+		);
+		assert_noop!(
+			Ehr::create_record(
+				RuntimeOrigin::signed(HOSPITAL_B),
+				PATIENT,
+				next.capsule.clone(),
+				next.encrypted_metadata.clone(),
+				next.body_hash,
+				next.body_size
+			),
+			Error::<Test>::TooManyRecordsForOthers
+		);
+		assert_eq!(crate::NextRecordId::<Test>::get(), before, "nothing was created");
+		// The hospital that registered the patient is not bounded by this.
+		for i in 0..MAX_RECORDS_FOR_OTHERS + 1 {
+			world.create_record(HOSPITAL_A, PATIENT, format!("a's record {i}").as_bytes());
+		}
+		// Nor is another member: each hospital has its own window.
+		world.create_record(HOSPITAL_C, PATIENT, b"c's record");
+		// B's next window admits it again.
+		run_to_block(System::block_number() + REGISTRATION_WINDOW);
+		assert_ok!(Ehr::create_records(RuntimeOrigin::signed(HOSPITAL_B), vec![next].try_into().unwrap()));
+	});
+}
