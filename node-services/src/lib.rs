@@ -93,6 +93,11 @@ pub struct ServicesConfig {
 	/// The HTTP body server: where it listens and whether it takes uploads
 	/// (`None`: it does not run).
 	pub http: Option<HttpConfig>,
+	/// The only hospital this node acts for (`--ehr-hospital`): if another
+	/// lists the node's proxy account, the node serves, re-encrypts and
+	/// deletes nothing for it, and says so in its log. `None`: whichever
+	/// hospital lists the account.
+	pub pinned_hospital: Option<AccountId>,
 }
 
 /// The running services, from which the node builds its `ehr_*` RPC module.
@@ -199,6 +204,7 @@ where
 				kfrags: Default::default(),
 				capsules: Default::default(),
 				failures: Default::default(),
+				pinned_hospital: config.pinned_hospital.clone(),
 			};
 			spawner.spawn("ehr-proxy-worker", Some("ehr"), Box::pin(worker.run()));
 			let registration = proxy_registration::ProxyRegistration {
@@ -206,6 +212,7 @@ where
 				submitter: submitter.clone(),
 				public_key: ehr_primitives::umbral_codec::encode(&worker_public_key)
 					.map_err(|_| "the proxy key does not encode".to_string())?,
+				pinned_hospital: config.pinned_hospital.clone(),
 			};
 			spawner.spawn("ehr-proxy-registration", Some("ehr"), Box::pin(registration.run()));
 		},
@@ -218,13 +225,16 @@ where
 		client.clone(),
 		store.clone(),
 		metrics.clone(),
-		submitter.as_ref().map(|s| s.account()),
+		submitter
+			.as_ref()
+			.map(|s| membership::NodeAccount { account: s.account(), pinned_hospital: config.pinned_hospital.clone() }),
 		config.orphan_ttl,
 		config.orphan_ttl_blocks,
 	);
 	spawner.spawn("ehr-blob-upkeep", Some("ehr"), Box::pin(upkeep.run(config.upkeep_interval)));
 
-	let mut handler = rpc::EhrRpc::new(client, store, submitter, proxy_public_key, metrics);
+	let mut handler = rpc::EhrRpc::new(client, store, submitter, proxy_public_key, metrics)
+		.with_pinned_hospital(config.pinned_hospital.clone());
 	if let Some(http) = &config.http {
 		let listener = std::net::TcpListener::bind(http.addr)
 			.and_then(|listener| listener.set_nonblocking(true).map(|()| listener))

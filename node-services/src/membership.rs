@@ -7,15 +7,40 @@ use ehr_runtime::{opaque::Block, AccountId, BlockNumber};
 use sp_api::ProvideRuntimeApi;
 use sp_core::H256;
 
-/// The hospital whose proxy `account` is a node account of, at block `at`;
-/// `None` if no hospital registered it.
-pub fn hospital_of<C>(client: &C, at: H256, account: &AccountId) -> Result<Option<AccountId>, String>
+/// This node's proxy account, and the one hospital its operator allows it to
+/// act for (`--ehr-hospital`), if the operator pinned one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeAccount {
+	/// The node's proxy account (its `ehrp` key).
+	pub account: AccountId,
+	/// The only hospital the node acts for; `None`: whichever hospital lists
+	/// its account.
+	pub pinned_hospital: Option<AccountId>,
+}
+
+impl NodeAccount {
+	/// Whether the node may act for `hospital`: the operator pinned none, or
+	/// pinned this one.
+	pub fn may_act_for(&self, hospital: &AccountId) -> bool {
+		self.pinned_hospital.as_ref().is_none_or(|pinned| pinned == hospital)
+	}
+}
+
+/// The hospital whose proxy lists `node`'s account, at block `at`; `None`
+/// if no hospital lists it, or if one other than the hospital the operator
+/// pinned does (AUDIT.md finding 2: the node then acts for nobody rather
+/// than for a hospital that took its account).
+pub fn hospital_of<C>(client: &C, at: H256, node: &NodeAccount) -> Result<Option<AccountId>, String>
 where
 	C: ProvideRuntimeApi<Block>,
 	C::Api: EhrApi<Block, AccountId, BlockNumber>,
 {
 	let proxies = client.runtime_api().proxies(at).map_err(|e| format!("cannot read the proxies: {e}"))?;
-	Ok(proxies.into_iter().find(|(_, proxy)| proxy.accounts.contains(account)).map(|(hospital, _)| hospital))
+	Ok(proxies
+		.into_iter()
+		.find(|(_, proxy)| proxy.accounts.contains(&node.account))
+		.map(|(hospital, _)| hospital)
+		.filter(|hospital| node.may_act_for(hospital)))
 }
 
 /// An open request, with its id, as the proxy worker reads it.
@@ -42,15 +67,15 @@ where
 /// This node's hospital, looked up once per best block rather than on every
 /// read: the proxies are scanned only when the best block changes.
 pub struct HospitalCache {
-	account: Option<AccountId>,
+	node: Option<NodeAccount>,
 	at: parking_lot::Mutex<Option<(H256, Option<AccountId>)>>,
 }
 
 impl HospitalCache {
-	/// A cache for the node's proxy `account` (`None`: the node has none,
-	/// so it acts for no hospital).
-	pub fn new(account: Option<AccountId>) -> Self {
-		HospitalCache { account, at: parking_lot::Mutex::new(None) }
+	/// A cache for the node's proxy account `node` (`None`: the node has
+	/// none, so it acts for no hospital).
+	pub fn new(node: Option<NodeAccount>) -> Self {
+		HospitalCache { node, at: parking_lot::Mutex::new(None) }
 	}
 
 	/// The hospital this node acts for at block `at`.
@@ -59,13 +84,13 @@ impl HospitalCache {
 		C: ProvideRuntimeApi<Block>,
 		C::Api: EhrApi<Block, AccountId, BlockNumber>,
 	{
-		let Some(account) = &self.account else { return Ok(None) };
+		let Some(node) = &self.node else { return Ok(None) };
 		if let Some((hash, hospital)) = &*self.at.lock() {
 			if *hash == at {
 				return Ok(hospital.clone());
 			}
 		}
-		let hospital = hospital_of(client, at, account)?;
+		let hospital = hospital_of(client, at, node)?;
 		*self.at.lock() = Some((at, hospital.clone()));
 		Ok(hospital)
 	}

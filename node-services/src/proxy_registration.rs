@@ -21,7 +21,7 @@ use sp_core::H256;
 use sp_runtime::{traits::Header as _, BoundedVec};
 use std::sync::Arc;
 
-use crate::tx::SubmitCall;
+use crate::{membership::NodeAccount, tx::SubmitCall};
 
 const LOG_TARGET: &str = "ehr-proxy";
 
@@ -46,17 +46,29 @@ pub enum Registration {
 
 /// Decides what to do for proxy account `me` with Umbral key `key`
 /// (canonical encoding), given the member hospitals and every registered
-/// proxy.
+/// proxy. A hospital other than the one the operator pinned
+/// (`me.pinned_hospital`) that lists the account is reported, never acted
+/// for.
 ///
 /// A self-registration keeps the hospital's other node accounts (up to the
 /// bound) and puts this node's account first.
 pub fn decide(
-	me: &AccountId,
+	node: &NodeAccount,
 	key: &[u8],
 	members: &[AccountId],
 	proxies: &[(AccountId, ProxyInfo<AccountId>)],
 ) -> Registration {
+	let me = &node.account;
 	let listed = proxies.iter().find(|(_, proxy)| proxy.accounts.contains(me));
+	if let Some((hospital, _)) = listed.filter(|(hospital, _)| !node.may_act_for(hospital)) {
+		return Registration::NeedsHospital(format!(
+			"hospital {hospital} lists this node's proxy account {me}, but this node acts only for hospital {} \
+			 (--ehr-hospital): it serves and re-encrypts nothing for {hospital}. If {hospital} is not yours, it \
+			 took this node's account: ask the consortium to look into it, and have your hospital register the \
+			 node with `ehr proxy register --node <this node's RPC URL>` once the account is free again",
+			node.pinned_hospital.as_ref().map(ToString::to_string).unwrap_or_default()
+		));
+	}
 	if let Some((hospital, proxy)) = listed {
 		if proxy.public_key[..] == *key {
 			return Registration::Current { hospital: hospital.clone() };
@@ -67,6 +79,13 @@ pub fn decide(
 				 proxy key; hospital staff update it with `ehr proxy register --node <this node's RPC URL>`"
 			));
 		}
+	} else if !node.may_act_for(me) {
+		return Registration::NeedsHospital(format!(
+			"this node's proxy account {me} is a member hospital's own, but this node acts only for hospital {} \
+			 (--ehr-hospital), so it does not register itself; start it with the pinned hospital's node key, or \
+			 without --ehr-hospital",
+			node.pinned_hospital.as_ref().map(ToString::to_string).unwrap_or_default()
+		));
 	} else if !members.contains(me) {
 		return Registration::NeedsHospital(format!(
 			"no hospital lists this node's proxy account {me}, so the node re-encrypts nothing; hospital staff \
@@ -98,6 +117,8 @@ pub struct ProxyRegistration<C> {
 	pub submitter: Arc<dyn SubmitCall>,
 	/// The node's Umbral proxy public key, canonical encoding.
 	pub public_key: Vec<u8>,
+	/// The only hospital the node acts for (`--ehr-hospital`), if pinned.
+	pub pinned_hospital: Option<AccountId>,
 }
 
 impl<C> ProxyRegistration<C>
@@ -161,7 +182,8 @@ where
 			.map(|(hospital, _)| hospital)
 			.collect();
 		let proxies = api.proxies(at).map_err(|e| format!("cannot read the proxies: {e}"))?;
-		Ok(decide(&self.submitter.account(), &self.public_key, &members, &proxies))
+		let node = NodeAccount { account: self.submitter.account(), pinned_hospital: self.pinned_hospital.clone() };
+		Ok(decide(&node, &self.public_key, &members, &proxies))
 	}
 }
 
@@ -171,6 +193,10 @@ mod tests {
 
 	fn account(n: u8) -> AccountId {
 		AccountId::new([n; 32])
+	}
+
+	fn unpinned(account: &AccountId) -> NodeAccount {
+		NodeAccount { account: account.clone(), pinned_hospital: None }
 	}
 
 	fn proxy(accounts: &[AccountId], key: &[u8]) -> ProxyInfo<AccountId> {
@@ -197,23 +223,29 @@ mod tests {
 	fn a_listed_account_with_its_key_is_current() {
 		let (me, hospital) = (account(1), account(9));
 		let proxies = [(hospital.clone(), proxy(&[account(2), me.clone()], &KEY))];
-		assert_eq!(decide(&me, &KEY, std::slice::from_ref(&hospital), &proxies), Registration::Current { hospital });
+		assert_eq!(
+			decide(&unpinned(&me), &KEY, std::slice::from_ref(&hospital), &proxies),
+			Registration::Current { hospital }
+		);
 	}
 
 	#[test]
 	fn a_member_node_registers_itself_and_keeps_its_other_accounts() {
 		let me = account(1);
-		assert_eq!(registered(decide(&me, &KEY, std::slice::from_ref(&me), &[])), (vec![me.clone()], KEY.to_vec()));
+		assert_eq!(
+			registered(decide(&unpinned(&me), &KEY, std::slice::from_ref(&me), &[])),
+			(vec![me.clone()], KEY.to_vec())
+		);
 		// Another of the hospital's node accounts is listed, with an old key.
 		let proxies = [(me.clone(), proxy(&[account(2)], &OTHER_KEY))];
 		assert_eq!(
-			registered(decide(&me, &KEY, std::slice::from_ref(&me), &proxies)),
+			registered(decide(&unpinned(&me), &KEY, std::slice::from_ref(&me), &proxies)),
 			(vec![me.clone(), account(2)], KEY.to_vec())
 		);
 		// This node's key changed: the member updates it.
 		let proxies = [(me.clone(), proxy(&[me.clone(), account(2)], &OTHER_KEY))];
 		assert_eq!(
-			registered(decide(&me, &KEY, std::slice::from_ref(&me), &proxies)),
+			registered(decide(&unpinned(&me), &KEY, std::slice::from_ref(&me), &proxies)),
 			(vec![me.clone(), account(2)], KEY.to_vec())
 		);
 	}
@@ -221,10 +253,34 @@ mod tests {
 	#[test]
 	fn a_node_without_the_hospitals_key_only_says_what_is_wrong() {
 		let (me, hospital) = (account(1), account(9));
-		let unlisted = decide(&me, &KEY, std::slice::from_ref(&hospital), &[]);
+		let unlisted = decide(&unpinned(&me), &KEY, std::slice::from_ref(&hospital), &[]);
 		assert!(matches!(&unlisted, Registration::NeedsHospital(why) if why.contains("ehr proxy register")));
 		let proxies = [(hospital.clone(), proxy(std::slice::from_ref(&me), &OTHER_KEY))];
-		let stale = decide(&me, &KEY, &[hospital], &proxies);
+		let stale = decide(&unpinned(&me), &KEY, &[hospital], &proxies);
 		assert!(matches!(&stale, Registration::NeedsHospital(why) if why.contains("another Umbral key")));
+	}
+
+	/// AUDIT.md finding 2: a hospital other than the one the operator pinned
+	/// lists the node's account (it took the account before the node's own
+	/// hospital did). The node does not act for it, says so with what to
+	/// do, and a member node pinned to another hospital does not register
+	/// itself either.
+	#[test]
+	fn a_node_pinned_to_its_hospital_acts_for_no_other() {
+		let (me, own, taker) = (account(1), account(8), account(9));
+		let pinned = NodeAccount { account: me.clone(), pinned_hospital: Some(own.clone()) };
+		let proxies = [(taker.clone(), proxy(std::slice::from_ref(&me), &KEY))];
+		let taken = decide(&pinned, &KEY, &[own.clone(), taker.clone()], &proxies);
+		assert!(
+			matches!(&taken, Registration::NeedsHospital(why) if why.contains("--ehr-hospital") && why.contains(&taker.to_string())),
+			"{taken:?}"
+		);
+		// Listed by the pinned hospital: current, as without a pin.
+		let proxies = [(own.clone(), proxy(std::slice::from_ref(&me), &KEY))];
+		assert_eq!(decide(&pinned, &KEY, &[own.clone()], &proxies), Registration::Current { hospital: own.clone() });
+		// The node's account is itself a member, but the operator pinned another hospital.
+		let member = NodeAccount { account: me.clone(), pinned_hospital: Some(own) };
+		assert!(matches!(decide(&member, &KEY, std::slice::from_ref(&me), &[]), Registration::NeedsHospital(_)));
+		assert!(pinned.may_act_for(&account(8)) && !pinned.may_act_for(&taker) && unpinned(&me).may_act_for(&taker));
 	}
 }

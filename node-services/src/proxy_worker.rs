@@ -9,7 +9,7 @@
 
 use crate::{
 	journal::Journal,
-	membership::{hospital_of, open_requests_of},
+	membership::{hospital_of, open_requests_of, NodeAccount},
 	metrics::EhrMetrics,
 	tx::SubmitCall,
 };
@@ -180,6 +180,9 @@ pub struct ProxyWorker<C> {
 	pub capsules: CapsuleCache,
 	/// What could not be served, so it is not retried at every block.
 	pub failures: Failures,
+	/// The only hospital this proxy re-encrypts for (`--ehr-hospital`);
+	/// `None`: whichever lists its account.
+	pub pinned_hospital: Option<AccountId>,
 }
 
 impl<C> ProxyWorker<C>
@@ -208,7 +211,7 @@ where
 	/// first, at most [`MAX_REENCRYPTIONS_PER_BLOCK`] of them, leaving out
 	/// what [`Failures`] says to leave alone.
 	pub async fn on_best_block(&self, at: H256, number: BlockNumber) -> Result<(), String> {
-		let me = self.submitter.account();
+		let me = NodeAccount { account: self.submitter.account(), pinned_hospital: self.pinned_hospital.clone() };
 		let Some(hospital) = hospital_of(&*self.client, at, &me)? else {
 			self.metrics.open_requests.set(0);
 			return Ok(());

@@ -15,7 +15,7 @@ pub use crate::audit_trail::AuditTrail;
 use crate::{
 	audit_trail::{AuditTrails, CONFIRM_MARGIN_BLOCKS},
 	blob_store::{BlobError, BlobStore, PutProgress},
-	membership::HospitalCache,
+	membership::{HospitalCache, NodeAccount},
 	metrics::EhrMetrics,
 	tx::SubmitCall,
 };
@@ -227,7 +227,9 @@ where
 		EhrRpc {
 			client,
 			store,
-			hospital: Arc::new(HospitalCache::new(submitter.as_ref().map(|s| s.account()))),
+			hospital: Arc::new(HospitalCache::new(
+				submitter.as_ref().map(|s| NodeAccount { account: s.account(), pinned_hospital: None }),
+			)),
 			submitter,
 			proxy_public_key,
 			http_port: None,
@@ -237,6 +239,15 @@ where
 			reads: Arc::new(ReadsInProgress::default()),
 			trails: AuditTrails::default(),
 		}
+	}
+
+	/// The same handler, acting only for `hospital` (`--ehr-hospital`):
+	/// another hospital that lists the node's account gets no reads served.
+	pub fn with_pinned_hospital(mut self, hospital: Option<AccountId>) -> Self {
+		self.hospital = Arc::new(HospitalCache::new(
+			self.submitter.as_ref().map(|s| NodeAccount { account: s.account(), pinned_hospital: hospital }),
+		));
+		self
 	}
 
 	/// The same handler, reporting in `ehr_status` that the HTTP body server

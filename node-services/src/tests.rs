@@ -6,6 +6,7 @@ use crate::{
 	audit_trail::CONFIRM_MARGIN_BLOCKS,
 	blob_store::BlobStore,
 	journal::Journal,
+	membership::NodeAccount,
 	metrics::EhrMetrics,
 	proxy_worker::{decide, Decision, ProxyWorker, RESUBMIT_AFTER_BLOCKS},
 	rpc::{AuditTrail, EhrRpc},
@@ -362,6 +363,7 @@ impl Scenario {
 			kfrags: Default::default(),
 			capsules: Default::default(),
 			failures: Default::default(),
+			pinned_hospital: None,
 		};
 		(worker, dir)
 	}
@@ -815,7 +817,14 @@ async fn upkeep_keeps_a_retired_body_for_the_grace_and_deletes_it_only_after() {
 	store.put_chunk(body_hash(), BODY.len() as u64, 0, BODY.to_vec()).await.expect("the body is stored");
 	let metrics = EhrMetrics::new(None).expect("metrics");
 	let hour = std::time::Duration::from_secs(3600);
-	let mut upkeep = Upkeep::new(s.client.clone(), store.clone(), metrics, Some(account(NODE_ACCOUNT)), hour, 1200);
+	let mut upkeep = Upkeep::new(
+		s.client.clone(),
+		store.clone(),
+		metrics,
+		Some(NodeAccount { account: account(NODE_ACCOUNT), pinned_hospital: None }),
+		hour,
+		1200,
+	);
 	let retire_at = |block: Option<BlockNumber>| {
 		s.change(|w| {
 			w.retirement_grace = 10;

@@ -25,7 +25,7 @@
 use crate::{
 	blob_store::BlobStore,
 	ehr_api::{ehr_api_version, record_with_body},
-	membership::hospital_of,
+	membership::{hospital_of, NodeAccount},
 	metrics::EhrMetrics,
 	retirement::{body_deletable, retirement_grace},
 };
@@ -47,8 +47,9 @@ pub struct Upkeep<C> {
 	client: Arc<C>,
 	store: Arc<BlobStore>,
 	metrics: EhrMetrics,
-	/// The node's proxy account: which hospital's retired bodies it may delete.
-	account: Option<AccountId>,
+	/// The node's proxy account (and pinned hospital): which hospital's
+	/// retired bodies it may delete.
+	account: Option<NodeAccount>,
 	orphan_ttl: Duration,
 	orphan_ttl_blocks: BlockNumber,
 	/// Clocks of complete uploads and of unfinished ones no record points to.
@@ -70,7 +71,7 @@ where
 		client: Arc<C>,
 		store: Arc<BlobStore>,
 		metrics: EhrMetrics,
-		account: Option<AccountId>,
+		account: Option<NodeAccount>,
 		orphan_ttl: Duration,
 		orphan_ttl_blocks: BlockNumber,
 	) -> Self {

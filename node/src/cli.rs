@@ -83,6 +83,22 @@ pub struct EhrParams {
 	/// docs/operator.md, "Reads as the chain grows".
 	#[arg(long, conflicts_with = "warm_up_trie_cache")]
 	pub ehr_no_trie_cache_warm_up: bool,
+
+	/// The member hospital this node acts for, as an SS58 account. If
+	/// another hospital lists the node's proxy account (it took the account
+	/// before yours registered it), the node serves, re-encrypts and deletes
+	/// nothing for it and says so in its log. Without it, the node acts for
+	/// whichever hospital lists its account.
+	#[arg(long, value_parser = hospital_account)]
+	pub ehr_hospital: Option<ehr_runtime::AccountId>,
+}
+
+/// Parses `--ehr-hospital`: an SS58 account.
+fn hospital_account(text: &str) -> Result<ehr_runtime::AccountId, String> {
+	use sp_core::crypto::Ss58Codec;
+	ehr_runtime::AccountId::from_ss58check(text.trim()).map_err(|e| {
+		format!("`{text}` is not an SS58 account ({e:?}); give the hospital's account as polkadot-js or `ehr` shows it")
+	})
 }
 
 impl EhrParams {
@@ -136,6 +152,7 @@ impl EhrParams {
 				};
 				ehr_node_services::HttpConfig { addr: (ip, self.ehr_http_port).into(), uploads }
 			}),
+			pinned_hospital: self.ehr_hospital.clone(),
 		}
 	}
 }

@@ -149,3 +149,19 @@ fn warm_up_and_no_warm_up_together_are_refused() {
 		stderr.contains("--warm-up-trie-cache") && stderr.contains("--ehr-no-trie-cache-warm-up")
 	});
 }
+
+/// A hospital pin that is not an SS58 account is refused before anything
+/// starts, saying what to give instead.
+#[test]
+fn a_hospital_pin_that_is_no_account_is_refused() {
+	let dir = TempDir::with_prefix("ehr-pin-").expect("creating a temporary directory");
+
+	let mut command = dev_node(&dir, free_port(), free_port());
+	command.args(["--ehr-hospital", "Hospital A"]);
+	let out = run_with_timeout(&mut command, EXIT_TIMEOUT, "ehr-node with --ehr-hospital 'Hospital A'");
+
+	assert_clean_failure(&out, "hospital pin", "that the pin must be an SS58 account", |stderr| {
+		stderr.contains("--ehr-hospital") && stderr.contains("is not an SS58 account")
+	});
+	assert!(!dir.path().join("base").exists(), "nothing was written for a refused pin");
+}

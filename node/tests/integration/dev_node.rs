@@ -3,6 +3,9 @@
 //! when that cache is too small for the state.
 
 use ehr_test_utils::Node;
+use jsonrpsee::rpc_params;
+use sp_core::crypto::Ss58Codec;
+use sp_keyring::Sr25519Keyring;
 use std::time::Duration;
 
 /// How long the node may take, once its JSON-RPC server answers, to author
@@ -82,4 +85,29 @@ fn a_trie_cache_too_small_for_the_state_is_warned_of() {
 	let mut node = Node::start("alice", "dev", &[], Some(base), None);
 	node.wait_for(PRODUCTION_TIMEOUT, "best block >= #3", |node| Ok(node.best_number()? >= 3));
 	assert!(!warned(&node), "the default cache was warned of:\n{}", node.log_tail(40));
+}
+
+/// A node pinned to another hospital (`--ehr-hospital`) acts for none that
+/// lists its account (AUDIT.md finding 2). A development node's account is
+/// Alice's own, so unpinned it registers Alice's proxy; pinned to Bob, it
+/// acts for nobody: it reports no hospital in `ehr_status`, and its log says
+/// why and what to do.
+#[test]
+fn a_node_pinned_to_another_hospital_acts_for_no_other() {
+	let bob = Sr25519Keyring::Bob.to_account_id().to_ss58check();
+	let mut node = Node::start("alice", "dev", &["--ehr-hospital".into(), bob.clone()], None, None);
+	node.wait_for(PRODUCTION_TIMEOUT, "finalized block >= #3 and the pin's sentence in the log", |node| {
+		Ok(node.finalized_number()? >= 3 && node.log_tail(10_000).contains("(--ehr-hospital)"))
+	});
+	let line =
+		node.log_tail(10_000).lines().find(|l| l.contains("(--ehr-hospital)")).map(str::to_owned).unwrap_or_default();
+	assert!(line.contains(&bob), "the log names the pinned hospital: {line}");
+	let status = node.rpc("ehr_status", rpc_params![]).expect("ehr_status answers");
+	assert!(status["hospital"].is_null(), "the pinned node acts for no hospital: {status}");
+	// Unpinned, the same node acts for Alice.
+	node.kill();
+	let mut node = Node::start("alice", "dev", &[], None, None);
+	node.wait_for(PRODUCTION_TIMEOUT, "the node acting for Alice", |node| {
+		Ok(!node.rpc("ehr_status", rpc_params![])?["hospital"].is_null())
+	});
 }
