@@ -277,7 +277,10 @@ mod tests {
 		);
 		// Listed by the pinned hospital: current, as without a pin.
 		let proxies = [(own.clone(), proxy(std::slice::from_ref(&me), &KEY))];
-		assert_eq!(decide(&pinned, &KEY, &[own.clone()], &proxies), Registration::Current { hospital: own.clone() });
+		assert_eq!(
+			decide(&pinned, &KEY, std::slice::from_ref(&own), &proxies),
+			Registration::Current { hospital: own.clone() }
+		);
 		// The node's account is itself a member, but the operator pinned another hospital.
 		let member = NodeAccount { account: me.clone(), pinned_hospital: Some(own) };
 		assert!(matches!(decide(&member, &KEY, std::slice::from_ref(&me), &[]), Registration::NeedsHospital(_)));
