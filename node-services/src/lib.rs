@@ -225,9 +225,7 @@ where
 		client.clone(),
 		store.clone(),
 		metrics.clone(),
-		submitter
-			.as_ref()
-			.map(|s| membership::NodeAccount { account: s.account(), pinned_hospital: config.pinned_hospital.clone() }),
+		submitter.as_deref().map(|s| membership::NodeAccount::of(s, config.pinned_hospital.clone())),
 		config.orphan_ttl,
 		config.orphan_ttl_blocks,
 	);

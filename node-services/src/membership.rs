@@ -19,6 +19,12 @@ pub struct NodeAccount {
 }
 
 impl NodeAccount {
+	/// The account `submitter` signs with, acting only for
+	/// `pinned_hospital` if given.
+	pub fn of(submitter: &dyn crate::tx::SubmitCall, pinned_hospital: Option<AccountId>) -> Self {
+		NodeAccount { account: submitter.account(), pinned_hospital }
+	}
+
 	/// Whether the node may act for `hospital`: the operator pinned none, or
 	/// pinned this one.
 	pub fn may_act_for(&self, hospital: &AccountId) -> bool {

@@ -182,7 +182,7 @@ where
 			.map(|(hospital, _)| hospital)
 			.collect();
 		let proxies = api.proxies(at).map_err(|e| format!("cannot read the proxies: {e}"))?;
-		let node = NodeAccount { account: self.submitter.account(), pinned_hospital: self.pinned_hospital.clone() };
+		let node = NodeAccount::of(&*self.submitter, self.pinned_hospital.clone());
 		Ok(decide(&node, &self.public_key, &members, &proxies))
 	}
 }

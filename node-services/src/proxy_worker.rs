@@ -211,7 +211,7 @@ where
 	/// first, at most [`MAX_REENCRYPTIONS_PER_BLOCK`] of them, leaving out
 	/// what [`Failures`] says to leave alone.
 	pub async fn on_best_block(&self, at: H256, number: BlockNumber) -> Result<(), String> {
-		let me = NodeAccount { account: self.submitter.account(), pinned_hospital: self.pinned_hospital.clone() };
+		let me = NodeAccount::of(&*self.submitter, self.pinned_hospital.clone());
 		let Some(hospital) = hospital_of(&*self.client, at, &me)? else {
 			self.metrics.open_requests.set(0);
 			return Ok(());

@@ -227,9 +227,7 @@ where
 		EhrRpc {
 			client,
 			store,
-			hospital: Arc::new(HospitalCache::new(
-				submitter.as_ref().map(|s| NodeAccount { account: s.account(), pinned_hospital: None }),
-			)),
+			hospital: Arc::new(HospitalCache::new(submitter.as_deref().map(|s| NodeAccount::of(s, None)))),
 			submitter,
 			proxy_public_key,
 			http_port: None,
@@ -244,9 +242,7 @@ where
 	/// The same handler, acting only for `hospital` (`--ehr-hospital`):
 	/// another hospital that lists the node's account gets no reads served.
 	pub fn with_pinned_hospital(mut self, hospital: Option<AccountId>) -> Self {
-		self.hospital = Arc::new(HospitalCache::new(
-			self.submitter.as_ref().map(|s| NodeAccount { account: s.account(), pinned_hospital: hospital }),
-		));
+		self.hospital = Arc::new(HospitalCache::new(self.submitter.as_deref().map(|s| NodeAccount::of(s, hospital))));
 		self
 	}
 
